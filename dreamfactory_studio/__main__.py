@@ -1,0 +1,3 @@
+from dreamfactory_studio.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""LLM, image, video, speech and vision backends, each behind a small protocol."""

@@ -1,0 +1,95 @@
+"""The command line: ``dreamfactory-studio COMMAND ...``. Everything the window does, on the same project.
+
+Exit codes: 0 done; 1 failure; 2 bad input (one line on stderr says what to do); 3 a part not built yet.
+Only ``argparse`` is imported up front so that ``--version`` and ``--help`` answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dreamfactory_studio import __version__
+
+PROG = "dreamfactory-studio"
+PHASE_CHOICES = ("task", "style", "story", "script", "keyframes")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be 1 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="DreamFactory Studio: turn a story into a multi-scene film. With no command, opens the studio.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = commands.add_parser("open", help="open the studio window on a project")
+    p.add_argument("project", nargs="?", help="a project folder")
+    p.add_argument("--sample", action="store_true", help="open the sample project (made on first use)")
+    p.add_argument("--read-only", action="store_true", help="open without taking the project's lock")
+
+    p = commands.add_parser("new", help="make a project from a story file")
+    p.add_argument("story_file", help="a UTF-8 text file holding the story")
+    p.add_argument("project", help="the folder to make (must not exist, or be empty)")
+    p.add_argument("--scenes", type=_positive_int, help="how many scenes the film should have")
+    p.add_argument(
+        "--style",
+        help="a style: anime, illustration, origami, oil painting, realism, cyberpunk, "
+        "ink wash, or your own words",
+    )
+    p.add_argument("--title", help="the film's title (default: from the story)")
+
+    p = commands.add_parser("run", help="run the production on a project")
+    p.add_argument("project")
+    p.add_argument("--until", choices=PHASE_CHOICES, help="stop after this phase, to edit before going on")
+    p.add_argument("--from-scene", type=_positive_int, metavar="K", help="re-run keyframes from scene K")
+    p.add_argument("--llm-url", help="an OpenAI-compatible endpoint for this run")
+    p.add_argument("--llm-model", help="the model to ask at that endpoint")
+    p.add_argument("--image-backend", choices=("sketch", "diffusers", "openai"))
+    p.add_argument("--image-model", metavar="PATH_OR_ID", help="a diffusers folder or a cached model id")
+
+    p = commands.add_parser("export", help="export a project as a video and more")
+    p.add_argument("project")
+    p.add_argument("output", metavar="OUT.mp4")
+    p.add_argument("--pdf", metavar="FILE", help="also write a PDF storyboard")
+    p.add_argument("--frames", metavar="DIR", help="also write the keyframes as a PNG sequence")
+    p.add_argument("--srt", metavar="FILE", help="write the subtitles here (default: beside the video)")
+    p.add_argument("--resolution", metavar="WxH", help="e.g. 1280x720 or 1920x1080")
+    p.add_argument("--fps", type=int, choices=(24, 25, 30))
+
+    p = commands.add_parser("render", help="new, run and export in one go")
+    p.add_argument("story_file")
+    p.add_argument("output", metavar="OUT.mp4")
+
+    p = commands.add_parser("evaluate", help="score a project with the paper's metrics")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true", help="print the scores as JSON")
+
+    p = commands.add_parser("recover", help="restore a damaged project from its last good autosave")
+    p.add_argument("project")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    args = build_parser().parse_args(argv)
+    from dreamfactory_studio.cli.commands import dispatch
+
+    return dispatch(args)
+
+
+__all__ = ["main", "build_parser"]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

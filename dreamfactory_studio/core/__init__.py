@@ -1,0 +1,1 @@
+"""The project model, the project folder on disk, settings and logs. Pure Python."""

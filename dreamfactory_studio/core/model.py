@@ -1,0 +1,230 @@
+"""The project model: everything a production makes, as validated, JSON-serialisable data.
+
+The order of scenes is their position in :attr:`Project.scenes`; a scene's number is that position plus one.
+Fields a person changed by hand are named in the owner's ``user_edited`` list, and no agent overwrites them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+STYLES = ("anime", "illustration", "origami", "oil painting", "realism", "cyberpunk", "ink wash")
+PHASES = ("task", "style", "story", "script", "keyframes")
+
+PhaseStatus = Literal["pending", "running", "done", "failed", "stale"]
+
+
+def new_id(prefix: str) -> str:
+    """A stable, unique id such as ``scene-3f2a9c1b0d4e``."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _relative_asset(value: str) -> str:
+    path = PurePosixPath(value)
+    if not value or path.is_absolute() or "\\" in value or ":" in value or ".." in path.parts:
+        raise ValueError(f"asset path {value!r} must be relative to the project folder and stay inside it")
+    return value
+
+
+AssetPath = Annotated[str, AfterValidator(_relative_asset)]
+"""A path relative to the project folder, with no way out of it."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class _Editable(_Model):
+    user_edited: list[str] = Field(default_factory=list)
+
+    def mark_user_edit(self, *fields: str) -> None:
+        """Record that the user set these fields; agents leave them alone from now on."""
+        for name in fields:
+            if name not in type(self).model_fields:
+                raise KeyError(name)
+        self.user_edited = sorted(set(self.user_edited) | set(fields))
+
+    def is_user_edited(self, field: str) -> bool:
+        return field in self.user_edited
+
+
+class Character(_Editable):
+    id: str = Field(default_factory=lambda: new_id("char"))
+    name: str
+    description: str = ""
+
+
+class Take(_Model):
+    """One generated (or imported) image for a scene, with everything needed to make it again."""
+
+    id: str = Field(default_factory=lambda: new_id("take"))
+    image: AssetPath
+    seed: int
+    prompt: str
+    negative_prompt: str = ""
+    backend: str
+    model: str = ""
+    references: list[AssetPath] = Field(default_factory=list)
+    score: float | None = Field(default=None, ge=0.0, le=1.0)
+    score_reason: str = ""
+    created: datetime = Field(default_factory=now)
+
+
+class Clip(_Model):
+    """The rendered clip of a scene, cached by a hash of its keyframe and render settings."""
+
+    video: AssetPath
+    settings_hash: str
+    duration: float = Field(gt=0)
+
+
+class Scene(_Editable):
+    id: str = Field(default_factory=lambda: new_id("scene"))
+    title: str = ""
+    script: str = ""
+    narration: str = ""
+    shot: str = ""
+    camera: str = ""
+    characters: list[str] = Field(default_factory=list, description="ids of the characters present")
+    duration: float | None = Field(default=None, gt=0, description="seconds; None: timed by the narration")
+    takes: list[Take] = Field(default_factory=list)
+    selected_take: str | None = None
+    pinned: bool = False
+    stale: bool = False
+    keyframe_description: str = Field(
+        default="", description="the monitor's description C(t) of the keyframe"
+    )
+    clip: Clip | None = None
+
+    def take(self, take_id: str) -> Take:
+        for take in self.takes:
+            if take.id == take_id:
+                return take
+        raise KeyError(take_id)
+
+    @property
+    def keyframe(self) -> Take | None:
+        """The selected take, the scene's keyframe."""
+        return self.take(self.selected_take) if self.selected_take else None
+
+
+class Request(_Model):
+    """What the user asked for when the project was made; the Task Definition phase honours it."""
+
+    scenes: int | None = Field(default=None, ge=1, le=500)
+    style: str = ""
+
+
+class TaskDecision(_Editable):
+    mode: Literal["short", "long"] = "short"
+    scenes: int = Field(ge=1, le=500)
+    audience: str = ""
+    aspect: str = "16:9"
+    duration_target: float | None = Field(default=None, gt=0, description="seconds")
+    notes: str = ""
+
+
+class StyleDecision(_Editable):
+    style: str = Field(min_length=1)
+    palette: str = ""
+    lighting: str = ""
+    notes: str = ""
+
+
+class BaseFrame(_Model):
+    """The pinned first keyframe that every later keyframe is held to."""
+
+    image: AssetPath
+    source: Literal["generated", "take", "imported"]
+    take_id: str | None = None
+    pinned_by_user: bool = False
+
+
+class BaseDescription(_Model):
+    """What must never change across scenes, written by the monitor or by the user."""
+
+    text: str = ""
+    user_edited: bool = False
+
+
+class PhaseState(_Model):
+    status: PhaseStatus = "pending"
+    finished: datetime | None = None
+    error: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class TranscriptMessage(_Model):
+    phase: str
+    role: str
+    text: str
+    time: datetime = Field(default_factory=now)
+
+
+def _phase_states() -> dict[str, PhaseState]:
+    return {name: PhaseState() for name in PHASES}
+
+
+class Project(_Model):
+    """A whole production. ``transcripts`` is kept in ``transcripts/`` beside ``project.json``."""
+
+    schema_version: int = SCHEMA_VERSION
+    id: str = Field(default_factory=lambda: new_id("project"))
+    title: str
+    story: str
+    created: datetime = Field(default_factory=now)
+    modified: datetime = Field(default_factory=now)
+    request: Request = Field(default_factory=Request)
+    task: TaskDecision | None = None
+    style: StyleDecision | None = None
+    outline: str = ""
+    characters: list[Character] = Field(default_factory=list)
+    scenes: list[Scene] = Field(default_factory=list)
+    base_frame: BaseFrame | None = None
+    base_description: BaseDescription = Field(default_factory=BaseDescription)
+    phases: dict[str, PhaseState] = Field(default_factory=_phase_states)
+    transcripts: list[TranscriptMessage] = Field(default_factory=list)
+
+    def scene(self, scene_id: str) -> Scene:
+        for scene in self.scenes:
+            if scene.id == scene_id:
+                return scene
+        raise KeyError(scene_id)
+
+    def scene_number(self, scene_id: str) -> int:
+        """The 1-based position of a scene in the film."""
+        for index, scene in enumerate(self.scenes):
+            if scene.id == scene_id:
+                return index + 1
+        raise KeyError(scene_id)
+
+    def character(self, character_id: str) -> Character:
+        for character in self.characters:
+            if character.id == character_id:
+                return character
+        raise KeyError(character_id)
+
+    def asset_paths(self) -> set[str]:
+        """Every asset the project refers to."""
+        paths: set[str] = set()
+        if self.base_frame:
+            paths.add(self.base_frame.image)
+        for scene in self.scenes:
+            for take in scene.takes:
+                paths.add(take.image)
+                paths.update(take.references)
+            if scene.clip:
+                paths.add(scene.clip.video)
+        return paths

@@ -1,0 +1,298 @@
+"""The project folder on disk.
+
+::
+
+    PROJECT/
+      project.json          the project (schema-versioned; transcripts kept apart)
+      transcripts/PHASE.jsonl   every conversation, one message a line
+      assets/HASH.EXT       images and clips, named by the SHA-256 of their bytes
+      exports/              what the user exported
+      .autosave/project.json    the last good state, or unsaved edits newer than project.json
+      .lock                 held while a program may write
+
+Every write is atomic. Nothing here deletes a user's file: a damaged ``project.json`` is moved aside, not
+overwritten, when the autosave is restored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from dreamfactory_studio.core.atomic import DIR_MODE, atomic_write_bytes, atomic_write_text
+from dreamfactory_studio.core.errors import BadInput, DamagedProject, ProjectError, StudioError
+from dreamfactory_studio.core.migrations import migrate
+from dreamfactory_studio.core.model import PHASES, Project, TranscriptMessage, now
+from dreamfactory_studio.core.project_lock import ProjectLock
+
+log = logging.getLogger(__name__)
+
+PROJECT_FILE = "project.json"
+AUTOSAVE_FILE = Path(".autosave") / PROJECT_FILE
+ASSETS = "assets"
+TRANSCRIPTS = "transcripts"
+EXPORTS = "exports"
+
+
+def is_project(path: Path) -> bool:
+    return (Path(path) / PROJECT_FILE).is_file()
+
+
+def _describe_validation(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "top level"
+    return f"{where}: {first['msg']}"
+
+
+def parse_project(text: str, source: str) -> Project:
+    """Parse and validate a ``project.json`` text, migrating old schemas; raise :class:`DamagedProject`."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DamagedProject(
+            f"{source} is damaged (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+        ) from exc
+    if not isinstance(document, dict):
+        raise DamagedProject(f"{source} is damaged (it does not hold a JSON object).")
+    document = migrate(document, source)
+    try:
+        return Project.model_validate(document)
+    except ValidationError as exc:
+        raise DamagedProject(f"{source} is damaged ({_describe_validation(exc)}).") from exc
+
+
+def project_json(project: Project) -> str:
+    """The text of ``project.json`` for a project (without its transcripts)."""
+    return project.model_dump_json(indent=1, exclude={"transcripts"})
+
+
+class ProjectFolder:
+    """An open project folder. Open with :meth:`open` or make one with :meth:`create`; :meth:`close` after."""
+
+    def __init__(self, root: Path, *, read_only: bool = False):
+        self.root = Path(root).resolve()
+        self.read_only = read_only
+        self._lock = None if read_only else ProjectLock(self.root)
+
+    # -- opening and making --------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str, *, read_only: bool = False) -> ProjectFolder:
+        """Open a project folder, taking its lock unless ``read_only``."""
+        path = Path(path).expanduser()
+        if not path.exists():
+            raise ProjectError(
+                f"{path} does not exist. Make a project with `dreamfactory-studio new STORY {path}`."
+            )
+        if not path.is_dir() or not is_project(path):
+            raise ProjectError(f"{path} is not a DreamFactory project (it has no {PROJECT_FILE}).")
+        folder = cls(path, read_only=read_only)
+        if folder._lock is not None:
+            folder._lock.acquire()
+            if folder._lock.took_over:
+                log.warning("took over a stale lock in %s left by pid %s", path, folder._lock.took_over.pid)
+            folder._sweep_partial_writes()
+        return folder
+
+    @classmethod
+    def create(cls, path: Path | str, project: Project) -> ProjectFolder:
+        """Make a new project folder holding ``project``, all at once: it appears complete or not at all."""
+        path = Path(path).expanduser()
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise BadInput(f"{path} already exists and is not empty; choose a new folder for the project.")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
+            staging.chmod(DIR_MODE)
+        except OSError as exc:
+            raise BadInput(f"cannot make a project in {path.parent}: {exc.strerror}.") from exc
+        try:
+            cls(staging, read_only=True)._write_all(project)
+            if path.exists():
+                path.rmdir()
+            os.rename(staging, path)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return cls.open(path)
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+
+    def __enter__(self) -> ProjectFolder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ------------------------------------------------------------------------------------------
+
+    @property
+    def project_file(self) -> Path:
+        return self.root / PROJECT_FILE
+
+    @property
+    def autosave_file(self) -> Path:
+        return self.root / AUTOSAVE_FILE
+
+    def load(self) -> Project:
+        """Read the project. A damaged file raises :class:`DamagedProject` naming the autosave, if there is one."""
+        try:
+            text = self.project_file.read_text(encoding="utf-8")
+            project = parse_project(text, str(self.project_file))
+        except (DamagedProject, UnicodeDecodeError) as exc:
+            message = (
+                str(exc)
+                if isinstance(exc, DamagedProject)
+                else f"{self.project_file} is damaged (not UTF-8)."
+            )
+            autosave = self._good_autosave()
+            if autosave:
+                message += (
+                    f" The last good state, saved {autosave.modified:%Y-%m-%d %H:%M}, can be restored with "
+                    f"`dreamfactory-studio recover {self.root}` (the damaged file is kept beside it)."
+                )
+            else:
+                message += " No autosave exists to restore from."
+            raise DamagedProject(message, str(self.autosave_file) if autosave else None) from exc
+        project.transcripts = self._load_transcripts()
+        return project
+
+    def _good_autosave(self) -> Project | None:
+        try:
+            return parse_project(self.autosave_file.read_text(encoding="utf-8"), str(self.autosave_file))
+        except (OSError, UnicodeDecodeError, ProjectError):
+            return None
+
+    def newer_autosave(self) -> Project | None:
+        """The autosave when it holds edits that ``project.json`` lacks (after a crash), else None."""
+        autosave = self._good_autosave()
+        if autosave is None:
+            return None
+        try:
+            current = self.project_file.read_text(encoding="utf-8")
+        except OSError:
+            return autosave
+        return autosave if project_json(autosave) != current else None
+
+    def recover(self) -> Project:
+        """Restore the autosave as ``project.json``; a damaged ``project.json`` is kept as ``project.json.damaged-TIME``."""
+        self._check_writable()
+        autosave = self._good_autosave()
+        if autosave is None:
+            raise DamagedProject(f"{self.root} has no readable autosave to restore.")
+        try:
+            parse_project(self.project_file.read_text(encoding="utf-8"), str(self.project_file))
+        except (OSError, UnicodeDecodeError, ProjectError):
+            aside = self.root / f"{PROJECT_FILE}.damaged-{now():%Y%m%d-%H%M%S}"
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(self.project_file, aside)
+        atomic_write_text(self.project_file, project_json(autosave))
+        autosave.transcripts = self._load_transcripts()
+        return autosave
+
+    def _load_transcripts(self) -> list[TranscriptMessage]:
+        folder = self.root / TRANSCRIPTS
+        files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+        rank = {name: index for index, name in enumerate(PHASES)}
+        files.sort(key=lambda f: (rank.get(f.stem, len(rank)), f.stem))
+        messages: list[TranscriptMessage] = []
+        for file in files:
+            # JSON escapes "\n" but not U+2028 and the other separators that str.splitlines() splits on.
+            for number, line in enumerate(file.read_text(encoding="utf-8").split("\n"), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    messages.append(TranscriptMessage.model_validate_json(line))
+                except ValidationError as exc:
+                    raise DamagedProject(
+                        f"{file} line {number} is damaged ({_describe_validation(exc)})."
+                    ) from exc
+        return messages
+
+    # -- writing ------------------------------------------------------------------------------------------
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise ProjectError(f"{self.root} is open read-only; nothing was written.")
+
+    def save(self, project: Project) -> None:
+        """Write the project and its transcripts; the autosave becomes this state too."""
+        self._check_writable()
+        project.modified = now()
+        try:
+            self._write_all(project)
+        except OSError as exc:
+            raise StudioError(
+                f"could not save {self.project_file}: {exc.strerror or exc}. The previous save is intact; "
+                "free some space or fix the folder's permissions, then save again."
+            ) from exc
+
+    def _sweep_partial_writes(self) -> None:
+        # Temp files of saves cut short by a crash; only the lock holder may remove them.
+        for folder in (
+            self.root,
+            self.root / AUTOSAVE_FILE.parent,
+            self.root / TRANSCRIPTS,
+            self.root / ASSETS,
+        ):
+            for leftover in folder.glob(".*.tmp") if folder.is_dir() else ():
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+
+    def _write_all(self, project: Project) -> None:
+        for name in (ASSETS, TRANSCRIPTS, EXPORTS, AUTOSAVE_FILE.parent.name):
+            (self.root / name).mkdir(exist_ok=True)
+        self._write_transcripts(project.transcripts)
+        text = project_json(project)
+        atomic_write_text(self.project_file, text)
+        atomic_write_text(self.autosave_file, text)
+
+    def autosave(self, project: Project) -> None:
+        """Keep unsaved edits in the autosave, leaving ``project.json`` as it was."""
+        self._check_writable()
+        (self.root / AUTOSAVE_FILE.parent).mkdir(exist_ok=True)
+        project.modified = now()
+        atomic_write_text(self.autosave_file, project_json(project))
+
+    def _write_transcripts(self, messages: list[TranscriptMessage]) -> None:
+        by_phase: dict[str, list[str]] = {}
+        for message in messages:
+            by_phase.setdefault(message.phase, []).append(message.model_dump_json())
+        folder = self.root / TRANSCRIPTS
+        for phase, lines in by_phase.items():
+            target = folder / f"{phase}.jsonl"
+            text = "\n".join(lines) + "\n"
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                atomic_write_text(target, text)
+
+    # -- assets -------------------------------------------------------------------------------------------
+
+    def add_asset(self, data: bytes, suffix: str) -> str:
+        """Store bytes as an asset named by their hash; return its project-relative path."""
+        self._check_writable()
+        suffix = suffix if suffix.startswith(".") else f".{suffix}"
+        relative = f"{ASSETS}/{hashlib.sha256(data).hexdigest()}{suffix.lower()}"
+        target = self.root / relative
+        if not target.exists():
+            target.parent.mkdir(exist_ok=True)
+            atomic_write_bytes(target, data)
+        return relative
+
+    def asset_path(self, relative: str) -> Path:
+        """The absolute path of an asset; refuses any path that would leave the project folder."""
+        candidate = (self.root / relative).resolve()
+        if Path(relative).is_absolute() or not candidate.is_relative_to(self.root):
+            raise ProjectError(
+                f"asset path {relative!r} leaves the project folder {self.root}; it was refused."
+            )
+        return candidate

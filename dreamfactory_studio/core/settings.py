@@ -1,0 +1,140 @@
+"""User settings: ``settings.toml`` in the user config folder, overridden by ``DREAMFACTORY_*`` variables.
+
+An environment variable ``DREAMFACTORY_<SECTION>_<KEY>`` (e.g. ``DREAMFACTORY_LLM_BASE_URL``) wins over the
+file. API keys are never stored here or in a project: they come from ``OPENAI_API_KEY`` or the OS keyring.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dreamfactory_studio.core.atomic import atomic_write_text
+from dreamfactory_studio.core.errors import BadInput
+from dreamfactory_studio.core.paths import config_dir
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "settings.toml"
+KEYRING_SERVICE = "dreamfactory-studio"
+ENV_PREFIX = "DREAMFACTORY_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class LLMSettings(_Section):
+    base_url: str = Field(default="", description="an OpenAI-compatible endpoint; empty: the offline writer")
+    model: str = ""
+    timeout: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+
+
+class ImageSettings(_Section):
+    backend: Literal["sketch", "diffusers", "openai"] = "sketch"
+    model: str = Field(default="", description="a diffusers folder or a Hugging Face id already cached")
+    device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
+    precision: Literal["auto", "float16", "bfloat16", "float32"] = "auto"
+    steps: int = Field(default=25, ge=1, le=200)
+    cpu_offload: bool = False
+    vae_tiling: bool = False
+    ip_adapter: str = ""
+
+
+class VideoSettings(_Section):
+    backend: Literal["camera", "diffusers"] = "camera"
+    model: str = ""
+
+
+class SpeechSettings(_Section):
+    backend: Literal["auto", "openai", "espeak", "silence"] = "auto"
+    voice: str = "alloy"
+
+
+class Defaults(_Section):
+    scenes: int = Field(default=10, ge=1, le=500)
+    style: str = ""
+    resolution: str = Field(default="1280x720", pattern=r"^\d{2,5}x\d{2,5}$")
+    fps: Literal[24, 25, 30] = 24
+
+
+class Settings(_Section):
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    image: ImageSettings = Field(default_factory=ImageSettings)
+    video: VideoSettings = Field(default_factory=VideoSettings)
+    speech: SpeechSettings = Field(default_factory=SpeechSettings)
+    defaults: Defaults = Field(default_factory=Defaults)
+
+
+def settings_path() -> Path:
+    return config_dir() / SETTINGS_FILE
+
+
+def _env_overrides() -> dict[str, dict[str, str]]:
+    overrides: dict[str, dict[str, str]] = {}
+    for section, field in Settings.model_fields.items():
+        for key in field.annotation.model_fields:  # type: ignore[union-attr]
+            value = os.environ.get(f"{ENV_PREFIX}{section}_{key}".upper())
+            if value is not None:
+                overrides.setdefault(section, {})[key] = value
+    return overrides
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The settings from the file (defaults where it is silent), with environment overrides applied."""
+    path = path or settings_path()
+    data: dict = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise BadInput(f"settings file {path} is not valid TOML ({exc}); fix or delete it.") from None
+    for section, values in _env_overrides().items():
+        data.setdefault(section, {}).update(values)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise BadInput(f"setting {where} in {path} or the environment is invalid: {first['msg']}.") from None
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write the settings file atomically."""
+    import tomli_w
+
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, tomli_w.dumps(settings.model_dump(mode="json")))
+
+
+def api_key(base_url: str) -> str | None:
+    """The API key for an endpoint: ``OPENAI_API_KEY`` first, then the OS keyring; None when there is none."""
+    key = os.environ.get("OPENAI_API_KEY")
+    if key:
+        return key
+    try:
+        import keyring
+
+        return keyring.get_password(KEYRING_SERVICE, base_url or "openai")
+    except Exception as exc:  # no keyring backend on this system
+        log.info("keyring unavailable: %s", exc)
+        return None
+
+
+def store_api_key(base_url: str, key: str) -> None:
+    """Keep an API key in the OS keyring; :class:`BadInput` when the system has no keyring."""
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, base_url or "openai", key)
+    except Exception as exc:
+        raise BadInput(
+            f"the OS keyring cannot store the key ({exc}). Set OPENAI_API_KEY in the environment instead."
+        ) from None

@@ -1,0 +1,61 @@
+"""Reading a story file, refusing what is not a usable story."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from dreamfactory_studio.core.errors import BadInput
+
+MAX_STORY_BYTES = 256 * 1024
+"""A story may be up to 256 KiB of text (about 40,000 words): a long film, still one conversation's worth."""
+
+
+def read_story(path: Path | str) -> str:
+    """The story's text, normalised to ``\\n`` line ends; :class:`BadInput` with a clear message otherwise."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise BadInput(f"story file {path} does not exist; give the path of a text file holding the story.")
+    if path.is_dir():
+        raise BadInput(f"{path} is a folder; give the path of a text file holding the story.")
+    try:
+        size = path.stat().st_size
+        if size > MAX_STORY_BYTES:
+            raise BadInput(
+                f"story file {path} is {size // 1024} KiB; the limit is {MAX_STORY_BYTES // 1024} KiB. "
+                "Split it into parts and make a project from each."
+            )
+        data = path.read_bytes()
+    except PermissionError:
+        raise BadInput(f"story file {path} cannot be read (permission denied).") from None
+    text = decode_story(data, str(path))
+    if not text.strip():
+        raise BadInput(f"story file {path} is empty; write the story in it first.")
+    return text
+
+
+def decode_story(data: bytes, source: str = "the story") -> str:
+    """Decode UTF-8 (with or without BOM) or BOM-marked UTF-16 text; refuse binary data."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+        if b"\x00" in data:
+            raise BadInput(
+                f"{source} is not a text file (it holds binary data); save the story as UTF-8 text."
+            )
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        raise BadInput(f"{source} is not UTF-8 text; save the story as UTF-8 and try again.") from None
+    if re.search(r"[\x00-\x08\x0e-\x1f]", text):
+        raise BadInput(f"{source} is not a text file (it holds control characters); save it as UTF-8 text.")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def title_from(text: str, fallback: str) -> str:
+    """A title for a story: its first short line when that reads like a title, else ``fallback``."""
+    first = text.strip().split("\n", 1)[0].strip().lstrip("#").strip()
+    if 0 < len(first) <= 60 and not first.endswith((".", "!", "?", ",", ";", ":")):
+        return first
+    return fallback

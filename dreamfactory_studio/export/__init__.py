@@ -1,0 +1,1 @@
+"""Video assembly, subtitles, PDF storyboard and image sequences."""

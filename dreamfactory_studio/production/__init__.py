@@ -1,0 +1,1 @@
+"""Agents, phases, the chat chain, keyframe iteration and the job runner (asyncio, no Qt)."""
