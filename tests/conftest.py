@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -35,11 +34,11 @@ def story_file(tmp_path) -> Path:
     return path
 
 
-def cli_env(user_dirs: Path) -> dict[str, str]:
-    """The environment for running the real entry point in a subprocess."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO)
-    return env
+@pytest.fixture
+def openai_server():
+    """A loopback OpenAI-compatible server; queue answers with ``server.queue(...)``."""
+    from .openai_server import OpenAIServer
 
-
-PYTHON = sys.executable
+    server = OpenAIServer()
+    yield server
+    server.close()

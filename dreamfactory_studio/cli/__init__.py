@@ -57,6 +57,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm-model", help="the model to ask at that endpoint")
     p.add_argument("--image-backend", choices=("sketch", "diffusers", "openai"))
     p.add_argument("--image-model", metavar="PATH_OR_ID", help="a diffusers folder or a cached model id")
+    p.add_argument(
+        "--phase", choices=PHASE_CHOICES[:4], help="re-run this one text phase, even if it is done"
+    )
+    p.add_argument("--crew", choices=("small", "large"), help="the crew preset: how long each phase may talk")
+    p.add_argument(
+        "--overwrite-edits", action="store_true", help="let the crew replace what you edited by hand"
+    )
+    p.add_argument("--quiet", action="store_true", help="do not print the conversation")
+
+    p = commands.add_parser("show", help="print a project's decisions, characters and scenes")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true", help="print project.json's content")
+
+    p = commands.add_parser("edit", help="change a project by hand; what you change is kept from the crew")
+    p.add_argument("project")
+    p.add_argument("--scene", type=_positive_int, metavar="K", help="the scene to change (1-based)")
+    for name in ("title", "script", "narration", "shot", "camera"):
+        p.add_argument(f"--{name}", help=f"the scene's {name}")
+    p.add_argument("--duration", type=float, metavar="SECONDS", help="the scene's length")
+    p.add_argument("--characters", metavar="NAMES", help="the characters present, comma-separated")
+    p.add_argument("--style", help="the film's style")
+    p.add_argument("--palette", help="the style's palette")
+    p.add_argument("--lighting", help="the style's lighting")
+    p.add_argument("--character", metavar="NAME", help="the character to change (made if missing)")
+    p.add_argument("--description", help="the character's look")
+    p.add_argument("--rename", metavar="NEW_NAME", help="a new name for the character")
+    p.add_argument("--outline", help="the story outline")
+    p.add_argument("--direction", nargs=2, metavar=("PHASE", "TEXT"), help="your word to a phase's crew")
 
     p = commands.add_parser("export", help="export a project as a video and more")
     p.add_argument("project")

@@ -62,11 +62,98 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from dreamfactory_studio.backends.llm import make_llm
+    from dreamfactory_studio.cli.printer import ConversationPrinter
+    from dreamfactory_studio.core.events import ignore
+    from dreamfactory_studio.core.settings import load_settings
+    from dreamfactory_studio.production.chain_runner import Production
+
+    settings = load_settings()
+    if args.llm_url is not None:
+        settings.llm.base_url = args.llm_url
+    if args.llm_model:
+        settings.llm.model = args.llm_model
+    if args.from_scene:
+        raise NotBuiltYet(
+            "re-running keyframes from a scene is part of the keyframe phase, not built yet (issue 4)."
+        )
     with ProjectFolder.open(args.project) as folder:
-        folder.load()
-    raise NotBuiltYet(
-        "`run` is not built yet: the crew and keyframe engines are still to come (issues 3 and 4)."
-    )
+        project = folder.load()
+        printer = ignore if args.quiet else ConversationPrinter(sys.stdout)
+        production = Production(folder, project, make_llm(settings.llm), crew_preset=args.crew, emit=printer)
+        if args.phase:
+            asyncio.run(production.run_phase(args.phase, overwrite_edits=args.overwrite_edits))
+            ran = [args.phase]
+        else:
+            ran = asyncio.run(production.run(until=args.until))
+    if ran:
+        print(f"done: {', '.join(ran)}; saved in {folder.root}")
+    else:
+        print(
+            f"nothing to do: the phases up to {args.until or 'the end'} are done. Re-run one with --phase NAME."
+        )
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from dreamfactory_studio.cli.printer import print_project
+    from dreamfactory_studio.core.project_folder import project_json
+
+    with ProjectFolder.open(args.project, read_only=True) as folder:
+        project = folder.load()
+    if args.json:
+        print(project_json(project))
+    else:
+        print_project(project, sys.stdout)
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    from dreamfactory_studio.core import edits
+    from dreamfactory_studio.core.errors import BadInput
+
+    with ProjectFolder.open(args.project) as folder:
+        project = folder.load()
+        done: list[str] = []
+        scene_values = {
+            "title": args.title,
+            "script": args.script,
+            "narration": args.narration,
+            "shot": args.shot,
+            "camera": args.camera,
+            "duration": args.duration,
+            "characters": [n.strip() for n in args.characters.split(",") if n.strip()]
+            if args.characters
+            else None,
+        }
+        if any(v is not None for v in scene_values.values()):
+            if not args.scene:
+                raise BadInput("say which scene to change with --scene K.")
+            changed = edits.edit_scene(project, edits.find_scene(project, args.scene), **scene_values)
+            done += [f"scene {args.scene} {name}" for name in changed]
+        if any(v is not None for v in (args.style, args.palette, args.lighting)):
+            changed = edits.edit_style(
+                project, style=args.style, palette=args.palette, lighting=args.lighting
+            )
+            done += [f"style {name}" for name in changed]
+        if args.character:
+            edits.edit_character(project, args.character, description=args.description, rename=args.rename)
+            done.append(f"character {args.rename or args.character}")
+        elif args.description is not None or args.rename is not None:
+            raise BadInput("say which character to change with --character NAME.")
+        if args.outline is not None:
+            edits.edit_outline(project, args.outline)
+            done.append("outline")
+        if args.direction:
+            edits.set_direction(project, *args.direction)
+            done.append(f"direction for {args.direction[0]}")
+        if not done:
+            raise BadInput("nothing to change; see `dreamfactory-studio edit --help` for what can be edited.")
+        folder.save(project)
+    print("changed: " + "; ".join(done))
+    return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -101,6 +188,8 @@ COMMANDS = {
     "open": cmd_open,
     "new": cmd_new,
     "run": cmd_run,
+    "show": cmd_show,
+    "edit": cmd_edit,
     "export": cmd_export,
     "render": cmd_render,
     "evaluate": cmd_evaluate,

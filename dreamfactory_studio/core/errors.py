@@ -43,3 +43,7 @@ class DamagedProject(ProjectError):
 
 class NewerProject(ProjectError):
     """The project was written by a newer version of the studio."""
+
+
+class BackendError(StudioError):
+    """A backend (a server, a model) failed in a way the user can act on; the message says how."""

@@ -170,6 +170,9 @@ class TranscriptMessage(_Model):
     phase: str
     role: str
     text: str
+    source: str = Field(
+        default="", description="who produced the words: a model, the offline writer, the user"
+    )
     time: datetime = Field(default_factory=now)
 
 
@@ -177,7 +180,7 @@ def _phase_states() -> dict[str, PhaseState]:
     return {name: PhaseState() for name in PHASES}
 
 
-class Project(_Model):
+class Project(_Editable):
     """A whole production. ``transcripts`` is kept in ``transcripts/`` beside ``project.json``."""
 
     schema_version: int = SCHEMA_VERSION
@@ -195,6 +198,7 @@ class Project(_Model):
     base_frame: BaseFrame | None = None
     base_description: BaseDescription = Field(default_factory=BaseDescription)
     phases: dict[str, PhaseState] = Field(default_factory=_phase_states)
+    directions: dict[str, str] = Field(default_factory=dict, description="the user's word to a phase's crew")
     transcripts: list[TranscriptMessage] = Field(default_factory=list)
 
     def scene(self, scene_id: str) -> Scene:

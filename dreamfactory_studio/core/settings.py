@@ -34,6 +34,9 @@ class LLMSettings(_Section):
     model: str = ""
     timeout: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=3, ge=0, le=10)
+    stream: bool = Field(
+        default=True, description="stream answers token by token; off for servers that stream badly"
+    )
 
 
 class ImageSettings(_Section):

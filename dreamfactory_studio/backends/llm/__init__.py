@@ -1,0 +1,65 @@
+"""Language-model backends behind one small protocol: :class:`LLM`.
+
+``make_llm`` picks the backend from the settings: an OpenAI-compatible server when ``base_url`` is set, else
+the offline writer. Backends import their SDKs only when they are used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from dreamfactory_studio.core.model import Project
+from dreamfactory_studio.core.settings import LLMSettings
+
+TokenSink = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class TurnInfo:
+    """What a turn is for. A network model reads the messages; the offline writer reads this."""
+
+    phase: str
+    conclusion: str
+    role: str
+    kind: Literal["open", "reply", "reflect", "repair"]
+    round: int
+    project: Project
+    scene_count: int
+    error: str = ""
+
+
+@dataclass
+class Completion:
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class LLM(Protocol):
+    label: str
+    """How the backend is named wherever its words are shown, e.g. ``offline writer``."""
+
+    async def complete(
+        self, messages: Sequence[ChatMessage], turn: TurnInfo, on_token: TokenSink | None = None
+    ) -> Completion:
+        """Answer the conversation; stream the answer's pieces to ``on_token`` as they come."""
+        ...
+
+
+def make_llm(settings: LLMSettings) -> LLM:
+    """The backend the settings ask for."""
+    if settings.base_url:
+        from dreamfactory_studio.backends.llm.openai_compatible import OpenAICompatibleLLM
+
+        return OpenAICompatibleLLM(settings)
+    from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
+
+    return OfflineWriter()

@@ -1,0 +1,251 @@
+"""The offline writer: a deterministic crew member that needs no network and no model.
+
+It reads the story with :mod:`story_analysis` and speaks each role's part of a phase in plain words, explaining
+its decision, then concludes with ``<INFO>`` and the decision as JSON, exactly as a language model is asked to.
+Its words go through the same conversation engine, parsing and validation as a real model's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Sequence
+
+from dreamfactory_studio.backends.llm import ChatMessage, Completion, TokenSink, TurnInfo
+from dreamfactory_studio.backends.llm.story_analysis import (
+    PALETTES,
+    find_characters,
+    pick_style,
+    sentences,
+    split_scenes,
+    words,
+)
+from dreamfactory_studio.core.model import Project
+
+WORDS_PER_SECOND = 2.5
+SCENE_PADDING = 1.0
+NARRATION_WORDS = 30
+_MATURE = ("war", "blood", "kill", "murder", "gun", "corpse", "battle", "knife fight")
+
+
+def _seconds(text: str) -> float:
+    return max(2.0, round((len(words(text)) / WORDS_PER_SECOND + SCENE_PADDING) * 2) / 2)
+
+
+def _narration(chunk: str) -> str:
+    picked: list[str] = []
+    for sentence in sentences(chunk) or []:
+        if picked and len(words(" ".join(picked + [sentence.text]))) > NARRATION_WORDS:
+            break
+        picked.append(sentence.text)
+    text = " ".join(picked) or chunk
+    tokens = text.split()
+    if len(tokens) > NARRATION_WORDS * 1.5:
+        text = " ".join(tokens[:NARRATION_WORDS]).rstrip(",;:") + "…"
+    return text
+
+
+def _title(chunk: str) -> str:
+    first = re.split(r"[,;:.!?，。！？؟]", chunk.strip(), maxsplit=1)[0].strip() or chunk.strip()
+    tokens = first.split()
+    if len(tokens) > 6:
+        return " ".join(tokens[:6]) + "…"
+    return first[:40] + ("…" if len(first) > 40 else "")
+
+
+def _shot(index: int, count: int, chunk: str, present: int) -> tuple[str, str]:
+    lowered = chunk.lower()
+    if index == 0 or index == count - 1:
+        return "wide", "slow pan right" if index == 0 else "slow pull back"
+    if re.search(r"\b(walk|walks|run|runs|carries|carry|follows|steers|drifts|roll|rolls|climbs)\b", lowered):
+        return "medium", "tracking shot"
+    if present == 1 and re.search(r"\b(tears|smile|listens|watches|eyes|face|calm|alone)\b", lowered):
+        return "close-up", "slow push in"
+    return "medium", "static"
+
+
+class OfflineWriter:
+    """Deterministic answers for every phase, built from the story's own words."""
+
+    label = "offline writer"
+
+    async def complete(
+        self, messages: Sequence[ChatMessage], turn: TurnInfo, on_token: TokenSink | None = None
+    ) -> Completion:
+        text = self.write(turn)
+        if on_token is not None:
+            for index, piece in enumerate(re.findall(r"\S+\s*", text)):
+                on_token(piece)
+                if index % 64 == 63:
+                    await asyncio.sleep(0)  # stay cancellable and let the window breathe
+        await asyncio.sleep(0)
+        return Completion(text=text)
+
+    # -- decisions ----------------------------------------------------------------------------------------
+
+    def decide(self, turn: TurnInfo) -> dict:
+        return getattr(self, f"_decide_{turn.conclusion}")(turn.project, turn.scene_count)
+
+    def _decide_task(self, project: Project, scenes: int) -> dict:
+        story = project.story.lower()
+        audience = "teens and adults" if any(re.search(rf"\b{w}\b", story) for w in _MATURE) else "all ages"
+        total = sum(_seconds(_narration(c)) for c in split_scenes(project.story, scenes))
+        return {
+            "mode": "short" if scenes <= 15 else "long",
+            "scenes": scenes,
+            "audience": audience,
+            "aspect": "16:9",
+            "duration_target": total,
+            "notes": "follow the story's events in order, one drawable moment per scene",
+        }
+
+    def _decide_style(self, project: Project, scenes: int) -> dict:
+        style, _ = self._style(project)
+        palette, lighting = PALETTES.get(style, ("colours chosen to suit the style", "soft, even light"))
+        return {
+            "style": style,
+            "palette": palette,
+            "lighting": lighting,
+            "notes": "keep it the same in every scene",
+        }
+
+    def _style(self, project: Project) -> tuple[str, list[str]]:
+        if project.request.style:
+            return project.request.style, []
+        return pick_style(project.story)
+
+    def _decide_story(self, project: Project, scenes: int) -> dict:
+        paragraphs = [p for p in re.split(r"\n\s*\n", project.story.strip()) if p.strip()]
+        beats = [(sentences(p) or [None])[0] for p in paragraphs]
+        outline = " ".join(b.text for b in beats if b)
+        characters = [{"name": c.name, "description": c.description} for c in find_characters(project.story)]
+        return {"outline": outline, "characters": characters}
+
+    def _decide_script(self, project: Project, scenes: int) -> dict:
+        analysed = {c.name: c for c in find_characters(project.story)}
+        cast = []
+        for character in project.characters:
+            found = analysed.get(character.name)
+            aliases = (found.aliases if found else set()) | {character.name}
+            cast.append((character.name, aliases))
+        chunks = split_scenes(project.story, scenes)
+        out = []
+        for index, chunk in enumerate(chunks):
+            present = [
+                name
+                for name, aliases in cast
+                if any(re.search(rf"\b{re.escape(a)}\b", chunk, re.I) for a in aliases)
+            ]
+            shot, camera = _shot(index, len(chunks), chunk, len(present))
+            narration = _narration(chunk)
+            out.append(
+                {
+                    "title": _title(chunk),
+                    "script": chunk,
+                    "narration": narration,
+                    "shot": shot,
+                    "camera": camera,
+                    "characters": present,
+                    "duration": _seconds(narration),
+                }
+            )
+        return {"scenes": out}
+
+    # -- words --------------------------------------------------------------------------------------------
+
+    def write(self, turn: TurnInfo) -> str:
+        decision = self.decide(turn)
+        conclusion = f"<INFO> {json.dumps(decision, ensure_ascii=False)}"
+        if turn.kind == "reflect":
+            return f"We have talked enough; here is our decision.\n{conclusion}"
+        if turn.kind == "repair":
+            return f"You are right, let me correct the decision ({turn.error}).\n{conclusion}"
+        if turn.kind == "open":
+            return getattr(self, f"_open_{turn.conclusion}")(turn, decision)
+        return getattr(self, f"_reply_{turn.conclusion}")(turn, decision) + "\n" + conclusion
+
+    def _open_task(self, turn: TurnInfo, d: dict) -> str:
+        story = turn.project.story
+        paragraphs = len([p for p in re.split(r"\n\s*\n", story.strip()) if p.strip()])
+        asked = (
+            f" The client asked for exactly {turn.project.request.scenes} scenes."
+            if turn.project.request.scenes
+            else ""
+        )
+        return (
+            f"I have read the story: {len(words(story))} words in {paragraphs} paragraphs and "
+            f"{len(sentences(story))} sentences.{asked} I want a film of {d['scenes']} scenes that follows the "
+            "story closely. Producer, what is your plan?"
+        )
+
+    def _reply_task(self, turn: TurnInfo, d: dict) -> str:
+        per_scene = max(1, len(words(turn.project.story)) // d["scenes"])
+        if d["audience"] == "all ages":
+            audience = "Nothing in the story needs to be kept from children, so the audience is all ages."
+        else:
+            audience = "The story has violence in it, so the audience is teens and adults."
+        return (
+            "Let me think it through step by step.\n"
+            f"1. {d['scenes']} scenes give each scene about {per_scene} words of the story: one moment each, "
+            f"so a {d['mode']} film.\n"
+            f"2. {audience}\n"
+            "3. 16:9 suits screens and storyboards alike.\n"
+            f"4. Narration at {WORDS_PER_SECOND} words a second plus a pause per scene runs about "
+            f"{d['duration_target']:.0f} seconds."
+        )
+
+    def _open_style(self, turn: TurnInfo, d: dict) -> str:
+        style, evidence = self._style(turn.project)
+        if turn.project.request.style:
+            return f"The client asked for this style: {style}. Art Director, how do we make it work for this story?"
+        hint = f" I notice the story's words: {', '.join(evidence)}." if evidence else ""
+        return f"The task is set. What look fits this story?{hint} Give me your idea and I will critique it."
+
+    def _reply_style(self, turn: TurnInfo, d: dict) -> str:
+        style, evidence = self._style(turn.project)
+        if turn.project.request.style:
+            reason = "the client chose it, so we keep it"
+        elif evidence:
+            reason = f"the story's words ({', '.join(evidence)}) point there"
+        else:
+            reason = "nothing in the story points elsewhere, and clean illustration reads well at any size"
+        return (
+            "Step by step: first the feeling of the story, then the look that carries it.\n"
+            f"1. I choose {d['style']}: {reason}.\n"
+            f"2. Palette: {d['palette']}, the same in every scene.\n"
+            f"3. Lighting: {d['lighting']}."
+        )
+
+    def _open_story(self, turn: TurnInfo, d: dict) -> str:
+        return (
+            "Let us fix the outline and the cast before the script. Keep every name from the story, and describe "
+            "each character by what we can see, so the Painter draws them the same way in every scene."
+        )
+
+    def _reply_story(self, turn: TurnInfo, d: dict) -> str:
+        cast = (
+            "\n".join(f"- {c['name']}: {c['description']}" for c in d["characters"])
+            or "- (no named characters)"
+        )
+        return (
+            "Reading the story in order, paragraph by paragraph, the outline is:\n"
+            f"{d['outline']}\nThe characters, with what the story says they look like:\n{cast}"
+        )
+
+    def _open_script(self, turn: TurnInfo, d: dict) -> str:
+        return (
+            f"Now the script: exactly {turn.scene_count} scenes, in story order. Cut where the story's paragraphs "
+            "end when you can, give each scene one moment we can draw, and use the story's own words for the "
+            "narration."
+        )
+
+    def _reply_script(self, turn: TurnInfo, d: dict) -> str:
+        lines = [f"Scene by scene, {len(d['scenes'])} in all:"]
+        for number, scene in enumerate(d["scenes"], start=1):
+            who = ", ".join(scene["characters"]) or "no one named"
+            lines.append(
+                f"{number}. {scene['title']}: a {scene['shot']} shot, {scene['camera']}; {who}; "
+                f"{scene['duration']:.1f} s for its narration."
+            )
+        return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""Printing a production on the terminal: the conversation live, and a project's state."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from dreamfactory_studio.core.events import (
+    Event,
+    MessageFinished,
+    MessageStarted,
+    PhaseFinished,
+    PhaseStarted,
+    TokenReceived,
+)
+from dreamfactory_studio.core.model import Project
+
+
+class ConversationPrinter:
+    """Prints each message as ``Role (source): words`` while the words stream in."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+
+    def __call__(self, event: Event) -> None:
+        out = self.out
+        if isinstance(event, PhaseStarted):
+            out.write(f"\n=== {event.title} ===\n")
+        elif isinstance(event, MessageStarted):
+            out.write(f"\n{event.title}" + (f" ({event.source})" if event.source != "studio" else "") + ": ")
+        elif isinstance(event, TokenReceived):
+            out.write(event.text)
+        elif isinstance(event, MessageFinished):
+            if event.message.role == "studio":
+                out.write(event.message.text)
+            out.write("\n")
+        elif isinstance(event, PhaseFinished) and event.status != "done":
+            out.write(f"--- {event.phase}: {event.status}\n")
+        out.flush()
+
+
+def print_project(project: Project, out: TextIO) -> None:
+    def mark(owner, field: str) -> str:
+        return " (yours)" if owner is not None and owner.is_user_edited(field) else ""
+
+    out.write(f"{project.title}\n")
+    out.write(
+        "phases: " + ", ".join(f"{name} {state.status}" for name, state in project.phases.items()) + "\n"
+    )
+    if project.task:
+        t = project.task
+        out.write(
+            f"task: {t.mode}, {t.scenes} scenes, for {t.audience or '-'}, {t.aspect}{mark(t, 'scenes')}\n"
+        )
+    if project.style:
+        s = project.style
+        out.write(f"style: {s.style}{mark(s, 'style')}; palette: {s.palette}; lighting: {s.lighting}\n")
+    if project.outline:
+        out.write(f"outline{mark(project, 'outline')}: {project.outline}\n")
+    for character in project.characters:
+        out.write(f"character: {character.name}{mark(character, 'description')}: {character.description}\n")
+    names = {c.id: c.name for c in project.characters}
+    for number, scene in enumerate(project.scenes, start=1):
+        flags = " ".join(f for f, on in (("[stale]", scene.stale), ("[pinned]", scene.pinned)) if on)
+        edited = f" [yours: {', '.join(scene.user_edited)}]" if scene.user_edited else ""
+        who = ", ".join(names.get(i, "?") for i in scene.characters) or "-"
+        length = f"{scene.duration:.1f} s" if scene.duration else "-"
+        out.write(
+            f"\n{number}. {scene.title} ({scene.shot}, {scene.camera}; {length}; {who}) {flags}{edited}\n"
+        )
+        out.write(f"   script: {scene.script}\n   narration: {scene.narration}\n")

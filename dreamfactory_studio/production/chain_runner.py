@@ -1,0 +1,131 @@
+"""The chat chain: the text phases in order, each saved as it ends, with human checkpoints between them.
+
+A phase's decision is written into the project and saved at once; re-running a phase marks the later phases
+stale without deleting anything. A failed or cancelled phase leaves the project's data as it was and keeps the
+transcript of what was said.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from dreamfactory_studio.backends.llm import LLM
+from dreamfactory_studio.core.errors import BadInput, NotBuiltYet
+from dreamfactory_studio.core.events import Emit, PhaseFinished, PhaseStarted, ignore
+from dreamfactory_studio.core.model import PHASES, PhaseState, Project, now
+from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.production.conversation import Conversation, PhaseFailed
+from dreamfactory_studio.production.crew_config import Crew, load_crew
+from dreamfactory_studio.production.phase_outputs import APPLY, prompt_values
+
+
+class Production:
+    """Runs a project's phases with one LLM backend, saving to its folder after each phase."""
+
+    def __init__(
+        self,
+        folder: ProjectFolder,
+        project: Project,
+        llm: LLM,
+        *,
+        crew: Crew | None = None,
+        crew_preset: str | None = None,
+        emit: Emit = ignore,
+    ):
+        self.folder = folder
+        self.project = project
+        self.llm = llm
+        self.crew = crew or load_crew(folder.root)
+        self.crew_preset = crew_preset
+        self.emit = emit
+
+    @property
+    def text_phases(self) -> list[str]:
+        return list(self.crew.chain.order)
+
+    def scene_count(self) -> int:
+        if self.project.request.scenes:
+            return self.project.request.scenes
+        if self.project.task:
+            return self.project.task.scenes
+        return self.crew.chain.modes[self.crew.chain.mode].scenes
+
+    def pending(self, until: str | None = None) -> list[str]:
+        """The phases a plain ``run`` would do next, in order: those not done, up to ``until``."""
+        order = [*self.text_phases, "keyframes"]
+        if until is not None:
+            order = order[: order.index(until) + 1]
+        return [name for name in order if self.project.phases.get(name, PhaseState()).status != "done"]
+
+    async def run(self, until: str | None = None) -> list[str]:
+        """Run every phase not done yet, in order, stopping after ``until``; return the phases run."""
+        if until is not None and until not in [*self.text_phases, "keyframes"]:
+            raise BadInput(
+                f"unknown phase '{until}'; the phases are {', '.join([*self.text_phases, 'keyframes'])}."
+            )
+        ran = []
+        for name in self.pending(until):
+            if name == "keyframes":
+                raise NotBuiltYet(
+                    "the text phases are done and saved; the keyframe phase is not built yet (issue 4). "
+                    "Edit the script meanwhile, or stop with --until script."
+                )
+            await self.run_phase(name)
+            ran.append(name)
+        return ran
+
+    async def run_phase(self, name: str, *, overwrite_edits: bool = False) -> None:
+        """Run one text phase (again), write its decision and save; later phases become stale."""
+        if name not in self.crew.phases:
+            raise BadInput(f"unknown phase '{name}'; the text phases are {', '.join(self.text_phases)}.")
+        phase = self.crew.phases[name]
+        previous = self.project.phases.get(name, PhaseState())
+        conversation = Conversation(
+            name=name,
+            phase=phase,
+            crew=self.crew,
+            llm=self.llm,
+            project=self.project,
+            scene_count=self.scene_count(),
+            rounds=self.crew.rounds(name, self.crew_preset),
+            prompt_values=prompt_values(self.project, name, self.scene_count()),
+            emit=self.emit,
+        )
+        self.emit(PhaseStarted(name, phase.title))
+        try:
+            decision = await conversation.run()
+        except PhaseFailed as exc:
+            self._keep_transcript(
+                conversation, previous.model_copy(update={"status": "failed", "error": str(exc)})
+            )
+            self.emit(PhaseFinished(name, "failed", str(exc)))
+            raise
+        except (asyncio.CancelledError, Exception) as exc:
+            # Cancelled, or a backend failed: the data stays as it was; what was said is kept.
+            self._keep_transcript(conversation, previous)
+            self.emit(
+                PhaseFinished(
+                    name, "cancelled" if isinstance(exc, asyncio.CancelledError) else "failed", str(exc)
+                )
+            )
+            raise
+        APPLY[phase.conclusion](self.project, decision, overwrite_edits)
+        self.project.phases[name] = PhaseState(
+            status="done",
+            finished=now(),
+            prompt_tokens=conversation.prompt_tokens,
+            completion_tokens=conversation.completion_tokens,
+        )
+        later = PHASES[PHASES.index(name) + 1 :] if name in PHASES else []
+        for other in later:
+            state = self.project.phases.get(other)
+            if state is not None and state.status == "done":
+                state.status = "stale"
+        self.project.transcripts.extend(conversation.messages)
+        self.folder.save(self.project)
+        self.emit(PhaseFinished(name, "done"))
+
+    def _keep_transcript(self, conversation: Conversation, state: PhaseState) -> None:
+        self.project.transcripts.extend(conversation.messages)
+        self.project.phases[conversation.name] = state
+        self.folder.save(self.project)

@@ -1,0 +1,175 @@
+"""A real HTTP server on 127.0.0.1 that speaks OpenAI's /v1/chat/completions and plays scripted answers.
+
+Each answer is a :class:`Play`: a text (streamed in pieces, or whole), an error status, a delay per piece, or a
+hang. The server records every request body so tests can check what the studio sent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Play:
+    text: str = ""
+    status: int = 200
+    error: str = "scripted failure"
+    piece: int = 12
+    delay: float = 0.0
+    hang: float = 0.0
+    usage: tuple[int, int] = (11, 7)
+
+
+@dataclass
+class OpenAIServer:
+    plays: deque = field(default_factory=deque)
+    requests: list[dict] = field(default_factory=list)
+    reject_response_format: bool = False
+    known_models: tuple[str, ...] = ("test-model",)
+    api_key: str | None = None
+
+    def __post_init__(self):
+        self._release = threading.Event()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_port}/v1"
+
+    def queue(self, *plays: Play | str) -> None:
+        for play in plays:
+            self.plays.append(Play(text=play) if isinstance(play, str) else play)
+
+    def close(self) -> None:
+        self._release.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _json(self, status: int, body: dict, headers: dict | None = None) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _error(self, status: int, message: str) -> None:
+                self._json(
+                    status,
+                    {"error": {"message": message, "type": "test", "code": None}},
+                    {"retry-after-ms": "5"},
+                )
+
+            def do_POST(self):  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests.append(body)
+                if not self.path.endswith("/chat/completions"):
+                    return self._error(404, "no such route")
+                if server.api_key and self.headers.get("Authorization") != f"Bearer {server.api_key}":
+                    return self._error(401, "Incorrect API key provided")
+                if body.get("model") not in server.known_models:
+                    return self._error(404, f"The model `{body.get('model')}` does not exist")
+                if server.reject_response_format and "response_format" in body:
+                    return self._error(400, "response_format is not supported by this server")
+                play = (
+                    server.plays.popleft()
+                    if server.plays
+                    else Play(status=500, error="no scripted answer left")
+                )
+                if play.hang:
+                    server._release.wait(play.hang)
+                if play.status != 200:
+                    return self._error(play.status, play.error)
+                if body.get("stream"):
+                    return self._stream(play)
+                self._json(
+                    200,
+                    {
+                        "id": "c1",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": body["model"],
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": play.text},
+                            }
+                        ],
+                        "usage": {
+                            "prompt_tokens": play.usage[0],
+                            "completion_tokens": play.usage[1],
+                            "total_tokens": sum(play.usage),
+                        },
+                    },
+                )
+
+            def _chunk(self, payload: dict) -> None:
+                data = f"data: {json.dumps(payload)}\n\n".encode()
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
+
+            def _stream(self, play: Play) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                base = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "test-model"}
+                try:
+                    for start in range(0, len(play.text), play.piece):
+                        piece = play.text[start : start + play.piece]
+                        self._chunk(
+                            {
+                                **base,
+                                "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                            }
+                        )
+                        if play.delay and server._release.wait(play.delay):
+                            return
+                    self._chunk({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+                    self._chunk(
+                        {
+                            **base,
+                            "choices": [],
+                            "usage": {
+                                "prompt_tokens": play.usage[0],
+                                "completion_tokens": play.usage[1],
+                                "total_tokens": sum(play.usage),
+                            },
+                        }
+                    )
+                    data = b"data: [DONE]\n\n"
+                    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n\r\n")
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client hung up (cancel): that is what some tests want
+
+        return Handler
+
+
+def wait_for(predicate, timeout: float = 5.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
