@@ -17,6 +17,7 @@ def test_opens_the_sample_project(qtbot):
     assert "The Last Ferry" in window.windowTitle()
     assert window.story.toPlainText().startswith("Captain Amara Okafor")
     assert "offline writer" in window.statusBar().currentMessage()
+    assert window.scenes.count() == 10 and window.scenes.item(0).text().startswith("1. Captain Amara Okafor")
     window.close()
     assert not (sample_project() / ".lock").exists()
 

@@ -145,3 +145,23 @@ def test_a_malformed_crew_file_names_the_file_and_line(folder, name, text, words
     (folder.root / "crew" / name).write_text(text)
     with pytest.raises(BadInput, match=words):
         load_crew(folder.root)
+
+
+def test_long_mode_and_the_large_crew(folder):
+    assert run(folder, until="task", mode="long", crew_preset="large") == ["task"]
+    assert folder.load().task.scenes == 30 and folder.load().task.mode == "long"
+    with pytest.raises(BadInput, match="unknown mode or crew"):
+        Production(folder, folder.load(), OfflineWriter(), mode="epic")
+
+
+def test_a_direction_reaches_the_next_conversation_of_its_phase(folder):
+    run(folder, until="story")
+    project = folder.load()
+    edits.set_direction(project, "script", "Open on the rain.")
+    folder.save(project)
+    RecordingWriter.prompts.clear()
+    run(folder, until="script")
+    script_prompts = [p for phase, p in RecordingWriter.prompts if phase == "script"]
+    assert script_prompts and all("(a person) says: Open on the rain." in p for p in script_prompts)
+    with pytest.raises(BadInput, match="unknown phase 'music'"):
+        edits.set_direction(project, "music", "x")

@@ -157,3 +157,16 @@ def test_the_studio_refuses_plainly_without_a_display(monkeypatch, capsys):
         monkeypatch.delenv(name, raising=False)
     assert main(["open", "--sample"]) == 1
     assert "no display" in capsys.readouterr().err
+
+
+def test_a_missing_x11_library_is_named_instead_of_a_qt_abort(monkeypatch, capsys):
+    from dreamfactory_studio.app import studio
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(studio, "_missing_x11_library", lambda: "libxcb-icccm.so.4")
+    assert main(["open"]) == 1
+    err = capsys.readouterr().err
+    assert "libxcb-icccm.so.4 is missing" in err and "apt-get install" in err

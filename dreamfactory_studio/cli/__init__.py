@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--crew", choices=("small", "large"), help="the crew preset: how long each phase may talk")
     p.add_argument(
+        "--mode",
+        choices=("short", "long"),
+        help="short (about 10 scenes) or long (about 30), when the project asked for no scene count",
+    )
+    p.add_argument(
         "--overwrite-edits", action="store_true", help="let the crew replace what you edited by hand"
     )
     p.add_argument("--quiet", action="store_true", help="do not print the conversation")

@@ -82,7 +82,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     with ProjectFolder.open(args.project) as folder:
         project = folder.load()
         printer = ignore if args.quiet else ConversationPrinter(sys.stdout)
-        production = Production(folder, project, make_llm(settings.llm), crew_preset=args.crew, emit=printer)
+        production = Production(
+            folder, project, make_llm(settings.llm), crew_preset=args.crew, mode=args.mode, emit=printer
+        )
         if args.phase:
             asyncio.run(production.run_phase(args.phase, overwrite_edits=args.overwrite_edits))
             ran = [args.phase]

@@ -30,6 +30,7 @@ class Production:
         *,
         crew: Crew | None = None,
         crew_preset: str | None = None,
+        mode: str | None = None,
         emit: Emit = ignore,
     ):
         self.folder = folder
@@ -37,6 +38,13 @@ class Production:
         self.llm = llm
         self.crew = crew or load_crew(folder.root)
         self.crew_preset = crew_preset
+        self.mode = mode or self.crew.chain.mode
+        if self.mode not in self.crew.chain.modes or (
+            crew_preset and crew_preset not in self.crew.chain.crews
+        ):
+            raise BadInput(
+                f"unknown mode or crew; modes: {', '.join(self.crew.chain.modes)}; crews: {', '.join(self.crew.chain.crews)}."
+            )
         self.emit = emit
 
     @property
@@ -48,7 +56,7 @@ class Production:
             return self.project.request.scenes
         if self.project.task:
             return self.project.task.scenes
-        return self.crew.chain.modes[self.crew.chain.mode].scenes
+        return self.crew.chain.modes[self.mode].scenes
 
     def pending(self, until: str | None = None) -> list[str]:
         """The phases a plain ``run`` would do next, in order: those not done, up to ``until``."""
