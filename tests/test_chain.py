@@ -9,9 +9,10 @@ import pytest
 from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
 from dreamfactory_studio.cli import main
 from dreamfactory_studio.core import edits
-from dreamfactory_studio.core.errors import BadInput, NotBuiltYet
+from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.settings import Settings
 from dreamfactory_studio.production.chain_runner import Production
 from dreamfactory_studio.production.crew_config import load_crew
 
@@ -82,8 +83,10 @@ def test_user_edits_survive_a_rerun_unless_asked(folder):
     assert folder.load().scenes[2].script.startswith("Midway across")
 
 
-def test_run_past_the_script_says_keyframes_are_not_built_yet_and_keeps_the_text_phases(folder):
-    with pytest.raises(NotBuiltYet, match="keyframe phase is not built yet"):
+def test_keyframes_need_a_painter_and_a_script(folder):
+    with pytest.raises(BadInput, match="script is not written yet"):
+        asyncio.run(Production.from_settings(folder, folder.load(), Settings()).run_keyframes(1))
+    with pytest.raises(BadInput, match="no painter or monitor"):
         run(folder)
     assert folder.load().phases["script"].status == "done"
 

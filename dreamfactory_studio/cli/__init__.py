@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--phase", choices=PHASE_CHOICES[:4], help="re-run this one text phase, even if it is done"
     )
+    p.add_argument("--scene", type=_positive_int, metavar="K", help="redraw scene K's keyframe only")
     p.add_argument("--crew", choices=("small", "large"), help="the crew preset: how long each phase may talk")
     p.add_argument(
         "--mode",
@@ -90,6 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rename", metavar="NEW_NAME", help="a new name for the character")
     p.add_argument("--outline", help="the story outline")
     p.add_argument("--direction", nargs=2, metavar=("PHASE", "TEXT"), help="your word to a phase's crew")
+    p.add_argument(
+        "--base-description", metavar="TEXT", help="your Base Description (empty: the monitor's again)"
+    )
+
+    p = commands.add_parser("pin", help="pin a keyframe or the Base Frame; pinned frames are never redrawn")
+    p.add_argument("project")
+    p.add_argument("--scene", type=_positive_int, metavar="K", help="the scene whose keyframe to pin")
+    p.add_argument("--take", metavar="TAKE_ID", help="pin this take (default: the selected one)")
+    p.add_argument("--base-frame", action="store_true", help="pin it as the Base Frame instead")
+    p.add_argument(
+        "--image", metavar="FILE", help="import an image file (as a take of the scene, or the Base Frame)"
+    )
+    p.add_argument("--unpin", action="store_true", help="unpin instead")
 
     p = commands.add_parser("export", help="export a project as a video and more")
     p.add_argument("project")

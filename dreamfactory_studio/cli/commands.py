@@ -64,8 +64,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from dreamfactory_studio.backends.llm import make_llm
     from dreamfactory_studio.cli.printer import ConversationPrinter
+    from dreamfactory_studio.core.errors import BadInput
     from dreamfactory_studio.core.events import ignore
     from dreamfactory_studio.core.settings import load_settings
     from dreamfactory_studio.production.chain_runner import Production
@@ -75,27 +75,74 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings.llm.base_url = args.llm_url
     if args.llm_model:
         settings.llm.model = args.llm_model
-    if args.from_scene:
-        raise NotBuiltYet(
-            "re-running keyframes from a scene is part of the keyframe phase, not built yet (issue 4)."
-        )
+    if args.image_model:
+        settings.image.model = args.image_model
+        settings.image.backend = args.image_backend or "diffusers"
+    elif args.image_backend:
+        settings.image.backend = args.image_backend
+    if sum(bool(x) for x in (args.phase, args.from_scene, args.scene)) > 1:
+        raise BadInput("give one of --phase, --from-scene and --scene.")
     with ProjectFolder.open(args.project) as folder:
         project = folder.load()
         printer = ignore if args.quiet else ConversationPrinter(sys.stdout)
-        production = Production(
-            folder, project, make_llm(settings.llm), crew_preset=args.crew, mode=args.mode, emit=printer
+        production = Production.from_settings(
+            folder, project, settings, crew_preset=args.crew, mode=args.mode, emit=printer
         )
-        if args.phase:
-            asyncio.run(production.run_phase(args.phase, overwrite_edits=args.overwrite_edits))
-            ran = [args.phase]
-        else:
-            ran = asyncio.run(production.run(until=args.until))
+        try:
+            if args.phase:
+                asyncio.run(production.run_phase(args.phase, overwrite_edits=args.overwrite_edits))
+                ran = [args.phase]
+            elif args.from_scene or args.scene:
+                drawn = asyncio.run(
+                    production.run_keyframes(args.from_scene or args.scene, only=bool(args.scene))
+                )
+                ran = [f"keyframes of scenes {', '.join(map(str, drawn))}"]
+            else:
+                ran = asyncio.run(production.run(until=args.until))
+        finally:
+            production.worker.shutdown()
     if ran:
         print(f"done: {', '.join(ran)}; saved in {folder.root}")
     else:
         print(
             f"nothing to do: the phases up to {args.until or 'the end'} are done. Re-run one with --phase NAME."
         )
+    return 0
+
+
+def cmd_pin(args: argparse.Namespace) -> int:
+    from dreamfactory_studio.core import edits
+    from dreamfactory_studio.core.errors import BadInput
+    from dreamfactory_studio.production.imports import import_base_frame, import_take
+
+    with ProjectFolder.open(args.project) as folder:
+        project = folder.load()
+        if args.base_frame:
+            if args.unpin:
+                edits.unpin_base_frame(project)
+                said = "unpinned the Base Frame"
+            elif args.image:
+                import_base_frame(folder, project, args.image)
+                said = f"pinned {args.image} as the Base Frame"
+            else:
+                if not args.scene:
+                    raise BadInput(
+                        "say which scene's take to pin as the Base Frame with --scene K, or give --image."
+                    )
+                edits.pin_base_frame(project, edits.find_scene(project, args.scene), args.take)
+                said = f"pinned scene {args.scene}'s keyframe as the Base Frame"
+        else:
+            if not args.scene:
+                raise BadInput("say which scene to pin with --scene K (or --base-frame).")
+            scene = edits.find_scene(project, args.scene)
+            if args.image:
+                take = import_take(folder, project, scene, args.image)
+                edits.pin_scene(scene, take.id)
+            else:
+                edits.pin_scene(scene, args.take, pinned=not args.unpin)
+            said = f"{'unpinned' if args.unpin else 'pinned'} scene {args.scene}'s keyframe"
+        folder.save(project)
+    print(said)
     return 0
 
 
@@ -151,6 +198,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
         if args.direction:
             edits.set_direction(project, *args.direction)
             done.append(f"direction for {args.direction[0]}")
+        if args.base_description is not None:
+            edits.edit_base_description(project, args.base_description)
+            done.append("Base Description")
         if not done:
             raise BadInput("nothing to change; see `dreamfactory-studio edit --help` for what can be edited.")
         folder.save(project)
@@ -192,6 +242,7 @@ COMMANDS = {
     "run": cmd_run,
     "show": cmd_show,
     "edit": cmd_edit,
+    "pin": cmd_pin,
     "export": cmd_export,
     "render": cmd_render,
     "evaluate": cmd_evaluate,

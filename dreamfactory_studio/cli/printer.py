@@ -8,8 +8,12 @@ from dreamfactory_studio.core.events import (
     Event,
     MessageFinished,
     MessageStarted,
+    ModelLoading,
     PhaseFinished,
     PhaseStarted,
+    SceneFinished,
+    SceneStarted,
+    TakeMade,
     TokenReceived,
 )
 from dreamfactory_studio.core.model import Project
@@ -35,6 +39,16 @@ class ConversationPrinter:
             out.write("\n")
         elif isinstance(event, PhaseFinished) and event.status != "done":
             out.write(f"--- {event.phase}: {event.status}\n")
+        elif isinstance(event, ModelLoading):
+            out.write(f"loading: {event.message}\n")
+        elif isinstance(event, SceneStarted):
+            out.write(f"\n--- scene {event.number}: drawing the {event.what}\n")
+        elif isinstance(event, TakeMade):
+            verdict = "accepted" if event.accepted else "drifts, trying a new seed"
+            score = f"{event.score:.2f}" if event.score is not None else "-"
+            out.write(f"Painter: take {event.take_id}, monitor score {score}: {verdict} ({event.reason})\n")
+        elif isinstance(event, SceneFinished):
+            out.write(f"--- scene {event.number}: {event.status}\n")
         out.flush()
 
 
@@ -68,3 +82,14 @@ def print_project(project: Project, out: TextIO) -> None:
             f"\n{number}. {scene.title} ({scene.shot}, {scene.camera}; {length}; {who}) {flags}{edited}\n"
         )
         out.write(f"   script: {scene.script}\n   narration: {scene.narration}\n")
+        if scene.keyframe:
+            k = scene.keyframe
+            score = f", score {k.score:.2f}" if k.score is not None else ""
+            out.write(
+                f"   keyframe: {k.image} (take {k.id}, seed {k.seed}{score}; {len(scene.takes)} takes)\n"
+            )
+    if project.base_frame:
+        out.write(f"\nBase Frame: {project.base_frame.image} ({project.base_frame.source})\n")
+    if project.base_description.text:
+        mine = " (yours)" if project.base_description.user_edited else ""
+        out.write(f"Base Description{mine}: {project.base_description.text}\n")

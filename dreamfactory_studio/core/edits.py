@@ -6,7 +6,16 @@ The CLI's ``edit`` command and the window's undo commands both go through these 
 from __future__ import annotations
 
 from dreamfactory_studio.core.errors import BadInput
-from dreamfactory_studio.core.model import PHASES, Character, Project, Scene, StyleDecision, TaskDecision
+from dreamfactory_studio.core.model import (
+    PHASES,
+    BaseDescription,
+    BaseFrame,
+    Character,
+    Project,
+    Scene,
+    StyleDecision,
+    TaskDecision,
+)
 
 SCENE_TEXT_FIELDS = ("title", "script", "narration", "shot", "camera")
 
@@ -118,3 +127,44 @@ def set_direction(project: Project, phase: str, text: str) -> None:
         project.directions[phase] = text.strip()
     else:
         project.directions.pop(phase, None)
+
+
+def select_take(scene: Scene, take_id: str | None) -> None:
+    """Make a take the scene's keyframe (the selected one when ``take_id`` is None)."""
+    if take_id is None:
+        if scene.keyframe is None:
+            raise BadInput("the scene has no keyframe yet; draw it first or import an image.")
+        return
+    try:
+        scene.take(take_id)
+    except KeyError:
+        ids = ", ".join(t.id for t in scene.takes) or "none"
+        raise BadInput(f"the scene has no take '{take_id}' (takes: {ids}).") from None
+    scene.selected_take = take_id
+
+
+def pin_scene(scene: Scene, take_id: str | None = None, *, pinned: bool = True) -> None:
+    """Pin (or unpin) a scene's keyframe: a pinned keyframe is never redrawn and serves as context."""
+    if pinned:
+        select_take(scene, take_id)
+    scene.pinned = pinned
+
+
+def pin_base_frame(project: Project, scene: Scene, take_id: str | None = None) -> None:
+    """Pin one of a scene's takes as the Base Frame that every keyframe is held to."""
+    select_take(scene, take_id)
+    keyframe = scene.keyframe
+    assert keyframe is not None
+    project.base_frame = BaseFrame(
+        image=keyframe.image, source="take", take_id=keyframe.id, pinned_by_user=True
+    )
+
+
+def unpin_base_frame(project: Project) -> None:
+    if project.base_frame is not None:
+        project.base_frame.pinned_by_user = False
+
+
+def edit_base_description(project: Project, text: str) -> None:
+    """The user's Base Description: kept, and never overwritten by the monitor."""
+    project.base_description = BaseDescription(text=text, user_edited=bool(text.strip()))

@@ -42,7 +42,54 @@ class PhaseFinished:
     error: str = ""
 
 
-Event = PhaseStarted | MessageStarted | TokenReceived | MessageFinished | PhaseFinished
+@dataclass(frozen=True)
+class SceneStarted:
+    scene_id: str
+    number: int
+    what: str
+
+
+@dataclass(frozen=True)
+class ModelLoading:
+    message: str
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    scene_id: str
+    step: int
+    total: int
+
+
+@dataclass(frozen=True)
+class TakeMade:
+    scene_id: str
+    take_id: str
+    score: float | None
+    reason: str
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class SceneFinished:
+    scene_id: str
+    number: int
+    status: str
+    message: str = ""
+
+
+Event = (
+    PhaseStarted
+    | MessageStarted
+    | TokenReceived
+    | MessageFinished
+    | PhaseFinished
+    | SceneStarted
+    | ModelLoading
+    | StepProgress
+    | TakeMade
+    | SceneFinished
+)
 Emit = Callable[[Event], None]
 
 

@@ -50,6 +50,28 @@ class ImageSettings(_Section):
     ip_adapter: str = ""
 
 
+class MonitorSettings(_Section):
+    base_url: str = Field(
+        default="", description="an OpenAI-compatible vision endpoint; empty: offline describer"
+    )
+    model: str = ""
+    timeout: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+
+
+class KeyframeSettings(_Section):
+    base_rounds: int = Field(default=3, ge=1, le=10, description="R: rounds of the Base Frame loop")
+    retries: int = Field(default=2, ge=0, le=10, description="M: new seeds tried when a keyframe drifts")
+    threshold: float = Field(
+        default=0.55, ge=0, le=1, description="the monitor's score a keyframe must reach"
+    )
+    use_previous: bool = Field(default=True, description="use K(t-1) as a reference too")
+    neighbours: int = Field(default=1, ge=0, le=8, description="nearest earlier frames from the image memory")
+    strength: float = Field(default=0.6, gt=0, le=1, description="image-to-image strength from the reference")
+    width: int = Field(default=1024, ge=64, le=4096)
+    height: int = Field(default=576, ge=64, le=4096)
+
+
 class VideoSettings(_Section):
     backend: Literal["camera", "diffusers"] = "camera"
     model: str = ""
@@ -70,6 +92,8 @@ class Defaults(_Section):
 class Settings(_Section):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     image: ImageSettings = Field(default_factory=ImageSettings)
+    monitor: MonitorSettings = Field(default_factory=MonitorSettings)
+    keyframes: KeyframeSettings = Field(default_factory=KeyframeSettings)
     video: VideoSettings = Field(default_factory=VideoSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
     defaults: Defaults = Field(default_factory=Defaults)

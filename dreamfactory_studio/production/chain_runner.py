@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import asyncio
 
+from dreamfactory_studio.backends.image import ImageBackend
 from dreamfactory_studio.backends.llm import LLM
-from dreamfactory_studio.core.errors import BadInput, NotBuiltYet
+from dreamfactory_studio.backends.vision import Monitor
+from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import Emit, PhaseFinished, PhaseStarted, ignore
 from dreamfactory_studio.core.model import PHASES, PhaseState, Project, now
 from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.settings import KeyframeSettings, Settings
 from dreamfactory_studio.production.conversation import Conversation, PhaseFailed
 from dreamfactory_studio.production.crew_config import Crew, load_crew
+from dreamfactory_studio.production.gpu_worker import GpuWorker
+from dreamfactory_studio.production.keyframes import KeyframeDesigner
 from dreamfactory_studio.production.phase_outputs import APPLY, prompt_values
 
 
@@ -32,12 +37,21 @@ class Production:
         crew_preset: str | None = None,
         mode: str | None = None,
         emit: Emit = ignore,
+        painter: ImageBackend | None = None,
+        monitor: Monitor | None = None,
+        worker: GpuWorker | None = None,
+        keyframe_settings: KeyframeSettings | None = None,
     ):
         self.folder = folder
         self.project = project
         self.llm = llm
         self.crew = crew or load_crew(folder.root)
         self.crew_preset = crew_preset
+        self.painter = painter
+        self.monitor = monitor
+        self.worker = worker or GpuWorker()
+        self.keyframe_settings = keyframe_settings or KeyframeSettings()
+        self.designer: KeyframeDesigner | None = None
         self.mode = mode or self.crew.chain.mode
         if self.mode not in self.crew.chain.modes or (
             crew_preset and crew_preset not in self.crew.chain.crews
@@ -46,6 +60,25 @@ class Production:
                 f"unknown mode or crew; modes: {', '.join(self.crew.chain.modes)}; crews: {', '.join(self.crew.chain.crews)}."
             )
         self.emit = emit
+
+    @classmethod
+    def from_settings(
+        cls, folder: ProjectFolder, project: Project, settings: Settings, **kwargs
+    ) -> Production:
+        """A production with the LLM, painter and monitor the settings ask for."""
+        from dreamfactory_studio.backends.image import make_image_backend
+        from dreamfactory_studio.backends.llm import make_llm
+        from dreamfactory_studio.backends.vision import make_monitor
+
+        return cls(
+            folder,
+            project,
+            make_llm(settings.llm),
+            painter=make_image_backend(settings.image),
+            monitor=make_monitor(settings),
+            keyframe_settings=settings.keyframes,
+            **kwargs,
+        )
 
     @property
     def text_phases(self) -> list[str]:
@@ -74,13 +107,50 @@ class Production:
         ran = []
         for name in self.pending(until):
             if name == "keyframes":
-                raise NotBuiltYet(
-                    "the text phases are done and saved; the keyframe phase is not built yet (issue 4). "
-                    "Edit the script meanwhile, or stop with --until script."
-                )
-            await self.run_phase(name)
+                await self.run_keyframes(1)
+            else:
+                await self.run_phase(name)
             ran.append(name)
         return ran
+
+    async def run_keyframes(self, from_scene: int = 1, *, only: bool = False) -> list[int]:
+        """The keyframe phase, from scene ``from_scene`` on (or that scene ``only``); saved scene by scene."""
+        if self.painter is None or self.monitor is None:
+            raise BadInput("no painter or monitor was given for the keyframe phase.")
+        if self.project.phases["script"].status not in ("done", "stale") or not self.project.scenes:
+            raise BadInput(
+                "the script is not written yet; run the script phase first (`run PROJECT --until script`)."
+            )
+        self.designer = KeyframeDesigner(
+            self.folder,
+            self.project,
+            llm=self.llm,
+            crew=self.crew,
+            painter=self.painter,
+            monitor=self.monitor,
+            worker=self.worker,
+            settings=self.keyframe_settings,
+            emit=self.emit,
+        )
+        state = self.project.phases["keyframes"]
+        self.emit(PhaseStarted("keyframes", "Keyframe Design"))
+        try:
+            drawn = await self.designer.run(from_scene, only=only)
+        except asyncio.CancelledError:
+            self.emit(PhaseFinished("keyframes", "cancelled"))
+            raise
+        except Exception as exc:
+            self.project.phases["keyframes"] = state.model_copy(
+                update={"status": "failed", "error": str(exc)}
+            )
+            self.folder.save(self.project)
+            self.emit(PhaseFinished("keyframes", "failed", str(exc)))
+            raise
+        if all(scene.keyframe for scene in self.project.scenes):
+            self.project.phases["keyframes"] = PhaseState(status="done", finished=now())
+        self.folder.save(self.project)
+        self.emit(PhaseFinished("keyframes", "done"))
+        return drawn
 
     async def run_phase(self, name: str, *, overwrite_edits: bool = False) -> None:
         """Run one text phase (again), write its decision and save; later phases become stale."""

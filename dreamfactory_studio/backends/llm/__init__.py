@@ -6,8 +6,8 @@ the offline writer. Backends import their SDKs only when they are used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from dreamfactory_studio.core.model import Project
@@ -34,6 +34,8 @@ class TurnInfo:
     project: Project
     scene_count: int
     error: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
+    """Facts for single-turn tasks (a keyframe prompt, a critique): scene script, context, Base Description."""
 
 
 @dataclass

@@ -155,6 +155,8 @@ class OfflineWriter:
     # -- words --------------------------------------------------------------------------------------------
 
     def write(self, turn: TurnInfo) -> str:
+        if turn.conclusion in ("prompt", "critique"):
+            return getattr(self, f"_write_{turn.conclusion}")(turn.extra)
         decision = self.decide(turn)
         conclusion = f"<INFO> {json.dumps(decision, ensure_ascii=False)}"
         if turn.kind == "reflect":
@@ -249,3 +251,53 @@ class OfflineWriter:
                 f"{scene['duration']:.1f} s for its narration."
             )
         return "\n".join(lines)
+
+    # -- keyframes ----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _short(text: str, limit: int) -> str:
+        text = " ".join(text.split())
+        return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+    def _write_prompt(self, facts) -> str:
+        """P(t) = f(S(t), C(t-1), BD): the scene's action, its look, what carries on, what never changes."""
+        look = ", ".join(
+            p
+            for p in (
+                f"{facts.get('style', '')} storyboard keyframe",
+                facts.get("palette", ""),
+                facts.get("lighting", ""),
+            )
+            if p.strip()
+        )
+        parts = [
+            f"{look}.",
+            f"{facts.get('shot', 'medium')} shot, {facts.get('camera', 'static')}.",
+            facts.get("script", "").strip(),
+        ]
+        if facts.get("characters"):
+            parts.append(f"Characters: {facts['characters']}.")
+        if facts.get("context"):
+            parts.append(f"Continuing from the previous frame: {self._short(facts['context'], 200)}")
+        if facts.get("base_description"):
+            parts.append(f"Keep unchanged: {self._short(facts['base_description'], 320)}")
+        if facts.get("critique"):
+            parts.append(f"Director's note: {self._short(facts['critique'], 160)}")
+        prompt = " ".join(p for p in parts if p)
+        reasons = ["the scene's action comes first, in the script's words"]
+        if facts.get("context"):
+            reasons.append("the previous frame's description carries place and light over")
+        if facts.get("base_description"):
+            reasons.append("the Base Description holds style, palette and faces")
+        return "Step by step: " + "; ".join(reasons) + ".\n<INFO> " + prompt
+
+    def _write_critique(self, facts) -> str:
+        seen = self._short(facts.get("description", ""), 220)
+        if facts.get("approved") == "yes":
+            return f"The Monitor sees: {seen} That is our Base Frame: {facts.get('reason', '')}.\n<INFO> approved"
+        lead = facts.get("lead", "")
+        keep = f" Keep {lead} exactly as described." if lead else ""
+        return (
+            f"The Monitor sees: {seen} Not yet: {facts.get('reason', '')}.{keep}\n"
+            f"<INFO> {facts.get('reason', '').capitalize()}.{keep}"
+        )

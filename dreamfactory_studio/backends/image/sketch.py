@@ -1,0 +1,536 @@
+"""The offline sketch renderer: a clean storyboard panel drawn from a scene's facts, with no model at all.
+
+Sky, ground and palette come from the style and the palette words; the setting from the script's words
+(water, night, fog, indoors, space, hills, rain); each character is the same figure in every scene, its colours
+and shape taken from its description; the shot sets the framing; a caption bar carries the scene number, the
+shot and the action line. Deterministic by seed: a new take moves figures and weather a little.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from dreamfactory_studio.backends.image import Cancelled, FigureFacts, ImageRequest, PanelFacts, StepSink
+
+RGB = tuple[int, int, int]
+
+COLOURS: dict[str, RGB] = {
+    "red": (196, 58, 48),
+    "scarlet": (200, 40, 40),
+    "vermilion": (220, 70, 40),
+    "crimson": (170, 30, 50),
+    "orange": (230, 130, 50),
+    "amber": (230, 160, 40),
+    "yellow": (236, 196, 64),
+    "gold": (210, 170, 60),
+    "ochre": (200, 150, 70),
+    "brown": (128, 88, 58),
+    "umber": (110, 78, 50),
+    "tan": (200, 170, 130),
+    "green": (82, 150, 82),
+    "olive": (120, 130, 60),
+    "teal": (40, 130, 130),
+    "cyan": (40, 200, 220),
+    "blue": (62, 104, 182),
+    "navy": (30, 45, 100),
+    "violet": (130, 80, 170),
+    "purple": (120, 70, 150),
+    "magenta": (210, 50, 160),
+    "pink": (232, 142, 170),
+    "coral": (240, 128, 110),
+    "white": (238, 236, 230),
+    "silver": (190, 192, 200),
+    "grey": (140, 140, 140),
+    "gray": (140, 140, 140),
+    "black": (40, 40, 44),
+    "rusty": (160, 90, 50),
+    "dented": (150, 150, 155),
+    "green-grey": (120, 140, 125),
+}
+SCHEMES: dict[str, dict[str, RGB]] = {
+    "illustration": {
+        "sky": (126, 166, 206),
+        "horizon": (236, 222, 192),
+        "ground": (112, 142, 100),
+        "water": (84, 124, 156),
+        "ink": (44, 48, 62),
+        "wall": (214, 200, 176),
+        "floor": (150, 120, 92),
+    },
+    "ink wash": {
+        "sky": (226, 224, 216),
+        "horizon": (244, 242, 236),
+        "ground": (120, 120, 116),
+        "water": (170, 170, 166),
+        "ink": (22, 22, 24),
+        "wall": (232, 228, 220),
+        "floor": (150, 148, 142),
+    },
+    "cyberpunk": {
+        "sky": (22, 12, 44),
+        "horizon": (110, 26, 110),
+        "ground": (30, 30, 52),
+        "water": (20, 40, 80),
+        "ink": (0, 230, 240),
+        "wall": (40, 30, 70),
+        "floor": (25, 25, 40),
+    },
+    "origami": {
+        "sky": (200, 226, 240),
+        "horizon": (250, 244, 236),
+        "ground": (236, 170, 150),
+        "water": (150, 200, 220),
+        "ink": (90, 90, 110),
+        "wall": (246, 236, 220),
+        "floor": (230, 200, 170),
+    },
+    "oil painting": {
+        "sky": (120, 140, 170),
+        "horizon": (226, 190, 130),
+        "ground": (130, 110, 60),
+        "water": (70, 100, 120),
+        "ink": (60, 40, 30),
+        "wall": (190, 160, 110),
+        "floor": (120, 84, 50),
+    },
+    "anime": {
+        "sky": (90, 170, 240),
+        "horizon": (230, 240, 250),
+        "ground": (100, 180, 90),
+        "water": (70, 150, 210),
+        "ink": (30, 30, 50),
+        "wall": (240, 226, 210),
+        "floor": (190, 150, 110),
+    },
+    "realism": {
+        "sky": (150, 176, 200),
+        "horizon": (214, 214, 206),
+        "ground": (104, 112, 90),
+        "water": (90, 110, 120),
+        "ink": (50, 50, 50),
+        "wall": (200, 194, 184),
+        "floor": (130, 114, 96),
+    },
+}
+ANIMALS = (
+    "dog",
+    "cat",
+    "fox",
+    "wolf",
+    "horse",
+    "rabbit",
+    "bird",
+    "owl",
+    "mouse",
+    "bear",
+    "deer",
+    "goat",
+    "cow",
+)
+ROBOTS = ("robot", "android", "droid", "machine")
+SCALE = {"wide": 0.30, "medium": 0.56, "close-up": 0.92}
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z\-]+", text.lower()))
+
+
+def _mix(a: RGB, b: RGB, t: float) -> RGB:
+    return tuple(int(round(x + (y - x) * t)) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
+
+
+def _colour_words(text: str) -> list[RGB]:
+    found = []
+    for match in re.finditer(r"[a-z\-]+", text.lower()):
+        if match.group(0) in COLOURS:
+            found.append(COLOURS[match.group(0)])
+    return found
+
+
+def _stable_colour(name: str) -> RGB:
+    digest = hashlib.sha256(name.encode()).digest()
+    return (60 + digest[0] % 160, 60 + digest[1] % 160, 60 + digest[2] % 160)
+
+
+@lru_cache(maxsize=16)
+def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    for name in ("DejaVuSans-Bold.ttf", "Arial Bold.ttf") if bold else ("DejaVuSans.ttf", "Arial.ttf"):
+        try:
+            return ImageFont.truetype(name, size)
+        except OSError:
+            continue
+    return ImageFont.load_default(size=size)
+
+
+def scheme_for(style: str, palette: str) -> dict[str, RGB]:
+    """The colours of a panel: the style's scheme, tinted by the palette's colour words."""
+    key = next((name for name in SCHEMES if name in style.lower()), "illustration")
+    scheme = dict(SCHEMES[key])
+    tints = _colour_words(palette)
+    if tints:
+        scheme["sky"] = _mix(scheme["sky"], tints[0], 0.35)
+        scheme["wall"] = _mix(scheme["wall"], tints[0], 0.2)
+    if len(tints) > 1:
+        scheme["ground"] = _mix(scheme["ground"], tints[1], 0.35)
+        scheme["floor"] = _mix(scheme["floor"], tints[1], 0.25)
+    return scheme
+
+
+class Figure:
+    """How one character is drawn, the same in every panel."""
+
+    def __init__(self, facts: FigureFacts):
+        text = f"{facts.name} {facts.description}".lower()
+        words = _words(text)
+        self.kind = "animal" if words & set(ANIMALS) else "robot" if words & set(ROBOTS) else "person"
+        self.animal = next((a for a in ANIMALS if a in words), "dog")
+        colours = _colour_words(facts.description)
+        clothing = re.search(
+            r"([a-z\-]+(?:\s+[a-z\-]+)?)\s+(?:coat|raincoat|jacket|dress|shirt|cloak|robe|overcoat|sweater)",
+            text,
+        )
+        clothing_colours = _colour_words(clothing.group(1)) if clothing else []
+        self.body = (
+            clothing_colours[0] if clothing_colours else colours[0] if colours else _stable_colour(facts.name)
+        )
+        scarf = re.search(r"([a-z\-]+)\s+scarf", text)
+        self.scarf = COLOURS.get(scarf.group(1)) if scarf else None
+        self.hair = (
+            (200, 200, 205)
+            if words & {"old", "grey", "gray", "white-haired", "elderly"}
+            else ((62, 44, 32) if "grandmother" not in words else (210, 210, 214))
+        )
+        self.height = 0.72 if words & {"girl", "boy", "child", "kid", "eleven", "small", "little"} else 1.0
+        self.prop = next(
+            (p for p in ("violin", "lantern", "umbrella", "map", "can", "knife") if p in words), None
+        )
+        self.name = facts.name
+
+    def draw(self, draw: ImageDraw.ImageDraw, cx: float, base: float, size: float, ink: RGB) -> None:
+        h = size * self.height
+        if self.kind == "animal":
+            self._animal(draw, cx, base, h * 0.45, ink)
+        elif self.kind == "robot":
+            self._robot(draw, cx, base, h * 0.8, ink)
+        else:
+            self._person(draw, cx, base, h, ink)
+
+    def _person(self, d: ImageDraw.ImageDraw, cx: float, base: float, h: float, ink: RGB) -> None:
+        w = 2 + h * 0.012
+        head = h * 0.13
+        neck = base - h * 0.80
+        body = [
+            (cx - h * 0.17, base - h * 0.08),
+            (cx - h * 0.12, neck),
+            (cx + h * 0.12, neck),
+            (cx + h * 0.17, base - h * 0.08),
+        ]
+        d.polygon(body, fill=self.body, outline=ink, width=int(w))
+        for side in (-1, 1):
+            d.line(
+                [(cx + side * h * 0.07, base - h * 0.09), (cx + side * h * 0.08, base)],
+                fill=ink,
+                width=int(w * 2),
+            )
+            d.line(
+                [(cx + side * h * 0.12, neck + h * 0.03), (cx + side * h * 0.22, base - h * 0.42)],
+                fill=ink,
+                width=int(w * 2),
+            )
+        if self.scarf:
+            d.rectangle(
+                [cx - h * 0.12, neck - h * 0.005, cx + h * 0.12, neck + h * 0.05],
+                fill=self.scarf,
+                outline=ink,
+            )
+        hy = neck - head * 1.05
+        d.ellipse(
+            [cx - head, hy - head, cx + head, hy + head], fill=(236, 204, 172), outline=ink, width=int(w)
+        )
+        d.chord(
+            [cx - head, hy - head * 1.1, cx + head, hy + head * 0.5], 180, 360, fill=self.hair, outline=ink
+        )
+        d.ellipse([cx - head * 0.4, hy, cx - head * 0.25, hy + head * 0.15], fill=ink)
+        d.ellipse([cx + head * 0.25, hy, cx + head * 0.4, hy + head * 0.15], fill=ink)
+        if self.prop == "violin":
+            d.rectangle(
+                [cx + h * 0.2, base - h * 0.48, cx + h * 0.34, base - h * 0.36],
+                fill=(120, 70, 40),
+                outline=ink,
+            )
+        elif self.prop == "lantern":
+            x, y = cx + h * 0.24, base - h * 0.42
+            d.ellipse([x - h * 0.09, y - h * 0.09, x + h * 0.09, y + h * 0.09], fill=(252, 226, 140))
+            d.rectangle(
+                [x - h * 0.035, y - h * 0.05, x + h * 0.035, y + h * 0.05], fill=(240, 180, 60), outline=ink
+            )
+
+    def _animal(self, d: ImageDraw.ImageDraw, cx: float, base: float, h: float, ink: RGB) -> None:
+        w = max(2, int(h * 0.03))
+        body = (cx - h * 0.5, base - h * 0.75, cx + h * 0.4, base - h * 0.35)
+        d.ellipse(body, fill=self.body, outline=ink, width=w)
+        for x in (-0.4, -0.25, 0.15, 0.3):
+            d.line([(cx + h * x, base - h * 0.45), (cx + h * x, base)], fill=ink, width=w * 2)
+        d.ellipse(
+            [cx + h * 0.25, base - h * 1.0, cx + h * 0.65, base - h * 0.62],
+            fill=self.body,
+            outline=ink,
+            width=w,
+        )
+        d.polygon(
+            [
+                (cx + h * 0.3, base - h * 0.95),
+                (cx + h * 0.36, base - h * 1.12),
+                (cx + h * 0.44, base - h * 0.97),
+            ],
+            fill=ink,
+        )
+        d.line([(cx - h * 0.5, base - h * 0.6), (cx - h * 0.7, base - h * 0.8)], fill=ink, width=w * 2)
+
+    def _robot(self, d: ImageDraw.ImageDraw, cx: float, base: float, h: float, ink: RGB) -> None:
+        w = max(2, int(h * 0.02))
+        d.rounded_rectangle(
+            [cx - h * 0.22, base - h * 0.62, cx + h * 0.22, base - h * 0.12],
+            radius=h * 0.05,
+            fill=self.body,
+            outline=ink,
+            width=w,
+        )
+        d.rounded_rectangle(
+            [cx - h * 0.16, base - h * 0.9, cx + h * 0.16, base - h * 0.66],
+            radius=h * 0.04,
+            fill=_mix(self.body, (255, 255, 255), 0.3),
+            outline=ink,
+            width=w,
+        )
+        d.ellipse([cx - h * 0.1, base - h * 0.82, cx - h * 0.03, base - h * 0.75], fill=(90, 220, 240))
+        d.ellipse([cx + h * 0.03, base - h * 0.82, cx + h * 0.1, base - h * 0.75], fill=(90, 220, 240))
+        d.line([(cx, base - h * 0.9), (cx, base - h * 1.0)], fill=ink, width=w)
+        d.ellipse([cx - h * 0.025, base - h * 1.04, cx + h * 0.025, base - h * 0.99], fill=(230, 80, 60))
+        for side in (-1, 1):
+            d.rectangle(
+                [cx + side * h * 0.14 - h * 0.05, base - h * 0.12, cx + side * h * 0.14 + h * 0.05, base],
+                fill=ink,
+            )
+
+
+class SketchRenderer:
+    """Draws storyboard panels from scene facts. Deterministic by seed; no model, no network."""
+
+    label = "sketch renderer"
+    model_id = "sketch-1"
+
+    def load(self, on_progress: Callable[[str], None]) -> None:
+        on_progress("sketch renderer ready")
+
+    def unload(self) -> None:
+        pass
+
+    def generate(self, request: ImageRequest, on_step: StepSink, cancelled: Cancelled) -> Image.Image:
+        facts = request.facts or PanelFacts(
+            scene_number=0, caption=request.prompt[:120], script=request.prompt
+        )
+        image = render_panel(facts, request.width, request.height, request.seed)
+        on_step(1, 1)
+        return image
+
+
+def _gradient(width: int, height: int, top: RGB, bottom: RGB) -> Image.Image:
+    t = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None]
+    rows = (np.array(top, np.float32) * (1 - t) + np.array(bottom, np.float32) * t).astype(np.uint8)
+    return Image.fromarray(np.repeat(rows[:, None, :], width, axis=1), "RGB")
+
+
+def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image.Image:
+    """One storyboard panel as an RGB image."""
+    rng = random.Random(seed)
+    scene_words = _words(f"{facts.script} {facts.caption}")
+    scheme = scheme_for(facts.style, f"{facts.palette} {facts.lighting}")
+    caption_h = int(height * 0.16)
+    art_h = height - caption_h
+    night = bool(scene_words & {"night", "evening", "dark", "moonlight", "midnight", "dusk"})
+    lowered = f"{facts.script} {facts.caption}".lower()
+    indoor = bool(
+        scene_words & {"room", "shop", "workbench", "inside", "kitchen", "corridors", "bay", "indoors"}
+    ) or ("engine room" in lowered)
+    space = bool(scene_words & {"space", "orbit", "orbiting", "station"})
+    water = not indoor and bool(
+        scene_words & {"river", "sea", "ferry", "boat", "lake", "ocean", "water", "dock"}
+    )
+    sky, horizon = scheme["sky"], scheme["horizon"]
+    if night or space:
+        sky, horizon = _mix(sky, (10, 14, 40), 0.75), _mix(horizon, (60, 50, 90), 0.6)
+    horizon_y = int(art_h * {"wide": 0.58, "medium": 0.66, "close-up": 0.8}.get(facts.shot, 0.64))
+    image = _gradient(width, art_h, sky, horizon)
+    d = ImageDraw.Draw(image)
+    ink = scheme["ink"]
+
+    if indoor:
+        d.rectangle([0, 0, width, horizon_y], fill=scheme["wall"])
+        d.rectangle([0, horizon_y, width, art_h], fill=scheme["floor"])
+        wx = int(width * rng.uniform(0.62, 0.72))
+        d.rectangle(
+            [wx, int(art_h * 0.12), wx + int(width * 0.18), int(art_h * 0.42)],
+            fill=_mix(sky, (255, 255, 255), 0.2),
+            outline=ink,
+            width=3,
+        )
+        d.line(
+            [(wx + int(width * 0.09), int(art_h * 0.12)), (wx + int(width * 0.09), int(art_h * 0.42))],
+            fill=ink,
+            width=3,
+        )
+        if scene_words & {"lantern", "lanterns", "lamp"}:
+            for i in range(5):
+                x = int(width * (0.08 + 0.11 * i)) + rng.randint(-8, 8)
+                d.line([(x, 0), (x, int(art_h * 0.14))], fill=ink, width=2)
+                d.ellipse(
+                    [x - 18, int(art_h * 0.14), x + 18, int(art_h * 0.14) + 40],
+                    fill=(214, 64, 48),
+                    outline=ink,
+                )
+    else:
+        if space:
+            for _ in range(90):
+                x, y = rng.randrange(width), rng.randrange(horizon_y)
+                d.point((x, y), fill=(240, 240, 255))
+        if night or space or scene_words & {"moon", "moonlight"}:
+            mx, my = int(width * rng.uniform(0.7, 0.85)), int(art_h * 0.16)
+            d.ellipse([mx - 34, my - 34, mx + 34, my + 34], fill=(240, 236, 210))
+        if scene_words & {"hill", "hilltop", "village", "church"}:
+            d.ellipse(
+                [
+                    int(width * 0.45),
+                    horizon_y - int(art_h * 0.22),
+                    int(width * 1.2),
+                    horizon_y + int(art_h * 0.3),
+                ],
+                fill=_mix(scheme["ground"], ink, 0.15),
+            )
+            cx = int(width * 0.78)
+            d.rectangle(
+                [cx, horizon_y - int(art_h * 0.2), cx + 40, horizon_y - int(art_h * 0.08)],
+                fill=scheme["wall"],
+                outline=ink,
+                width=2,
+            )
+            d.polygon(
+                [
+                    (cx - 6, horizon_y - int(art_h * 0.2)),
+                    (cx + 20, horizon_y - int(art_h * 0.3)),
+                    (cx + 46, horizon_y - int(art_h * 0.2)),
+                ],
+                fill=ink,
+            )
+        ground = scheme["water"] if water else scheme["ground"]
+        d.rectangle([0, horizon_y, width, art_h], fill=ground)
+        if water:
+            for i in range(14):
+                y = horizon_y + 10 + i * (art_h - horizon_y) // 14
+                x = rng.randrange(width)
+                d.line(
+                    [(x, y), (x + rng.randint(30, 90), y)], fill=_mix(ground, (255, 255, 255), 0.35), width=2
+                )
+            if scene_words & {"ferry", "boat"}:
+                bx, by = int(width * rng.uniform(0.08, 0.16)), horizon_y + int((art_h - horizon_y) * 0.25)
+                bw = int(width * 0.34)
+                d.polygon(
+                    [(bx, by), (bx + bw, by), (bx + bw - 40, by + 50), (bx + 30, by + 50)],
+                    fill=(150, 70, 50),
+                    outline=ink,
+                )
+                d.rectangle(
+                    [bx + bw * 0.35, by - 55, bx + bw * 0.65, by], fill=scheme["wall"], outline=ink, width=2
+                )
+            if scene_words & {"bridge"}:
+                deck = horizon_y - int(art_h * 0.1)
+                d.rectangle(
+                    [int(width * 0.35), deck, width, deck + 12],
+                    fill=_mix(scheme["wall"], ink, 0.3),
+                    outline=ink,
+                )
+                for x in range(int(width * 0.4), width, int(width * 0.14)):
+                    d.rectangle([x, deck + 12, x + 14, horizon_y + 6], fill=_mix(scheme["wall"], ink, 0.45))
+        if scene_words & {"garden", "flowers", "vines", "sprout", "plants"}:
+            for _ in range(12):
+                x = rng.randrange(width)
+                d.line(
+                    [(x, art_h), (x + rng.randint(-10, 10), art_h - rng.randint(30, 80))],
+                    fill=(70, 140, 70),
+                    width=4,
+                )
+                d.ellipse([x - 8, art_h - 90, x + 8, art_h - 74], fill=(236, 120, 150))
+
+    figures = [Figure(c) for c in facts.characters[: 2 if facts.shot == "close-up" else 4]]
+    scale = SCALE.get(facts.shot, 0.5)
+    if figures:
+        slots = len(figures)
+        for index, figure in enumerate(figures):
+            cx = width * (index + 1) / (slots + 1) + rng.uniform(-0.04, 0.04) * width
+            base = art_h * (0.98 if facts.shot == "close-up" else rng.uniform(0.9, 0.95))
+            size = art_h * scale * (1.25 if facts.shot == "close-up" and index == 0 else 1.0)
+            figure.draw(d, cx, base + (size * 0.35 if facts.shot == "close-up" else 0), size, ink)
+
+    if scene_words & {"rain", "raincoat", "wet"} and not indoor:
+        for _ in range(160):
+            x, y = rng.randrange(width), rng.randrange(art_h)
+            d.line([(x, y), (x - 6, y + 18)], fill=_mix(sky, (255, 255, 255), 0.5), width=1)
+    if scene_words & {"fog", "mist", "misty", "foggy"}:
+        veil = Image.new("L", (width // 8, art_h // 8), 0)
+        vd = ImageDraw.Draw(veil)
+        for _ in range(14):
+            x, y = rng.randrange(width // 8), rng.randrange(art_h // 8)
+            r = rng.randint(8, 22)
+            vd.ellipse([x - r * 2, y - r, x + r * 2, y + r], fill=rng.randint(120, 190))
+        veil = veil.filter(ImageFilter.GaussianBlur(4)).resize((width, art_h))
+        image.paste(Image.new("RGB", (width, art_h), (236, 236, 232)), (0, 0), veil)
+
+    panel = Image.new("RGB", (width, height), (250, 249, 245))
+    panel.paste(image, (0, 0))
+    d = ImageDraw.Draw(panel)
+    d.rectangle([0, 0, width - 1, height - 1], outline=(34, 34, 40), width=4)
+    d.line([(0, art_h), (width, art_h)], fill=(34, 34, 40), width=3)
+    title = f"SCENE {facts.scene_number:02d}  ·  {facts.shot.upper() or 'SHOT'}" + (
+        f"  ·  {facts.camera}" if facts.camera else ""
+    )
+    pad = int(caption_h * 0.12)
+    d.text(
+        (pad * 2, art_h + pad),
+        title,
+        font=_font(max(10, int(caption_h * 0.24)), bold=True),
+        fill=(34, 34, 40),
+    )
+    body_font = _font(max(9, int(caption_h * 0.2)))
+    _wrapped(d, facts.caption, (pad * 2, art_h + pad + int(caption_h * 0.34)), width - pad * 4, body_font, 2)
+    return panel
+
+
+def _wrapped(
+    draw: ImageDraw.ImageDraw, text: str, origin: tuple[int, int], width: int, font, lines: int
+) -> None:
+    words, rows, current = text.split(), [], ""
+    for word in words:
+        candidate = f"{current} {word}".strip()
+        if draw.textlength(candidate, font=font) <= width:
+            current = candidate
+        else:
+            rows.append(current)
+            current = word
+        if len(rows) == lines:
+            break
+    if len(rows) < lines and current:
+        rows.append(current)
+    if len(rows) == lines and " ".join(rows) != " ".join(words):
+        rows[-1] = rows[-1].rstrip(".,;") + "…"
+    x, y = origin
+    step = int(font.size * 1.25) if hasattr(font, "size") else 14
+    for row in rows[:lines]:
+        draw.text((x, y), row, font=font, fill=(60, 60, 66))
+        y += step

@@ -1,0 +1,108 @@
+"""The one thread that owns the image models: load once, reuse across scenes, unload on request or change.
+
+The asyncio side awaits jobs; the thread runs them one at a time from a queue. Progress is handed back to the
+event loop thread-safely; cancelling an awaiting task sets the job's cancel flag, and the backend stops at its
+next step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import queue
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from dreamfactory_studio.backends.image import GenerationCancelled, ImageBackend, ImageRequest
+
+T = TypeVar("T")
+
+
+class GpuWorker:
+    def __init__(self) -> None:
+        self._jobs: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._loaded: ImageBackend | None = None
+        self.loads = 0
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._loop, name="gpu-worker", daemon=True)
+            self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            function, future = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(function())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+    def submit(self, function: Callable[[], T]) -> concurrent.futures.Future[T]:
+        """Run ``function`` on the worker thread."""
+        self._ensure_thread()
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._jobs.put((function, future))
+        return future
+
+    def _use(self, backend: ImageBackend, on_progress: Callable[[str], None]) -> None:
+        if self._loaded is backend:
+            return
+        if self._loaded is not None:
+            self._loaded.unload()
+            self._loaded = None
+        backend.load(on_progress)
+        self._loaded = backend
+        self.loads += 1
+
+    async def generate(
+        self,
+        backend: ImageBackend,
+        request: ImageRequest,
+        on_step: Callable[[int, int], None],
+        on_loading: Callable[[str], None],
+    ):
+        """Make one image on the worker thread; cancelling the awaiting task stops it at the next step."""
+        loop = asyncio.get_running_loop()
+        stop = threading.Event()
+
+        def step(done: int, total: int) -> None:
+            loop.call_soon_threadsafe(on_step, done, total)
+
+        def loading(message: str) -> None:
+            loop.call_soon_threadsafe(on_loading, message)
+
+        def job():
+            self._use(backend, loading)
+            return backend.generate(request, step, stop.is_set)
+
+        future = self.submit(job)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            stop.set()
+            raise
+        except GenerationCancelled:
+            raise asyncio.CancelledError from None
+
+    async def unload(self) -> None:
+        """Free the loaded model."""
+
+        def job() -> None:
+            if self._loaded is not None:
+                self._loaded.unload()
+                self._loaded = None
+
+        await asyncio.wrap_future(self.submit(job))
+
+    def shutdown(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            self.submit(lambda: self._loaded.unload() if self._loaded else None)
+            self._jobs.put(None)
+            self._thread.join(timeout=10)

@@ -1,0 +1,94 @@
+"""The image memory (the paper's image vector database): the Base Frame and every keyframe, by descriptor.
+
+Stored in ``PROJECT/memory/`` as ``index.json`` and ``vectors.npy``. A project holds tens to hundreds of
+frames, so a brute-force cosine search in numpy answers in microseconds; an ANN index (faiss, hnswlib) would
+not earn its dependency at this size. The descriptor is :mod:`~dreamfactory_studio.backends.vision.descriptor`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from dreamfactory_studio.backends.vision.descriptor import DESCRIPTOR, describe_image
+from dreamfactory_studio.core.atomic import atomic_write_bytes, atomic_write_text
+from dreamfactory_studio.core.project_folder import ProjectFolder
+
+MEMORY = "memory"
+
+
+def _tokens(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.lower()) if len(w) > 2}
+
+
+class ImageMemory:
+    def __init__(self, folder: ProjectFolder):
+        self.folder = folder
+        self.root = folder.root / MEMORY
+        self.entries: list[dict] = []
+        self.vectors = np.zeros((0, 0), dtype=np.float32)
+        index, vectors = self.root / "index.json", self.root / "vectors.npy"
+        if index.exists() and vectors.exists():
+            data = json.loads(index.read_text(encoding="utf-8"))
+            if data.get("descriptor") == DESCRIPTOR:
+                self.entries = data["entries"]
+                self.vectors = np.load(vectors)
+            # Another descriptor: start again; the frames are re-added as scenes are drawn.
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def _save(self) -> None:
+        self.root.mkdir(exist_ok=True)
+        buffer = io.BytesIO()
+        np.save(buffer, self.vectors)
+        atomic_write_bytes(self.root / "vectors.npy", buffer.getvalue())
+        atomic_write_text(
+            self.root / "index.json", json.dumps({"descriptor": DESCRIPTOR, "entries": self.entries})
+        )
+
+    def add(self, asset: str, scene_id: str, text: str) -> np.ndarray:
+        """Remember a frame (an asset of the project) with the words that describe it."""
+        vector = describe_image(self.folder.asset_path(asset))
+        for index, entry in enumerate(self.entries):
+            if entry["asset"] == asset:
+                self.entries[index] = {"asset": asset, "scene_id": scene_id, "text": text}
+                self.vectors[index] = vector
+                self._save()
+                return vector
+        self.entries.append({"asset": asset, "scene_id": scene_id, "text": text})
+        self.vectors = vector[None, :] if self.vectors.size == 0 else np.vstack([self.vectors, vector])
+        self._save()
+        return vector
+
+    def vector_of(self, asset: str) -> np.ndarray:
+        for index, entry in enumerate(self.entries):
+            if entry["asset"] == asset:
+                return self.vectors[index]
+        return describe_image(self.folder.asset_path(asset))
+
+    def similarity(self, image: Path, asset: str) -> float:
+        """Cosine similarity between an image file and a remembered frame."""
+        return float(describe_image(image) @ self.vector_of(asset))
+
+    def nearest(
+        self, *, image: Path | None = None, text: str = "", among: set[str], k: int = 1
+    ) -> list[tuple[str, float]]:
+        """The ``k`` frames among ``among`` (assets) closest to an image, or to a text by shared words."""
+        candidates = [(i, e) for i, e in enumerate(self.entries) if e["asset"] in among]
+        if not candidates or k <= 0:
+            return []
+        if image is not None:
+            query = describe_image(image)
+            scored = [(e["asset"], float(self.vectors[i] @ query)) for i, e in candidates]
+        else:
+            words = _tokens(text)
+            scored = [
+                (e["asset"], len(words & _tokens(e["text"])) / (len(words | _tokens(e["text"])) or 1))
+                for _, e in candidates
+            ]
+        return sorted(scored, key=lambda pair: -pair[1])[:k]

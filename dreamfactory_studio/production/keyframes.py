@@ -1,0 +1,340 @@
+"""The Keyframe Iteration Design (paper, section 3.3).
+
+Base Frame: the art director writes scene 1's prompt, the painter draws it, the monitor reviews it and the
+director critiques, for at most R rounds; a frame the user pinned is kept instead. The monitor then writes the
+Base Description BD (unless the user edited it: theirs wins). For scene t: the art director writes
+P(t) = f(S(t), C(t-1), BD); the painter draws K(t) with the Base Frame (and K(t-1) and the nearest earlier
+frames of the image memory) as references; the monitor judges it against BD and a new seed is tried up to M
+times on drift; C(t) is the monitor's description of K(t). Every attempt is kept as a take.
+
+Re-running from scene k leaves scenes 1..k-1 untouched and starts from C(k-1); a scene the user pinned is
+never redrawn and serves as context.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from dreamfactory_studio.backends.image import FigureFacts, ImageBackend, ImageRequest, PanelFacts
+from dreamfactory_studio.backends.llm import LLM, ChatMessage, TurnInfo
+from dreamfactory_studio.backends.vision import FrameContext, Monitor, Verdict
+from dreamfactory_studio.core.errors import BadInput
+from dreamfactory_studio.core.events import (
+    Emit,
+    MessageFinished,
+    MessageStarted,
+    ModelLoading,
+    SceneFinished,
+    SceneStarted,
+    StepProgress,
+    TakeMade,
+    TokenReceived,
+    ignore,
+)
+from dreamfactory_studio.core.model import BaseFrame, Project, Scene, Take, TranscriptMessage
+from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.settings import KeyframeSettings
+from dreamfactory_studio.production.conclusions import conclusion_text
+from dreamfactory_studio.production.crew_config import Crew
+from dreamfactory_studio.production.gpu_worker import GpuWorker
+from dreamfactory_studio.production.image_memory import ImageMemory
+
+PHASE = "keyframes"
+PROMPT_TASK = (
+    "Write the image prompt for this scene's keyframe, P(t) = f(S(t), C(t-1), BD): the scene's action and shot, "
+    "carrying over what the previous frame establishes, and keeping everything the Base Description fixes. "
+    "Reason briefly, then write <INFO> followed by the prompt as one paragraph."
+)
+CRITIQUE_TASK = (
+    "Critique this candidate Base Frame from the Monitor's description and verdict. If it serves the film, say "
+    "so and write <INFO> approved; else write <INFO> followed by the change the painter must make."
+)
+
+
+@dataclass
+class Painted:
+    take: Take
+    verdict: Verdict
+
+
+class KeyframeDesigner:
+    """Draws a project's keyframes with one painter and one monitor, saving after every scene."""
+
+    def __init__(
+        self,
+        folder: ProjectFolder,
+        project: Project,
+        *,
+        llm: LLM,
+        crew: Crew,
+        painter: ImageBackend,
+        monitor: Monitor,
+        worker: GpuWorker,
+        settings: KeyframeSettings,
+        emit: Emit = ignore,
+    ):
+        self.folder = folder
+        self.project = project
+        self.llm = llm
+        self.crew = crew
+        self.painter = painter
+        self.monitor = monitor
+        self.worker = worker
+        self.settings = settings
+        self.emit = emit
+        self.memory = ImageMemory(folder)
+        self.painter_calls = 0
+
+    # -- facts ----------------------------------------------------------------------------------------------
+
+    def _figures(self, scene: Scene) -> tuple[FigureFacts, ...]:
+        names = {c.id: c for c in self.project.characters}
+        return tuple(FigureFacts(names[i].name, names[i].description) for i in scene.characters if i in names)
+
+    def _context(self, scene: Scene, prompt: str) -> FrameContext:
+        style = self.project.style
+        return FrameContext(
+            scene_number=self.project.scene_number(scene.id),
+            prompt=prompt,
+            script=scene.script,
+            style=style.style if style else "",
+            palette=style.palette if style else "",
+            lighting=style.lighting if style else "",
+            characters=self._figures(scene),
+        )
+
+    def _seed(self, scene: Scene) -> int:
+        digest = hashlib.sha256(f"{self.project.id}:{scene.id}:{len(scene.takes)}".encode()).digest()
+        return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+    # -- the crew's words ---------------------------------------------------------------------------------
+
+    async def _ask(self, role: str, conclusion: str, task: str, facts: dict[str, str]) -> str:
+        card = self.crew.roles[role]
+        lines = "\n".join(
+            f"{key.replace('_', ' ').title()}: {value}" for key, value in facts.items() if value
+        )
+        messages = [ChatMessage("system", f"{card.card()}\n{task}"), ChatMessage("user", lines)]
+        turn = TurnInfo(
+            phase=PHASE,
+            conclusion=conclusion,
+            role=role,
+            kind="reply",
+            round=1,
+            project=self.project,
+            scene_count=len(self.project.scenes),
+            extra=facts,
+        )
+        self.emit(MessageStarted(PHASE, role, card.title, self.llm.label))
+        completion = await self.llm.complete(
+            messages, turn, lambda t: self.emit(TokenReceived(PHASE, role, t))
+        )
+        message = TranscriptMessage(
+            phase=PHASE, role=role, text=completion.text.strip(), source=self.llm.label
+        )
+        self.project.transcripts.append(message)
+        self.emit(MessageFinished(message, card.title))
+        return (conclusion_text(completion.text) or completion.text).strip()
+
+    async def _prompt(self, scene: Scene, context: str, critique: str = "") -> str:
+        style = self.project.style
+        cast = "; ".join(
+            f"{f.name} ({f.description})" if f.description else f.name for f in self._figures(scene)
+        )
+        facts = {
+            "script": scene.script,
+            "shot": scene.shot or "medium",
+            "camera": scene.camera or "static",
+            "characters": cast,
+            "style": style.style if style else "",
+            "palette": style.palette if style else "",
+            "lighting": style.lighting if style else "",
+            "context": context,
+            "base_description": self.project.base_description.text,
+            "critique": critique,
+        }
+        return await self._ask("art_director", "prompt", PROMPT_TASK, facts)
+
+    # -- painting -------------------------------------------------------------------------------------------
+
+    async def _paint(self, scene: Scene, prompt: str, references: list[str]) -> Take:
+        style = self.project.style
+        number = self.project.scene_number(scene.id)
+        request = ImageRequest(
+            prompt=prompt,
+            seed=self._seed(scene),
+            width=self.settings.width,
+            height=self.settings.height,
+            references=[self.folder.asset_path(r) for r in references],
+            strength=self.settings.strength,
+            facts=PanelFacts(
+                scene_number=number,
+                caption=scene.narration or scene.script,
+                script=scene.script,
+                shot=scene.shot or "medium",
+                camera=scene.camera,
+                style=style.style if style else "",
+                palette=style.palette if style else "",
+                lighting=style.lighting if style else "",
+                characters=self._figures(scene),
+                base_description=self.project.base_description.text,
+            ),
+        )
+        self.painter_calls += 1
+        image = await self.worker.generate(
+            self.painter,
+            request,
+            on_step=lambda done, total: self.emit(StepProgress(scene.id, done, total)),
+            on_loading=lambda message: self.emit(ModelLoading(message)),
+        )
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        asset = self.folder.add_asset(buffer.getvalue(), ".png")
+        return Take(
+            image=asset,
+            seed=request.seed,
+            prompt=prompt,
+            negative_prompt=request.negative_prompt,
+            backend=self.painter.label,
+            model=self.painter.model_id,
+            references=references,
+        )
+
+    def _keep(self, scene: Scene, take: Take, verdict: Verdict, accepted: bool) -> None:
+        take.score, take.score_reason = verdict.score, verdict.reason
+        scene.takes.append(take)
+        self.emit(TakeMade(scene.id, take.id, take.score, take.score_reason, accepted))
+
+    # -- the iteration ------------------------------------------------------------------------------------
+
+    async def run(self, from_scene: int = 1, only: bool = False) -> list[int]:
+        """Draw keyframes from scene ``from_scene`` (1-based) to the end, or that scene alone with ``only``."""
+        scenes = self.project.scenes
+        if not scenes:
+            raise BadInput(
+                "the project has no scenes yet; run the script phase first (`run PROJECT --until script`)."
+            )
+        if not 1 <= from_scene <= len(scenes):
+            raise BadInput(f"there is no scene {from_scene}; the project has scenes 1 to {len(scenes)}.")
+        if from_scene > 1 and (self.project.base_frame is None or not scenes[from_scene - 2].keyframe):
+            raise BadInput(
+                f"scene {from_scene - 1} has no keyframe yet, so there is no context to start from; "
+                "run the keyframes from scene 1 first."
+            )
+        drawn: list[int] = []
+        try:
+            if from_scene == 1:
+                await self._base_frame()
+                drawn.append(1)
+                if only:
+                    return drawn
+            last = from_scene if only else len(scenes)
+            for number in range(max(2, from_scene), last + 1):
+                await self._scene(scenes[number - 1], number)
+                drawn.append(number)
+                self.folder.save(self.project)
+        finally:
+            # Whatever finished is saved, on success, failure and cancel alike; an unfinished take never is.
+            self.folder.save(self.project)
+        return drawn
+
+    async def _base_frame(self) -> None:
+        scene = self.project.scenes[0]
+        self.emit(SceneStarted(scene.id, 1, "base frame"))
+        pinned = self.project.base_frame and self.project.base_frame.pinned_by_user
+        if pinned:
+            image = self.project.base_frame.image
+            status = "pinned"
+        elif scene.pinned and scene.keyframe:
+            image = scene.keyframe.image
+            self.project.base_frame = BaseFrame(image=image, source="take", take_id=scene.selected_take)
+            status = "pinned"
+        else:
+            critique, best = "", None
+            for round_ in range(1, self.settings.base_rounds + 1):
+                prompt = await self._prompt(scene, "", critique)
+                take = await self._paint(scene, prompt, [])
+                path = self.folder.asset_path(take.image)
+                verdict = await self.monitor.review_base(path, self._context(scene, prompt))
+                approved = verdict.score >= self.settings.threshold
+                self._keep(scene, take, verdict, approved)
+                if best is None or verdict.score > best.verdict.score:
+                    best = Painted(take, verdict)
+                description = await self.monitor.describe(path, self._context(scene, prompt))
+                critique = await self._ask(
+                    "director",
+                    "critique",
+                    CRITIQUE_TASK,
+                    {
+                        "description": description,
+                        "reason": verdict.reason,
+                        "approved": "yes" if approved else "no",
+                        "lead": self._figures(scene)[0].name if self._figures(scene) else "",
+                        "round": str(round_),
+                    },
+                )
+                if approved:
+                    break
+            assert best is not None
+            scene.selected_take = best.take.id
+            image = best.take.image
+            self.project.base_frame = BaseFrame(image=image, source="generated", take_id=best.take.id)
+            status = "done"
+        path = self.folder.asset_path(image)
+        keyframe = scene.keyframe
+        context = self._context(scene, keyframe.prompt if keyframe else "")
+        if not self.project.base_description.user_edited:
+            self.project.base_description.text = await self.monitor.describe_base(path, context)
+        if not (scene.pinned and scene.keyframe_description):
+            scene.keyframe_description = await self.monitor.describe(path, context)
+        scene.stale = False
+        self.memory.add(image, scene.id, scene.keyframe_description)
+        self.folder.save(self.project)
+        self.emit(SceneFinished(scene.id, 1, status, "Base Frame and Base Description ready"))
+
+    async def _scene(self, scene: Scene, number: int) -> None:
+        self.emit(SceneStarted(scene.id, number, "keyframe"))
+        previous = self.project.scenes[number - 2]
+        if scene.pinned and scene.keyframe:
+            if not scene.keyframe_description:
+                path = self.folder.asset_path(scene.keyframe.image)
+                scene.keyframe_description = await self.monitor.describe(
+                    path, self._context(scene, scene.keyframe.prompt)
+                )
+            self.emit(SceneFinished(scene.id, number, "pinned", "kept the keyframe you pinned"))
+            return
+        base = self.project.base_frame
+        assert base is not None
+        references = [base.image]
+        if self.settings.use_previous and previous.keyframe and previous.keyframe.image != base.image:
+            references.append(previous.keyframe.image)
+        earlier = {s.keyframe.image for s in self.project.scenes[: number - 1] if s.keyframe} - set(
+            references
+        )
+        for asset, _ in self.memory.nearest(text=scene.script, among=earlier, k=self.settings.neighbours):
+            references.append(asset)
+        prompt = await self._prompt(scene, previous.keyframe_description)
+        best: Painted | None = None
+        for _attempt in range(self.settings.retries + 1):
+            take = await self._paint(scene, prompt, references)
+            path = self.folder.asset_path(take.image)
+            similarity = self.memory.similarity(path, base.image)
+            verdict = await self.monitor.judge(
+                path, self.project.base_description.text, self.folder.asset_path(base.image), similarity
+            )
+            accepted = verdict.score >= self.settings.threshold
+            self._keep(scene, take, verdict, accepted)
+            if best is None or verdict.score > best.verdict.score:
+                best = Painted(take, verdict)
+            if accepted:
+                break
+        assert best is not None
+        scene.selected_take = best.take.id
+        scene.stale = False
+        path = self.folder.asset_path(best.take.image)
+        scene.keyframe_description = await self.monitor.describe(path, self._context(scene, prompt))
+        self.memory.add(best.take.image, scene.id, scene.keyframe_description)
+        status = "done" if best.verdict.score >= self.settings.threshold else "drift"
+        self.emit(SceneFinished(scene.id, number, status, best.verdict.reason))
