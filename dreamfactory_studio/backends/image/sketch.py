@@ -345,7 +345,7 @@ class SketchRenderer:
 def _gradient(width: int, height: int, top: RGB, bottom: RGB) -> Image.Image:
     t = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None]
     rows = (np.array(top, np.float32) * (1 - t) + np.array(bottom, np.float32) * t).astype(np.uint8)
-    return Image.fromarray(np.repeat(rows[:, None, :], width, axis=1), "RGB")
+    return Image.fromarray(np.repeat(rows[:, None, :], width, axis=1))
 
 
 def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image.Image:

@@ -1,0 +1,222 @@
+"""The Keyframe Iteration with the offline writer, the sketch renderer and the offline monitor."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from PIL import Image
+
+from dreamfactory_studio.backends.image import GenerationCancelled, ImageRequest
+from dreamfactory_studio.backends.image.sketch import SketchRenderer
+from dreamfactory_studio.cli import main
+from dreamfactory_studio.core import edits
+from dreamfactory_studio.core.errors import BadInput
+from dreamfactory_studio.core.events import StepProgress, TakeMade
+from dreamfactory_studio.core.model import Project
+from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.settings import KeyframeSettings, Settings
+from dreamfactory_studio.production.chain_runner import Production
+from dreamfactory_studio.production.imports import import_base_frame
+
+from .conftest import STORIES
+
+
+def settings(**keyframes) -> Settings:
+    return Settings(keyframes=KeyframeSettings(width=320, height=180, **keyframes))
+
+
+def production(folder, **keyframes) -> Production:
+    return Production.from_settings(folder, folder.load(), settings(**keyframes))
+
+
+def run(folder, coroutine_of):
+    made = production(folder)
+    try:
+        return asyncio.run(coroutine_of(made)), made
+    finally:
+        made.worker.shutdown()
+
+
+@pytest.fixture
+def folder(tmp_path):
+    story = (STORIES / "the-last-ferry.txt").read_text()
+    with ProjectFolder.create(
+        tmp_path / "p", Project(title="Ferry", story=story, request={"scenes": 5})
+    ) as folder:
+        run(folder, lambda p: p.run(until="script"))
+        yield folder
+
+
+def snapshot(folder, numbers):
+    project = folder.load()
+    out = []
+    for n in numbers:
+        scene = project.scenes[n - 1]
+        assets = [folder.asset_path(t.image).read_bytes() for t in scene.takes]
+        out.append((scene.model_dump_json(), assets))
+    return out
+
+
+def test_the_iteration_over_five_scenes(folder):
+    events = []
+    made = production(folder)
+    made.emit = events.append
+    asyncio.run(made.run())
+    made.worker.shutdown()
+    project = folder.load()
+    assert project.phases["keyframes"].status == "done"
+    assert project.base_frame and project.base_frame.image == project.scenes[0].keyframe.image
+    bd = project.base_description.text
+    assert "Measured palette" in bd and "Captain Amara Okafor: a tall woman in a faded blue coat" in bd
+    for number, scene in enumerate(project.scenes, start=1):
+        keyframe = scene.keyframe
+        assert keyframe and folder.asset_path(keyframe.image).is_file()
+        assert scene.keyframe_description.startswith(f"Scene {number}:")
+        assert keyframe.seed >= 0 and keyframe.backend == "sketch renderer" and keyframe.model == "sketch-1"
+        assert 0 <= keyframe.score <= 1 and keyframe.score_reason
+        if number > 1:
+            assert project.base_frame.image in keyframe.references
+            previous = project.scenes[number - 2]
+            # P(t) = f(S(t), C(t-1), BD): the prompt carries the script, the last frame's description and BD.
+            assert scene.script.split(".")[0] in keyframe.prompt
+            assert previous.keyframe_description[:60] in " ".join(keyframe.prompt.split())
+            assert "Keep unchanged:" in keyframe.prompt
+    assert sum(isinstance(e, TakeMade) for e in events) == sum(len(s.takes) for s in project.scenes)
+    assert any(isinstance(e, StepProgress) for e in events)
+    assert len(list((folder.root / "memory").glob("*"))) == 2
+    roles = {m.role for m in project.transcripts if m.phase == "keyframes"}
+    assert roles == {"art_director", "director"}
+
+
+def test_rerun_from_scene_3_leaves_scenes_1_and_2_byte_identical(folder):
+    run(folder, lambda p: p.run())
+    before = snapshot(folder, [1, 2])
+    takes_before = [len(s.takes) for s in folder.load().scenes]
+    drawn, made = run(folder, lambda p: p.run_keyframes(3))
+    assert drawn == [3, 4, 5]
+    assert snapshot(folder, [1, 2]) == before
+    after = folder.load()
+    assert [len(s.takes) for s in after.scenes][:2] == takes_before[:2]
+    assert all(len(after.scenes[i].takes) > takes_before[i] for i in (2, 3, 4)), "new takes; old ones kept"
+    assert made.designer.painter_calls >= 3
+
+
+def test_painter_calls_are_proportional_to_the_scenes_redrawn(folder):
+    run(folder, lambda p: p.run())
+    calls = {}
+    for k in (2, 3, 4, 5):
+        made = production(folder, threshold=0.0)
+        asyncio.run(made.run_keyframes(k))
+        made.worker.shutdown()
+        calls[k] = made.designer.painter_calls
+    assert calls == {2: 4, 3: 3, 4: 2, 5: 1}
+
+
+def test_a_pinned_scene_is_untouched_and_serves_as_context(folder):
+    run(folder, lambda p: p.run())
+    project = folder.load()
+    edits.pin_scene(project.scenes[3])
+    folder.save(project)
+    before = snapshot(folder, [4])
+    run(folder, lambda p: p.run_keyframes(3))
+    assert snapshot(folder, [4]) == before
+    project = folder.load()
+    fifth = project.scenes[4].keyframe
+    assert project.scenes[3].keyframe_description[:60] in " ".join(fifth.prompt.split())
+
+
+def test_a_user_edited_base_description_is_kept_and_reaches_the_prompts(folder):
+    run(folder, lambda p: p.run())
+    project = folder.load()
+    edits.edit_base_description(project, "Amara always wears a faded BLUE coat and a brass whistle.")
+    folder.save(project)
+    run(folder, lambda p: p.run_keyframes(1))
+    project = folder.load()
+    assert project.base_description.text == "Amara always wears a faded BLUE coat and a brass whistle."
+    for scene in project.scenes[1:]:
+        assert "brass whistle" in scene.keyframe.prompt
+
+
+def test_an_imported_base_frame_is_pinned_and_held_to(folder, tmp_path):
+    run(folder, lambda p: p.run(until="script"))
+    picture = tmp_path / "base.jpg"
+    Image.new("RGB", (320, 180), (200, 40, 40)).save(picture)
+    project = folder.load()
+    import_base_frame(folder, project, picture)
+    folder.save(project)
+    run(folder, lambda p: p.run())
+    project = folder.load()
+    assert project.base_frame.source == "imported" and project.base_frame.pinned_by_user
+    assert project.scenes[0].keyframe.backend == "imported"
+    assert all(project.base_frame.image in s.keyframe.references for s in project.scenes[1:])
+    (tmp_path / "fake.png").write_text("not an image at all")
+    with pytest.raises(BadInput, match="is not an image that can be read"):
+        import_base_frame(folder, project, tmp_path / "fake.png")
+
+
+def test_same_seed_same_pixels_new_seed_new_take():
+    renderer = SketchRenderer()
+    request = ImageRequest(prompt="A ferry in fog on the river at dawn.", seed=5, width=320, height=180)
+    first = renderer.generate(request, lambda *a: None, lambda: False)
+    again = renderer.generate(request, lambda *a: None, lambda: False)
+    request.seed = 6
+    other = renderer.generate(request, lambda *a: None, lambda: False)
+    assert first.tobytes() == again.tobytes() and first.tobytes() != other.tobytes()
+
+
+class BlockingPainter(SketchRenderer):
+    """Stands in for a slow model: it waits, step by step, until it is cancelled."""
+
+    label = "blocking painter"
+    started = threading.Event()
+
+    def generate(self, request, on_step, cancelled):
+        for step in range(1, 1000):
+            self.started.set()
+            on_step(step, 1000)
+            if cancelled():
+                raise GenerationCancelled("cancelled")
+            threading.Event().wait(0.01)
+        raise AssertionError("never cancelled")
+
+
+def test_cancel_mid_generation_saves_no_half_take(folder):
+    run(folder, lambda p: p.run())
+    before = folder.load()
+    made = production(folder)
+    made.painter = BlockingPainter()
+
+    async def go():
+        task = asyncio.create_task(made.run_keyframes(2))
+        while not BlockingPainter.started.is_set():
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(go())
+    made.worker.shutdown()
+    after = folder.load()
+    assert [len(s.takes) for s in after.scenes] == [len(s.takes) for s in before.scenes]
+    assert after.scenes[1].selected_take == before.scenes[1].selected_take
+
+
+def test_the_cli_runs_pins_and_reruns(tmp_path, capsys):
+    project = str(tmp_path / "cli")
+    assert main(["new", str(STORIES / "robot-garden.txt"), project, "--scenes", "4"]) == 0
+    assert main(["run", project, "--quiet"]) == 0
+    assert main(["run", project, "--from-scene", "9"]) == 2
+    assert "there is no scene 9" in capsys.readouterr().err
+    assert main(["pin", project, "--scene", "2"]) == 0
+    assert main(["edit", project, "--base-description", "Pip is a small rusty robot with blue eyes."]) == 0
+    assert main(["run", project, "--from-scene", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "scene 2: pinned" in out and ("scene 4: done" in out or "scene 4: drift" in out)
+    assert main(["run", project, "--scene", "3", "--quiet"]) == 0
+    assert main(["show", project]) == 0
+    shown = capsys.readouterr().out
+    assert "Base Description (yours): Pip is a small rusty robot" in shown
+    assert main(["pin", project, "--scene", "2", "--take", "take-nope"]) == 2
+    assert "has no take 'take-nope'" in capsys.readouterr().err
