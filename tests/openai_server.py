@@ -6,12 +6,24 @@ hang. The server records every request body so tests can check what the studio s
 
 from __future__ import annotations
 
+import base64
+import io
 import json
+import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def png(size: tuple[int, int] = (64, 64), colour: tuple[int, int, int] = (90, 120, 200)) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 @dataclass
@@ -32,6 +44,9 @@ class OpenAIServer:
     reject_response_format: bool = False
     known_models: tuple[str, ...] = ("test-model",)
     api_key: str | None = None
+    default: Callable[[dict], str] | None = None
+    """Answers a chat when no play is queued (e.g. a monitor asked many times in one run)."""
+    edits: bool = True
 
     def __post_init__(self):
         self._release = threading.Event()
@@ -80,8 +95,21 @@ class OpenAIServer:
                 )
 
             def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.headers.get("Content-Type", "").startswith("multipart/form-data"):
+                    body = {
+                        "path": self.path,
+                        "multipart": True,
+                        "fields": re.findall(rb'name="(\w+)"', raw),
+                        "model": "test-model",
+                    }
+                    model = re.search(rb'name="model"\r\n\r\n([^\r]+)', raw)
+                    body["model"] = model.group(1).decode() if model else None
+                else:
+                    body = {**json.loads(raw), "path": self.path}
                 server.requests.append(body)
+                if "/images/" in self.path:
+                    return self._image(body)
                 if not self.path.endswith("/chat/completions"):
                     return self._error(404, "no such route")
                 if server.api_key and self.headers.get("Authorization") != f"Bearer {server.api_key}":
@@ -90,11 +118,12 @@ class OpenAIServer:
                     return self._error(404, f"The model `{body.get('model')}` does not exist")
                 if server.reject_response_format and "response_format" in body:
                     return self._error(400, "response_format is not supported by this server")
-                play = (
-                    server.plays.popleft()
-                    if server.plays
-                    else Play(status=500, error="no scripted answer left")
-                )
+                if server.plays:
+                    play = server.plays.popleft()
+                elif server.default is not None:
+                    play = Play(text=server.default(body))
+                else:
+                    play = Play(status=500, error="no scripted answer left")
                 if play.hang:
                     server._release.wait(play.hang)
                 if play.status != 200:
@@ -121,6 +150,20 @@ class OpenAIServer:
                             "total_tokens": sum(play.usage),
                         },
                     },
+                )
+
+            def _image(self, body: dict) -> None:
+                if server.api_key and self.headers.get("Authorization") != f"Bearer {server.api_key}":
+                    return self._error(401, "Incorrect API key provided")
+                if self.path.endswith("/images/edits") and not server.edits:
+                    return self._error(404, "edits are not supported here")
+                play = server.plays.popleft() if server.plays else Play()
+                if play.status != 200:
+                    return self._error(play.status, play.error)
+                colour = (200, 60, 50) if self.path.endswith("/edits") else (60, 90, 200)
+                self._json(
+                    200,
+                    {"created": 0, "data": [{"b64_json": base64.b64encode(png((96, 64), colour)).decode()}]},
                 )
 
             def _chunk(self, payload: dict) -> None:

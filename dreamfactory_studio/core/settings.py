@@ -41,7 +41,14 @@ class LLMSettings(_Section):
 
 class ImageSettings(_Section):
     backend: Literal["sketch", "diffusers", "openai"] = "sketch"
-    model: str = Field(default="", description="a diffusers folder or a Hugging Face id already cached")
+    model: str = Field(
+        default="", description="a diffusers folder or a cached Hugging Face id; or an OpenAI image model"
+    )
+    base_url: str = Field(default="", description="OpenAI images: a compatible server; empty: api.openai.com")
+    quality: str = Field(
+        default="", description="OpenAI images: low, medium, high (gpt-image) or standard, hd (dall-e-3)"
+    )
+    timeout: float = Field(default=180.0, gt=0)
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     precision: Literal["auto", "float16", "bfloat16", "float32"] = "auto"
     steps: int = Field(default=25, ge=1, le=200)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 
 from dreamfactory_studio.backends.llm import ChatMessage, Completion, TokenSink, TurnInfo
+from dreamfactory_studio.backends.openai_errors import explain
 from dreamfactory_studio.core.errors import BackendError, BadInput
 from dreamfactory_studio.core.settings import LLMSettings, api_key
 
@@ -99,33 +100,12 @@ class OpenAICompatibleLLM:
         return completion
 
     def _explain(self, exc: Exception) -> BackendError:
-        import openai
-
-        url, model = self.settings.base_url, self.settings.model
-        if isinstance(exc, openai.APITimeoutError):
-            return BackendError(
-                f"the LLM server at {url} did not answer within {self.settings.timeout:g} s "
-                f"({self.settings.max_retries + 1} tries). Check that it is not overloaded, or raise [llm] timeout."
-            )
-        if isinstance(exc, openai.APIConnectionError):
-            return BackendError(
-                f"cannot reach the LLM server at {url}. Check that it is running and the URL is right, "
-                "or leave the LLM URL empty to use the offline writer."
-            )
-        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-            return BackendError(
-                f"the LLM server at {url} refused the API key ({exc.status_code}). Set OPENAI_API_KEY, or store "
-                "the key in the OS keyring from the studio's settings."
-            )
-        if isinstance(exc, openai.NotFoundError):
-            return BackendError(
-                f"the LLM server at {url} has no model '{model}' (404). Check the model name, and that the URL "
-                "ends with the API root (often /v1)."
-            )
-        if isinstance(exc, openai.RateLimitError):
-            return BackendError(
-                f"the LLM server at {url} is rate-limiting us (429) even after retries; wait and retry."
-            )
-        if isinstance(exc, openai.APIStatusError):
-            return BackendError(f"the LLM server at {url} answered {exc.status_code}: {exc.message}")
-        return BackendError(f"the LLM server at {url} failed: {exc}")
+        return explain(
+            exc,
+            what="LLM",
+            url=self.settings.base_url,
+            model=self.settings.model,
+            timeout=self.settings.timeout,
+            tries=self.settings.max_retries + 1,
+            offline="offline writer",
+        )

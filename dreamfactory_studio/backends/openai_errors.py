@@ -1,0 +1,39 @@
+"""What an error of the ``openai`` SDK means for the user, in one place for every OpenAI-compatible backend."""
+
+from __future__ import annotations
+
+from dreamfactory_studio.core.errors import BackendError
+
+
+def explain(
+    exc: Exception, *, what: str, url: str, model: str, timeout: float, tries: int, offline: str
+) -> BackendError:
+    """A :class:`BackendError` saying what went wrong at ``url`` and what to do about it."""
+    import openai
+
+    server = f"the {what} server at {url or 'api.openai.com'}"
+    if isinstance(exc, openai.APITimeoutError):
+        return BackendError(
+            f"{server} did not answer within {timeout:g} s ({tries} tries). Check that it is not overloaded, "
+            "or raise the timeout in the settings."
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return BackendError(
+            f"cannot reach {server}. Check that it is running and the URL is right, or leave the URL empty to "
+            f"use the {offline}."
+        )
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return BackendError(
+            f"{server} refused the API key ({exc.status_code}). Set OPENAI_API_KEY, or store the key in the OS "
+            "keyring from the studio's settings."
+        )
+    if isinstance(exc, openai.NotFoundError):
+        return BackendError(
+            f"{server} has no model '{model}' (404). Check the model name, and that the URL ends with the API "
+            "root (often /v1)."
+        )
+    if isinstance(exc, openai.RateLimitError):
+        return BackendError(f"{server} is rate-limiting us (429) even after retries; wait and retry.")
+    if isinstance(exc, openai.APIStatusError):
+        return BackendError(f"{server} answered {exc.status_code}: {exc.message}")
+    return BackendError(f"{server} failed: {exc}")
