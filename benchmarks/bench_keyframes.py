@@ -34,10 +34,18 @@ STORY = REPO / "resources" / "sample" / "the-last-ferry.txt"
 def sketch_rate(panels: int = 200) -> float:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     facts = PanelFacts(
-        scene_number=3, caption="Midway across, fog swallows the ferry.", script="Midway across, fog swallows the "
-        "ferry on the river. Amara climbs down with a lantern while Tomas waits on deck.", shot="medium",
-        camera="static", style="illustration", palette="muted blues and warm ochres",
-        characters=(FigureFacts("Amara", "a tall woman in a faded blue coat"), FigureFacts("Tomas", "old man, violin")),
+        scene_number=3,
+        caption="Midway across, fog swallows the ferry.",
+        script="Midway across, fog swallows the "
+        "ferry on the river. Amara climbs down with a lantern while Tomas waits on deck.",
+        shot="medium",
+        camera="static",
+        style="illustration",
+        palette="muted blues and warm ochres",
+        characters=(
+            FigureFacts("Amara", "a tall woman in a faded blue coat"),
+            FigureFacts("Tomas", "old man, violin"),
+        ),
     )
     start = time.perf_counter()
     for seed in range(panels):
@@ -65,8 +73,14 @@ def diffusers_overhead(runs: int = 12, steps: int = 20, size: int = 128) -> tupl
     bare_times, our_times = [], []
     for _ in range(runs):  # interleaved, so drift in machine load hits both alike
         start = time.perf_counter()
-        bare(prompt=request.prompt, num_inference_steps=steps, width=size, height=size, guidance_scale=7.0,
-             generator=torch.Generator("cpu").manual_seed(7))
+        bare(
+            prompt=request.prompt,
+            num_inference_steps=steps,
+            width=size,
+            height=size,
+            guidance_scale=7.0,
+            generator=torch.Generator("cpu").manual_seed(7),
+        )
         bare_times.append(time.perf_counter() - start)
         start = time.perf_counter()
         ours.generate(request, lambda d, t: None, lambda: False)
@@ -79,7 +93,9 @@ def rerun_calls(scenes: int = 10) -> dict[int, int]:
     root = Path(tempfile.mkdtemp())
     settings = Settings(keyframes=KeyframeSettings(width=320, height=180, threshold=0.0))
     calls = {}
-    with ProjectFolder.create(root / "p", Project(title="b", story=STORY.read_text(), request={"scenes": scenes})) as f:
+    with ProjectFolder.create(
+        root / "p", Project(title="b", story=STORY.read_text(), request={"scenes": scenes})
+    ) as f:
         made = Production.from_settings(f, f.load(), settings)
         asyncio.run(made.run())
         for k in range(1, scenes + 1):

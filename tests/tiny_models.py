@@ -177,3 +177,30 @@ def build_ip_adapter(folder: Path, unet_folder: Path) -> Path:
     )
     encoder.save_pretrained(folder / "image_encoder", safe_serialization=True)
     return weights
+
+
+def build_clip(folder: Path) -> Path:
+    """A CLIP model (text and vision towers) with random weights and its processor, as a user's local folder."""
+    import torch
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPVisionConfig
+
+    torch.manual_seed(2)
+    config = CLIPConfig(
+        text_config=_text_config().to_dict(),
+        vision_config=CLIPVisionConfig(
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            image_size=32,
+            intermediate_size=37,
+            patch_size=4,
+        ).to_dict(),
+        projection_dim=16,
+    )
+    CLIPModel(config).save_pretrained(folder, safe_serialization=True)
+    processor = CLIPProcessor(
+        image_processor=CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}),
+        tokenizer=_tokenizer(),
+    )
+    processor.save_pretrained(folder)
+    return folder

@@ -79,6 +79,12 @@ class KeyframeSettings(_Section):
     height: int = Field(default=576, ge=64, le=4096)
 
 
+class MemorySettings(_Section):
+    clip_model: str = Field(
+        default="", description="a local CLIP model folder; empty: the colour-structure descriptor"
+    )
+
+
 class VideoSettings(_Section):
     backend: Literal["camera", "diffusers"] = "camera"
     model: str = ""
@@ -101,6 +107,7 @@ class Settings(_Section):
     image: ImageSettings = Field(default_factory=ImageSettings)
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
     keyframes: KeyframeSettings = Field(default_factory=KeyframeSettings)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
     video: VideoSettings = Field(default_factory=VideoSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
     defaults: Defaults = Field(default_factory=Defaults)

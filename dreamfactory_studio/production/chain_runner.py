@@ -12,6 +12,7 @@ import asyncio
 from dreamfactory_studio.backends.image import ImageBackend
 from dreamfactory_studio.backends.llm import LLM
 from dreamfactory_studio.backends.vision import Monitor
+from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import Emit, PhaseFinished, PhaseStarted, ignore
 from dreamfactory_studio.core.model import PHASES, PhaseState, Project, now
@@ -20,6 +21,7 @@ from dreamfactory_studio.core.settings import KeyframeSettings, Settings
 from dreamfactory_studio.production.conversation import Conversation, PhaseFailed
 from dreamfactory_studio.production.crew_config import Crew, load_crew
 from dreamfactory_studio.production.gpu_worker import GpuWorker
+from dreamfactory_studio.production.image_memory import ImageMemory
 from dreamfactory_studio.production.keyframes import KeyframeDesigner
 from dreamfactory_studio.production.phase_outputs import APPLY, prompt_values
 
@@ -41,6 +43,7 @@ class Production:
         monitor: Monitor | None = None,
         worker: GpuWorker | None = None,
         keyframe_settings: KeyframeSettings | None = None,
+        clip_model: str = "",
     ):
         self.folder = folder
         self.project = project
@@ -52,6 +55,7 @@ class Production:
         self.worker = worker or GpuWorker()
         self.keyframe_settings = keyframe_settings or KeyframeSettings()
         self.designer: KeyframeDesigner | None = None
+        self.clip_model = clip_model
         self.mode = mode or self.crew.chain.mode
         if self.mode not in self.crew.chain.modes or (
             crew_preset and crew_preset not in self.crew.chain.crews
@@ -77,6 +81,7 @@ class Production:
             painter=make_image_backend(settings.image),
             monitor=make_monitor(settings),
             keyframe_settings=settings.keyframes,
+            clip_model=settings.memory.clip_model,
             **kwargs,
         )
 
@@ -121,6 +126,7 @@ class Production:
             raise BadInput(
                 "the script is not written yet; run the script phase first (`run PROJECT --until script`)."
             )
+        embedder = ClipEmbedder(self.clip_model) if self.clip_model else None
         self.designer = KeyframeDesigner(
             self.folder,
             self.project,
@@ -131,6 +137,7 @@ class Production:
             worker=self.worker,
             settings=self.keyframe_settings,
             emit=self.emit,
+            memory=ImageMemory(self.folder, embedder),
         )
         state = self.project.phases["keyframes"]
         self.emit(PhaseStarted("keyframes", "Keyframe Design"))

@@ -1,8 +1,12 @@
-"""The image memory (the paper's image vector database): the Base Frame and every keyframe, by descriptor.
+"""The image memory (the paper's image vector database): the Base Frame and every keyframe, by embedding.
 
-Stored in ``PROJECT/memory/`` as ``index.json`` and ``vectors.npy``. A project holds tens to hundreds of
-frames, so a brute-force cosine search in numpy answers in microseconds; an ANN index (faiss, hnswlib) would
-not earn its dependency at this size. The descriptor is :mod:`~dreamfactory_studio.backends.vision.descriptor`.
+Stored in ``PROJECT/memory/`` as ``index.json`` and ``vectors.npy``. The embedding is CLIP's image features
+when a local CLIP model is configured (then frames can be found by a scene's text through CLIP's text
+features), else the colour-and-structure descriptor of
+:mod:`~dreamfactory_studio.backends.vision.descriptor` (then text search matches the frames' descriptions by
+shared words). A project holds tens to hundreds of frames, so a brute-force cosine search in numpy answers in
+microseconds; an ANN index (faiss, hnswlib) would not earn its dependency at this size. Changing the embedding
+starts the memory afresh; frames are added again as they are drawn.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
 from dreamfactory_studio.backends.vision.descriptor import DESCRIPTOR, describe_image
 from dreamfactory_studio.core.atomic import atomic_write_bytes, atomic_write_text
 from dreamfactory_studio.core.project_folder import ProjectFolder
@@ -26,15 +31,17 @@ def _tokens(text: str) -> set[str]:
 
 
 class ImageMemory:
-    def __init__(self, folder: ProjectFolder):
+    def __init__(self, folder: ProjectFolder, embedder: ClipEmbedder | None = None):
         self.folder = folder
+        self.embedder = embedder
+        self.kind = embedder.name if embedder else DESCRIPTOR
         self.root = folder.root / MEMORY
         self.entries: list[dict] = []
         self.vectors = np.zeros((0, 0), dtype=np.float32)
         index, vectors = self.root / "index.json", self.root / "vectors.npy"
         if index.exists() and vectors.exists():
             data = json.loads(index.read_text(encoding="utf-8"))
-            if data.get("descriptor") == DESCRIPTOR:
+            if data.get("descriptor") == self.kind:
                 self.entries = data["entries"]
                 self.vectors = np.load(vectors)
             # Another descriptor: start again; the frames are re-added as scenes are drawn.
@@ -48,12 +55,15 @@ class ImageMemory:
         np.save(buffer, self.vectors)
         atomic_write_bytes(self.root / "vectors.npy", buffer.getvalue())
         atomic_write_text(
-            self.root / "index.json", json.dumps({"descriptor": DESCRIPTOR, "entries": self.entries})
+            self.root / "index.json", json.dumps({"descriptor": self.kind, "entries": self.entries})
         )
+
+    def _embed(self, image: Path) -> np.ndarray:
+        return self.embedder.image(image) if self.embedder else describe_image(image)
 
     def add(self, asset: str, scene_id: str, text: str) -> np.ndarray:
         """Remember a frame (an asset of the project) with the words that describe it."""
-        vector = describe_image(self.folder.asset_path(asset))
+        vector = self._embed(self.folder.asset_path(asset))
         for index, entry in enumerate(self.entries):
             if entry["asset"] == asset:
                 self.entries[index] = {"asset": asset, "scene_id": scene_id, "text": text}
@@ -69,11 +79,11 @@ class ImageMemory:
         for index, entry in enumerate(self.entries):
             if entry["asset"] == asset:
                 return self.vectors[index]
-        return describe_image(self.folder.asset_path(asset))
+        return self._embed(self.folder.asset_path(asset))
 
     def similarity(self, image: Path, asset: str) -> float:
         """Cosine similarity between an image file and a remembered frame."""
-        return float(describe_image(image) @ self.vector_of(asset))
+        return float(self._embed(image) @ self.vector_of(asset))
 
     def nearest(
         self, *, image: Path | None = None, text: str = "", among: set[str], k: int = 1
@@ -82,8 +92,8 @@ class ImageMemory:
         candidates = [(i, e) for i, e in enumerate(self.entries) if e["asset"] in among]
         if not candidates or k <= 0:
             return []
-        if image is not None:
-            query = describe_image(image)
+        if image is not None or self.embedder is not None:
+            query = self._embed(image) if image is not None else self.embedder.text(text)
             scored = [(e["asset"], float(self.vectors[i] @ query)) for i, e in candidates]
         else:
             words = _tokens(text)

@@ -13,6 +13,7 @@ never redrawn and serves as context.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 from dataclasses import dataclass
@@ -74,6 +75,7 @@ class KeyframeDesigner:
         worker: GpuWorker,
         settings: KeyframeSettings,
         emit: Emit = ignore,
+        memory: ImageMemory | None = None,
     ):
         self.folder = folder
         self.project = project
@@ -84,7 +86,7 @@ class KeyframeDesigner:
         self.worker = worker
         self.settings = settings
         self.emit = emit
-        self.memory = ImageMemory(folder)
+        self.memory = memory if memory is not None else ImageMemory(folder)
         self.painter_calls = 0
 
     # -- facts ----------------------------------------------------------------------------------------------
@@ -290,7 +292,7 @@ class KeyframeDesigner:
         if not (scene.pinned and scene.keyframe_description):
             scene.keyframe_description = await self.monitor.describe(path, context)
         scene.stale = False
-        self.memory.add(image, scene.id, scene.keyframe_description)
+        await asyncio.to_thread(self.memory.add, image, scene.id, scene.keyframe_description)
         self.folder.save(self.project)
         self.emit(SceneFinished(scene.id, 1, status, "Base Frame and Base Description ready"))
 
@@ -313,14 +315,16 @@ class KeyframeDesigner:
         earlier = {s.keyframe.image for s in self.project.scenes[: number - 1] if s.keyframe} - set(
             references
         )
-        for asset, _ in self.memory.nearest(text=scene.script, among=earlier, k=self.settings.neighbours):
-            references.append(asset)
+        nearest = await asyncio.to_thread(
+            lambda: self.memory.nearest(text=scene.script, among=earlier, k=self.settings.neighbours)
+        )
+        references.extend(asset for asset, _ in nearest)
         prompt = await self._prompt(scene, previous.keyframe_description)
         best: Painted | None = None
         for _attempt in range(self.settings.retries + 1):
             take = await self._paint(scene, prompt, references)
             path = self.folder.asset_path(take.image)
-            similarity = self.memory.similarity(path, base.image)
+            similarity = await asyncio.to_thread(self.memory.similarity, path, base.image)
             verdict = await self.monitor.judge(
                 path, self.project.base_description.text, self.folder.asset_path(base.image), similarity
             )
@@ -335,6 +339,6 @@ class KeyframeDesigner:
         scene.stale = False
         path = self.folder.asset_path(best.take.image)
         scene.keyframe_description = await self.monitor.describe(path, self._context(scene, prompt))
-        self.memory.add(best.take.image, scene.id, scene.keyframe_description)
+        await asyncio.to_thread(self.memory.add, best.take.image, scene.id, scene.keyframe_description)
         status = "done" if best.verdict.score >= self.settings.threshold else "drift"
         self.emit(SceneFinished(scene.id, number, status, best.verdict.reason))
