@@ -162,3 +162,13 @@ def test_the_cli_draws_every_take_through_diffusers(models, tmp_path, monkeypatc
         assert all(t.model == str(models["sd15"]) for t in takes)
         assert all(Image.open(folder.asset_path(t.image)).size == (64, 64) for t in takes)
     assert os.environ["DREAMFACTORY_IMAGE_STEPS"] == "2"
+
+
+def test_vae_tiling_and_precision_options_reach_the_pipeline(models):
+    import torch
+
+    made = backend(models["sd15"], vae_tiling=True, precision="float32", device="cpu", cpu_offload=True)
+    assert made.text2img.vae.use_tiling
+    assert made.text2img.unet.dtype == torch.float32
+    image, events = draw(made, steps=2)
+    assert image.size == (64, 64) and len(events) == 2
