@@ -220,3 +220,17 @@ def test_the_cli_runs_pins_and_reruns(tmp_path, capsys):
     assert "Base Description (yours): Pip is a small rusty robot" in shown
     assert main(["pin", project, "--scene", "2", "--take", "take-nope"]) == 2
     assert "has no take 'take-nope'" in capsys.readouterr().err
+
+
+def test_a_base_frame_pinned_from_another_scene_still_gives_scene_1_a_keyframe(folder):
+    run(folder, lambda p: p.run())
+    project = folder.load()
+    third = project.scenes[2]
+    edits.pin_base_frame(project, third)
+    folder.save(project)
+    run(folder, lambda p: p.run_keyframes(1))
+    project = folder.load()
+    assert project.base_frame.image == third.keyframe.image and project.base_frame.pinned_by_user
+    first = project.scenes[0].keyframe
+    assert first.image != third.keyframe.image and project.base_frame.image in first.references
+    assert project.phases["keyframes"].status == "done"

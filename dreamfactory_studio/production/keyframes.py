@@ -246,9 +246,12 @@ class KeyframeDesigner:
         scene = self.project.scenes[0]
         self.emit(SceneStarted(scene.id, 1, "base frame"))
         pinned = self.project.base_frame and self.project.base_frame.pinned_by_user
+        draw_scene_one = False
         if pinned:
             image = self.project.base_frame.image
             status = "pinned"
+            # A Base Frame pinned from another scene's take: scene 1 is drawn like any scene, held to it.
+            draw_scene_one = not scene.pinned and (scene.keyframe is None or scene.keyframe.image != image)
         elif scene.pinned and scene.keyframe:
             image = scene.keyframe.image
             self.project.base_frame = BaseFrame(image=image, source="take", take_id=scene.selected_take)
@@ -289,16 +292,25 @@ class KeyframeDesigner:
         context = self._context(scene, keyframe.prompt if keyframe else "")
         if not self.project.base_description.user_edited:
             self.project.base_description.text = await self.monitor.describe_base(path, context)
+        if draw_scene_one:
+            await self.memory_add(image, scene.id, self.project.base_description.text)
+            await self._scene(scene, 1)
+            self.folder.save(self.project)
+            return
         if not (scene.pinned and scene.keyframe_description):
             scene.keyframe_description = await self.monitor.describe(path, context)
         scene.stale = False
-        await asyncio.to_thread(self.memory.add, image, scene.id, scene.keyframe_description)
+        await self.memory_add(image, scene.id, scene.keyframe_description)
         self.folder.save(self.project)
         self.emit(SceneFinished(scene.id, 1, status, "Base Frame and Base Description ready"))
 
+    async def memory_add(self, asset: str, scene_id: str, text: str) -> None:
+        """Remember a frame, off the event loop (embedding takes a while with a CLIP model)."""
+        await asyncio.to_thread(self.memory.add, asset, scene_id, text)
+
     async def _scene(self, scene: Scene, number: int) -> None:
         self.emit(SceneStarted(scene.id, number, "keyframe"))
-        previous = self.project.scenes[number - 2]
+        previous = self.project.scenes[number - 2] if number > 1 else None
         if scene.pinned and scene.keyframe:
             if not scene.keyframe_description:
                 path = self.folder.asset_path(scene.keyframe.image)
@@ -310,7 +322,12 @@ class KeyframeDesigner:
         base = self.project.base_frame
         assert base is not None
         references = [base.image]
-        if self.settings.use_previous and previous.keyframe and previous.keyframe.image != base.image:
+        if (
+            self.settings.use_previous
+            and previous
+            and previous.keyframe
+            and previous.keyframe.image != base.image
+        ):
             references.append(previous.keyframe.image)
         earlier = {s.keyframe.image for s in self.project.scenes[: number - 1] if s.keyframe} - set(
             references
@@ -319,7 +336,7 @@ class KeyframeDesigner:
             lambda: self.memory.nearest(text=scene.script, among=earlier, k=self.settings.neighbours)
         )
         references.extend(asset for asset, _ in nearest)
-        prompt = await self._prompt(scene, previous.keyframe_description)
+        prompt = await self._prompt(scene, previous.keyframe_description if previous else "")
         best: Painted | None = None
         for _attempt in range(self.settings.retries + 1):
             take = await self._paint(scene, prompt, references)
@@ -339,6 +356,6 @@ class KeyframeDesigner:
         scene.stale = False
         path = self.folder.asset_path(best.take.image)
         scene.keyframe_description = await self.monitor.describe(path, self._context(scene, prompt))
-        await asyncio.to_thread(self.memory.add, best.take.image, scene.id, scene.keyframe_description)
+        await self.memory_add(best.take.image, scene.id, scene.keyframe_description)
         status = "done" if best.verdict.score >= self.settings.threshold else "drift"
         self.emit(SceneFinished(scene.id, number, status, best.verdict.reason))
