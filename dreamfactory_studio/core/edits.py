@@ -54,6 +54,16 @@ def edit_scene(project: Project, scene: Scene, **values) -> list[str]:
     return changed
 
 
+def _set_fields(owner, given: dict) -> list[str]:
+    """Set the fields that change, mark them as the user's, and name them."""
+    changed = [name for name, value in given.items() if getattr(owner, name) != value]
+    for name in changed:
+        setattr(owner, name, given[name])
+    if changed:
+        owner.mark_user_edit(*changed)
+    return changed
+
+
 def edit_style(project: Project, **values) -> list[str]:
     """Set the style decision's fields (style, palette, lighting, notes)."""
     given = {k: v for k, v in values.items() if v is not None}
@@ -63,12 +73,7 @@ def edit_style(project: Project, **values) -> list[str]:
         if "style" not in given:
             raise BadInput("no style is decided yet; give --style too.")
         project.style = StyleDecision(style=given["style"])
-    changed = [k for k, v in given.items() if getattr(project.style, k) != v]
-    for name in changed:
-        setattr(project.style, name, given[name])
-    if changed:
-        project.style.mark_user_edit(*changed)
-    return changed
+    return _set_fields(project.style, given)
 
 
 def edit_task(project: Project, **values) -> list[str]:
@@ -76,12 +81,7 @@ def edit_task(project: Project, **values) -> list[str]:
     given = {k: v for k, v in values.items() if v is not None}
     if project.task is None:
         project.task = TaskDecision(scenes=given.get("scenes", len(project.scenes) or 10))
-    changed = [k for k, v in given.items() if getattr(project.task, k) != v]
-    for name in changed:
-        setattr(project.task, name, given[name])
-    if changed:
-        project.task.mark_user_edit(*changed)
-    return changed
+    return _set_fields(project.task, given)
 
 
 def character_named(project: Project, name: str, *, create: bool = False) -> Character:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 
 from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, ImageRequest, StepSink
-from dreamfactory_studio.backends.openai_errors import explain
+from dreamfactory_studio.backends.openai_client import explain
 from dreamfactory_studio.core.errors import BackendError
 from dreamfactory_studio.core.settings import ImageSettings, api_key
 

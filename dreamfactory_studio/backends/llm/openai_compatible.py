@@ -11,9 +11,9 @@ import logging
 from collections.abc import Sequence
 
 from dreamfactory_studio.backends.llm import ChatMessage, Completion, TokenSink, TurnInfo
-from dreamfactory_studio.backends.openai_errors import explain
+from dreamfactory_studio.backends.openai_client import async_client, explain
 from dreamfactory_studio.core.errors import BackendError, BadInput
-from dreamfactory_studio.core.settings import LLMSettings, api_key
+from dreamfactory_studio.core.settings import LLMSettings
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +32,8 @@ class OpenAICompatibleLLM:
 
     def _get_client(self):
         if self._client is None:
-            import openai
-
-            self._client = openai.AsyncOpenAI(
-                base_url=self.settings.base_url,
-                # Local servers accept any key; the SDK insists on one.
-                api_key=api_key(self.settings.base_url) or "not-needed",
-                timeout=self.settings.timeout,
-                max_retries=self.settings.max_retries,
+            self._client = async_client(
+                self.settings.base_url, self.settings.timeout, self.settings.max_retries
             )
         return self._client
 

@@ -11,10 +11,10 @@ import json
 import re
 from pathlib import Path
 
-from dreamfactory_studio.backends.openai_errors import explain
+from dreamfactory_studio.backends.openai_client import async_client, explain
 from dreamfactory_studio.backends.vision import FrameContext, Verdict
 from dreamfactory_studio.core.errors import BackendError
-from dreamfactory_studio.core.settings import MonitorSettings, api_key
+from dreamfactory_studio.core.settings import MonitorSettings
 
 CARD = (
     "You are the Monitor (Reviewer) of DreamFactory, an animation studio. You guard the film's consistency: "
@@ -71,13 +71,8 @@ class OpenAIVisionMonitor:
 
     def _get_client(self):
         if self._client is None:
-            import openai
-
-            self._client = openai.AsyncOpenAI(
-                base_url=self.settings.base_url,
-                api_key=api_key(self.settings.base_url) or "not-needed",
-                timeout=self.settings.timeout,
-                max_retries=self.settings.max_retries,
+            self._client = async_client(
+                self.settings.base_url, self.settings.timeout, self.settings.max_retries
             )
         return self._client
 

@@ -1,8 +1,23 @@
-"""What an error of the ``openai`` SDK means for the user, in one place for every OpenAI-compatible backend."""
+"""The ``openai`` SDK's client and what its errors mean for the user, in one place for every OpenAI-compatible
+backend (LLM, vision monitor, images)."""
 
 from __future__ import annotations
 
 from dreamfactory_studio.core.errors import BackendError
+from dreamfactory_studio.core.settings import api_key
+
+
+def async_client(base_url: str, timeout: float, max_retries: int):
+    """An ``AsyncOpenAI`` client; the key comes from the environment or the keyring (local servers need none)."""
+    import openai
+
+    return openai.AsyncOpenAI(
+        base_url=base_url or None,
+        api_key=api_key(base_url)
+        or "not-needed",  # the SDK insists on a key even where the server wants none
+        timeout=timeout,
+        max_retries=max_retries,
+    )
 
 
 def explain(
