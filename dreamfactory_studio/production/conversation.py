@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dreamfactory_studio.backends.llm import LLM, ChatMessage, TurnInfo
+from dreamfactory_studio.backends.llm import LLM, ChatMessage, Completion, TurnInfo
 from dreamfactory_studio.core.errors import StudioError
 from dreamfactory_studio.core.events import Emit, MessageFinished, MessageStarted, TokenReceived
 from dreamfactory_studio.core.model import Project, TranscriptMessage
@@ -38,6 +38,42 @@ class PhaseFailed(StudioError):
 
 class _ReplyTooLong(Exception):
     pass
+
+
+async def speak(
+    llm: LLM, messages: list[ChatMessage], turn: TurnInfo, title: str, emit: Emit, what: str
+) -> tuple[Completion, TranscriptMessage]:
+    """One agent's turn: its words streamed to ``emit`` as they come, capped, and kept as a transcript message.
+
+    An empty answer, or one past :data:`MAX_REPLY_CHARS`, raises :class:`PhaseFailed` naming ``what`` failed.
+    """
+    emit(MessageStarted(turn.phase, turn.role, title, llm.label))
+    received = 0
+
+    def on_token(piece: str) -> None:
+        nonlocal received
+        received += len(piece)
+        if received > MAX_REPLY_CHARS:
+            raise _ReplyTooLong
+        emit(TokenReceived(turn.phase, turn.role, piece))
+
+    try:
+        completion = await llm.complete(messages, turn, on_token)
+    except _ReplyTooLong:
+        raise PhaseFailed(
+            f"{what} failed: the {title}'s answer passed {MAX_REPLY_CHARS:,} characters and was cut off. "
+            "Try again, or use a model that follows instructions more closely."
+        ) from None
+    text = completion.text.strip()
+    if len(text) > MAX_REPLY_CHARS:
+        raise PhaseFailed(f"{what} failed: the {title}'s answer is too long to use.")
+    if not text:
+        raise PhaseFailed(
+            f"{what} failed: the {title} ({llm.label}) answered with nothing. Try again, or try another model."
+        )
+    message = TranscriptMessage(phase=turn.phase, role=turn.role, text=text, source=llm.label)
+    emit(MessageFinished(message, title))
+    return completion, message
 
 
 @dataclass
@@ -95,35 +131,13 @@ class Conversation:
             scene_count=self.scene_count,
             error=error,
         )
-        self.emit(MessageStarted(self.name, role, title, self.llm.label))
-        received = 0
-
-        def on_token(piece: str) -> None:
-            nonlocal received
-            received += len(piece)
-            if received > MAX_REPLY_CHARS:
-                raise _ReplyTooLong
-            self.emit(TokenReceived(self.name, role, piece))
-
-        try:
-            completion = await self.llm.complete([system, *self._history(side)], turn, on_token)
-        except _ReplyTooLong:
-            raise PhaseFailed(
-                f"phase '{self.phase.title}' failed: the {title}'s answer passed {MAX_REPLY_CHARS:,} characters "
-                "and was cut off. Try again, or use a model that follows instructions more closely."
-            ) from None
+        completion, message = await speak(
+            self.llm, [system, *self._history(side)], turn, title, self.emit, f"phase '{self.phase.title}'"
+        )
         self.prompt_tokens += completion.prompt_tokens
         self.completion_tokens += completion.completion_tokens
-        text = completion.text.strip()
-        if len(text) > MAX_REPLY_CHARS:
-            raise PhaseFailed(f"phase '{self.phase.title}' failed: the {title}'s answer is too long to use.")
-        if not text:
-            raise PhaseFailed(
-                f"phase '{self.phase.title}' failed: the {title} ({self.llm.label}) answered with nothing. "
-                "Try again, or try another model."
-            )
-        self._record(role, text, title, self.llm.label)
-        return text
+        self.messages.append(message)
+        return message.text
 
     def _record(self, role: str, text: str, title: str, source: str) -> None:
         message = TranscriptMessage(phase=self.name, role=role, text=text, source=source)

@@ -24,20 +24,18 @@ from dreamfactory_studio.backends.vision import FrameContext, Monitor, Verdict
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import (
     Emit,
-    MessageFinished,
-    MessageStarted,
     ModelLoading,
     SceneFinished,
     SceneStarted,
     StepProgress,
     TakeMade,
-    TokenReceived,
     ignore,
 )
-from dreamfactory_studio.core.model import BaseFrame, Project, Scene, Take, TranscriptMessage
+from dreamfactory_studio.core.model import BaseFrame, Project, Scene, Take
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import KeyframeSettings
 from dreamfactory_studio.production.conclusions import conclusion_text
+from dreamfactory_studio.production.conversation import speak
 from dreamfactory_studio.production.crew_config import Crew
 from dreamfactory_studio.production.gpu_worker import GpuWorker
 from dreamfactory_studio.production.image_memory import ImageMemory
@@ -129,15 +127,10 @@ class KeyframeDesigner:
             scene_count=len(self.project.scenes),
             extra=facts,
         )
-        self.emit(MessageStarted(PHASE, role, card.title, self.llm.label))
-        completion = await self.llm.complete(
-            messages, turn, lambda t: self.emit(TokenReceived(PHASE, role, t))
-        )
-        message = TranscriptMessage(
-            phase=PHASE, role=role, text=completion.text.strip(), source=self.llm.label
+        completion, message = await speak(
+            self.llm, messages, turn, card.title, self.emit, "the keyframe phase"
         )
         self.project.transcripts.append(message)
-        self.emit(MessageFinished(message, card.title))
         return (conclusion_text(completion.text) or completion.text).strip()
 
     async def _prompt(self, scene: Scene, context: str, critique: str = "") -> str:
