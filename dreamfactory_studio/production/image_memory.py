@@ -35,6 +35,7 @@ class ImageMemory:
         self.folder = folder
         self.embedder = embedder
         self.kind = embedder.name if embedder else DESCRIPTOR
+        self._embedded: dict[str, np.ndarray] = {}
         self.root = folder.root / MEMORY
         self.entries: list[dict] = []
         self.vectors = np.zeros((0, 0), dtype=np.float32)
@@ -59,7 +60,11 @@ class ImageMemory:
         )
 
     def _embed(self, image: Path) -> np.ndarray:
-        return self.embedder.image(image) if self.embedder else describe_image(image)
+        # A take is judged by similarity and then added: embed each file once (a CLIP pass is not free).
+        key = str(Path(image).resolve())
+        if key not in self._embedded:
+            self._embedded[key] = self.embedder.image(image) if self.embedder else describe_image(image)
+        return self._embedded[key]
 
     def add(self, asset: str, scene_id: str, text: str) -> np.ndarray:
         """Remember a frame (an asset of the project) with the words that describe it."""

@@ -93,16 +93,18 @@ class KeyframeDesigner:
         names = {c.id: c for c in self.project.characters}
         return tuple(FigureFacts(names[i].name, names[i].description) for i in scene.characters if i in names)
 
-    def _context(self, scene: Scene, prompt: str) -> FrameContext:
+    def _look(self) -> dict[str, str]:
+        """The style decision's style, palette and lighting (empty before the style phase)."""
         style = self.project.style
+        return {name: getattr(style, name) if style else "" for name in ("style", "palette", "lighting")}
+
+    def _context(self, scene: Scene, prompt: str) -> FrameContext:
         return FrameContext(
             scene_number=self.project.scene_number(scene.id),
             prompt=prompt,
             script=scene.script,
-            style=style.style if style else "",
-            palette=style.palette if style else "",
-            lighting=style.lighting if style else "",
             characters=self._figures(scene),
+            **self._look(),
         )
 
     def _seed(self, scene: Scene) -> int:
@@ -134,7 +136,6 @@ class KeyframeDesigner:
         return (conclusion_text(completion.text) or completion.text).strip()
 
     async def _prompt(self, scene: Scene, context: str, critique: str = "") -> str:
-        style = self.project.style
         cast = "; ".join(
             f"{f.name} ({f.description})" if f.description else f.name for f in self._figures(scene)
         )
@@ -143,9 +144,7 @@ class KeyframeDesigner:
             "shot": scene.shot or "medium",
             "camera": scene.camera or "static",
             "characters": cast,
-            "style": style.style if style else "",
-            "palette": style.palette if style else "",
-            "lighting": style.lighting if style else "",
+            **self._look(),
             "context": context,
             "base_description": self.project.base_description.text,
             "critique": critique,
@@ -155,7 +154,6 @@ class KeyframeDesigner:
     # -- painting -------------------------------------------------------------------------------------------
 
     async def _paint(self, scene: Scene, prompt: str, references: list[str]) -> Take:
-        style = self.project.style
         number = self.project.scene_number(scene.id)
         request = ImageRequest(
             prompt=prompt,
@@ -170,10 +168,8 @@ class KeyframeDesigner:
                 script=scene.script,
                 shot=scene.shot or "medium",
                 camera=scene.camera,
-                style=style.style if style else "",
-                palette=style.palette if style else "",
-                lighting=style.lighting if style else "",
                 characters=self._figures(scene),
+                **self._look(),
                 base_description=self.project.base_description.text,
             ),
         )
@@ -184,9 +180,7 @@ class KeyframeDesigner:
             on_step=lambda done, total: self.emit(StepProgress(scene.id, done, total)),
             on_loading=lambda message: self.emit(ModelLoading(message)),
         )
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
-        asset = self.folder.add_asset(buffer.getvalue(), ".png")
+        asset = await asyncio.to_thread(self._store, image)
         return Take(
             image=asset,
             seed=request.seed,
@@ -196,6 +190,12 @@ class KeyframeDesigner:
             model=self.painter.model_id,
             references=references,
         )
+
+    def _store(self, image) -> str:
+        """Encode a picture as PNG and keep it as an asset (off the event loop: encoding, hashing, fsync)."""
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return self.folder.add_asset(buffer.getvalue(), ".png")
 
     def _keep(self, scene: Scene, take: Take, verdict: Verdict, accepted: bool) -> None:
         take.score, take.score_reason = verdict.score, verdict.reason

@@ -8,8 +8,10 @@ Base Frame (in Lab), the brightness difference and the image memory's similarity
 
 from __future__ import annotations
 
+import asyncio
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -67,11 +69,18 @@ def _load(path: Path):
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def measure(path: Path, clusters: int = 5) -> ImageFacts:
-    """The facts the offline monitor works from."""
+def measure(path: Path) -> ImageFacts:
+    """The facts the offline monitor works from, measured once per file version (the Base Frame is judged
+    against every keyframe, and a judged frame is described right after)."""
+    stat = Path(path).stat() if Path(path).exists() else None
+    return _measure(str(path), stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
+
+
+@lru_cache(maxsize=256)
+def _measure(path: str, mtime_ns: int, size: int, clusters: int = 5) -> ImageFacts:
     import cv2
 
-    rgb = _load(path)
+    rgb = _load(Path(path))
     small = cv2.resize(rgb, (64, 36), interpolation=cv2.INTER_AREA)
     samples = small.reshape(-1, 3).astype(np.float32)
     cv2.setRNGSeed(0)  # k-means++ seeding: the same frame always gives the same palette
@@ -146,7 +155,7 @@ class OfflineDescriber:
     label = "offline describer"
 
     async def describe_base(self, image: Path, context: FrameContext) -> str:
-        facts = measure(image)
+        facts = await asyncio.to_thread(measure, image)
         lines = [
             f"Style: {context.style or 'as in the Base Frame'}"
             + (f"; palette {context.palette}" if context.palette else "")
@@ -160,7 +169,7 @@ class OfflineDescriber:
         return "\n".join(lines)
 
     async def describe(self, image: Path, context: FrameContext) -> str:
-        facts = measure(image)
+        facts = await asyncio.to_thread(measure, image)
         cast = f" Characters: {', '.join(c.name for c in context.characters)}." if context.characters else ""
         return (
             f"Scene {context.scene_number}: {context.script[:220]}{cast} Palette {_palette_words(facts)}; "
@@ -168,7 +177,7 @@ class OfflineDescriber:
         )
 
     async def review_base(self, image: Path, context: FrameContext) -> Verdict:
-        facts = measure(image)
+        facts = await asyncio.to_thread(measure, image)
         problems = []
         if facts.brightness < 0.12:
             problems.append("it is too dark to read; ask for brighter lighting")
@@ -183,7 +192,7 @@ class OfflineDescriber:
         return Verdict(round(score, 3), reason)
 
     async def judge(self, image: Path, base_description: str, base_image: Path, similarity: float) -> Verdict:
-        facts, base = measure(image), measure(base_image)
+        facts, base = await asyncio.to_thread(lambda: (measure(image), measure(base_image)))
         distance = palette_distance(facts, base)
         palette_score = math.exp(-distance / 30.0)
         light_score = max(0.0, 1.0 - 2.5 * abs(facts.brightness - base.brightness))
