@@ -81,6 +81,7 @@ class ProjectFolder:
         self.root = Path(root).resolve()
         self.read_only = read_only
         self._lock = None if read_only else ProjectLock(self.root)
+        self._written: dict[str, str] = {}  # each transcript file's text as last written by this folder
 
     # -- opening and making --------------------------------------------------------------------------------
 
@@ -272,8 +273,9 @@ class ProjectFolder:
         for phase, lines in by_phase.items():
             target = folder / f"{phase}.jsonl"
             text = "\n".join(lines) + "\n"
-            if not target.exists() or target.read_text(encoding="utf-8") != text:
+            if self._written.get(phase) != text or not target.exists():
                 atomic_write_text(target, text)
+                self._written[phase] = text
 
     # -- assets -------------------------------------------------------------------------------------------
 

@@ -202,11 +202,12 @@ class Figure:
         )
         scarf = re.search(r"([a-z\-]+)\s+scarf", text)
         self.scarf = COLOURS.get(scarf.group(1)) if scarf else None
-        self.hair = (
-            (200, 200, 205)
-            if words & {"old", "grey", "gray", "white-haired", "elderly"}
-            else ((62, 44, 32) if "grandmother" not in words else (210, 210, 214))
-        )
+        if words & {"old", "grey", "gray", "white-haired", "elderly"}:
+            self.hair = (200, 200, 205)
+        elif "grandmother" in words:
+            self.hair = (210, 210, 214)
+        else:
+            self.hair = (62, 44, 32)
         self.height = 0.72 if words & {"girl", "boy", "child", "kid", "eleven", "small", "little"} else 1.0
         self.prop = next(
             (p for p in ("violin", "lantern", "umbrella", "map", "can", "knife") if p in words), None
