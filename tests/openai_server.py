@@ -17,6 +17,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+SPEECH_SECONDS_PER_WORD = 0.3
+
+
+def wav(seconds: float, rate: int = 16_000) -> bytes:
+    """A mono 16-bit WAV of a quiet 220 Hz tone lasting ``seconds``."""
+    import math
+    import struct
+    import wave
+
+    frames = round(seconds * rate)
+    samples = b"".join(
+        struct.pack("<h", int(3000 * math.sin(2 * math.pi * 220 * i / rate))) for i in range(frames)
+    )
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples)
+    return buffer.getvalue()
+
 
 def png(size: tuple[int, int] = (64, 64), colour: tuple[int, int, int] = (90, 120, 200)) -> bytes:
     from PIL import Image
@@ -110,6 +131,8 @@ class OpenAIServer:
                 server.requests.append(body)
                 if "/images/" in self.path:
                     return self._image(body)
+                if self.path.endswith("/audio/speech"):
+                    return self._speech(body)
                 if not self.path.endswith("/chat/completions"):
                     return self._error(404, "no such route")
                 if server.api_key and self.headers.get("Authorization") != f"Bearer {server.api_key}":
@@ -165,6 +188,19 @@ class OpenAIServer:
                     200,
                     {"created": 0, "data": [{"b64_json": base64.b64encode(png((96, 64), colour)).decode()}]},
                 )
+
+            def _speech(self, body: dict) -> None:
+                if server.api_key and self.headers.get("Authorization") != f"Bearer {server.api_key}":
+                    return self._error(401, "Incorrect API key provided")
+                play = server.plays.popleft() if server.plays else Play()
+                if play.status != 200:
+                    return self._error(play.status, play.error)
+                data = wav(SPEECH_SECONDS_PER_WORD * len(body.get("input", "").split()))
+                self.send_response(200)
+                self.send_header("Content-Type", "audio/wav")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def _chunk(self, payload: dict) -> None:
                 data = f"data: {json.dumps(payload)}\n\n".encode()

@@ -25,6 +25,32 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pdf", metavar="FILE", help="also write a PDF storyboard")
+    p.add_argument("--frames", metavar="DIR", help="also write the keyframes as a PNG sequence")
+    p.add_argument("--srt", metavar="FILE", help="write the subtitles here (default: beside the video)")
+    p.add_argument("--csv", metavar="FILE", help="also write the shot list as CSV")
+    p.add_argument("--resolution", metavar="WxH", help="e.g. 1280x720 (the default) or 1920x1080")
+    p.add_argument("--fps", type=int, choices=(24, 25, 30))
+    p.add_argument("--transition", choices=("cut", "crossfade"))
+    p.add_argument("--crossfade", type=float, metavar="SECONDS", help="the crossfade's length")
+    p.add_argument(
+        "--burn-subtitles", action="store_true", default=None, help="draw the subtitles into the picture"
+    )
+    p.add_argument(
+        "--music", metavar="FILE", help="an audio file to play under the film (it dips under speech)"
+    )
+    p.add_argument("--no-title-card", dest="title_card", action="store_false", default=None)
+    p.add_argument("--no-end-card", dest="end_card", action="store_false", default=None)
+    p.add_argument(
+        "--speech", choices=("auto", "openai", "espeak", "silence"), help="how the narration is spoken"
+    )
+    p.add_argument("--video-backend", choices=("camera", "diffusers"), help="how keyframes become clips")
+    p.add_argument(
+        "--video-model", metavar="PATH_OR_ID", help="a diffusers image-to-video folder or cached id"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -105,18 +131,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--unpin", action="store_true", help="unpin instead")
 
-    p = commands.add_parser("export", help="export a project as a video and more")
+    p = commands.add_parser("export", help="export a project as a video, subtitles, storyboard and more")
     p.add_argument("project")
     p.add_argument("output", metavar="OUT.mp4")
-    p.add_argument("--pdf", metavar="FILE", help="also write a PDF storyboard")
-    p.add_argument("--frames", metavar="DIR", help="also write the keyframes as a PNG sequence")
-    p.add_argument("--srt", metavar="FILE", help="write the subtitles here (default: beside the video)")
-    p.add_argument("--resolution", metavar="WxH", help="e.g. 1280x720 or 1920x1080")
-    p.add_argument("--fps", type=int, choices=(24, 25, 30))
+    _export_arguments(p)
 
-    p = commands.add_parser("render", help="new, run and export in one go")
+    p = commands.add_parser("render", help="new, run and export in one go: a story file in, a film out")
     p.add_argument("story_file")
     p.add_argument("output", metavar="OUT.mp4")
+    p.add_argument(
+        "--project", metavar="DIR", help="where the project goes (default: OUT.dreamfactory beside the film)"
+    )
+    p.add_argument("--scenes", type=_positive_int, help="how many scenes the film should have")
+    p.add_argument("--style", help="the film's style, as for `new`")
+    p.add_argument("--llm-url", help="an OpenAI-compatible endpoint for this run")
+    p.add_argument("--llm-model", help="the model to ask at that endpoint")
+    p.add_argument("--quiet", action="store_true", help="print only the result")
+    _export_arguments(p)
 
     p = commands.add_parser("evaluate", help="score a project with the paper's metrics")
     p.add_argument("project")

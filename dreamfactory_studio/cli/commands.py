@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from dreamfactory_studio.core.errors import NotBuiltYet, StudioError
+from dreamfactory_studio.core.errors import BadInput, NotBuiltYet, StudioError
 from dreamfactory_studio.core.logs import redact, setup_logging
 from dreamfactory_studio.core.project_folder import ProjectFolder
 
@@ -67,19 +67,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from dreamfactory_studio.cli.printer import ConversationPrinter
     from dreamfactory_studio.core.errors import BadInput
     from dreamfactory_studio.core.events import ignore
-    from dreamfactory_studio.core.settings import load_settings
     from dreamfactory_studio.production.chain_runner import Production
 
-    settings = load_settings()
-    if args.llm_url is not None:
-        settings.llm.base_url = args.llm_url
-    if args.llm_model:
-        settings.llm.model = args.llm_model
-    if args.image_model:
-        settings.image.model = args.image_model
-        settings.image.backend = args.image_backend or "diffusers"
-    elif args.image_backend:
-        settings.image.backend = args.image_backend
+    settings = _settings_for(args)
     if sum(bool(x) for x in (args.phase, args.from_scene, args.scene)) > 1:
         raise BadInput("give one of --phase, --from-scene and --scene.")
     with ProjectFolder.open(args.project) as folder:
@@ -208,17 +198,138 @@ def cmd_edit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings_for(args: argparse.Namespace):
+    """The settings, with what this command's options change for this run only."""
+    from dreamfactory_studio.core.settings import load_settings
+
+    settings = load_settings()
+    if getattr(args, "llm_url", None) is not None:
+        settings.llm.base_url = args.llm_url
+    if getattr(args, "llm_model", None):
+        settings.llm.model = args.llm_model
+    if getattr(args, "image_model", None):
+        settings.image.model = args.image_model
+        settings.image.backend = args.image_backend or "diffusers"
+    elif getattr(args, "image_backend", None):
+        settings.image.backend = args.image_backend
+    if getattr(args, "speech", None):
+        settings.speech.backend = args.speech
+    if getattr(args, "video_model", None):
+        settings.video.model = args.video_model
+        settings.video.backend = args.video_backend or "diffusers"
+    elif getattr(args, "video_backend", None):
+        settings.video.backend = args.video_backend
+    return settings
+
+
+def _export_options(args: argparse.Namespace):
+    from dreamfactory_studio.export.exporter import ExportOptions
+
+    def path(value: str | None) -> Path | None:
+        return Path(value).expanduser() if value else None
+
+    return ExportOptions(
+        output=Path(args.output),
+        pdf=path(args.pdf),
+        frames=path(args.frames),
+        srt=path(args.srt),
+        csv=path(args.csv),
+        resolution=args.resolution,
+        fps=args.fps,
+        transition=args.transition,
+        crossfade=args.crossfade,
+        burn_subtitles=args.burn_subtitles,
+        music=path(args.music),
+        title_card=args.title_card,
+        end_card=args.end_card,
+    )
+
+
+def _print_export(result) -> None:
+    minutes, seconds = divmod(round(result.duration), 60)
+    print(f"wrote {result.video} ({result.scenes} scenes, {minutes}:{seconds:02d})")
+    print(f"subtitles: {result.srt}")
+    if result.pdf:
+        print(f"storyboard: {result.pdf}")
+    if result.frames:
+        print(f"keyframes: {len(result.frames)} PNG files in {result.frames[0].parent}")
+    if result.csv:
+        print(f"shot list: {result.csv}")
+    print(
+        f"rendered {result.renders} clip(s) and spoke {result.syntheses} narration(s); "
+        f"{result.scenes - result.renders} clip(s) were reused unchanged"
+    )
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    with ProjectFolder.open(args.project, read_only=True) as folder:
-        folder.load()
-    raise NotBuiltYet("`export` is not built yet: video assembly is still to come (issue 5).")
+    import asyncio
+
+    from dreamfactory_studio.cli.printer import ExportPrinter
+    from dreamfactory_studio.export.exporter import export_project
+    from dreamfactory_studio.production.gpu_worker import GpuWorker
+
+    settings = _settings_for(args)
+    options = _export_options(args)
+    worker = GpuWorker()
+    with ProjectFolder.open(args.project) as folder:
+        project = folder.load()
+        try:
+            result = asyncio.run(
+                export_project(
+                    folder, project, settings, options, emit=ExportPrinter(sys.stdout), worker=worker
+                )
+            )
+        finally:
+            worker.shutdown()
+    _print_export(result)
+    return 0
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from dreamfactory_studio.core.story import read_story
+    import asyncio
 
-    read_story(args.story_file)
-    raise NotBuiltYet("`render` is not built yet: it needs the crew, keyframes and export (issues 3 to 5).")
+    from dreamfactory_studio.cli.printer import ExportPrinter
+    from dreamfactory_studio.core.events import ignore
+    from dreamfactory_studio.core.new_project import new_project
+    from dreamfactory_studio.core.project_folder import is_project
+    from dreamfactory_studio.export.exporter import export_project
+    from dreamfactory_studio.production.chain_runner import Production
+
+    settings = _settings_for(args)
+    options = _export_options(args)
+    if options.output.suffix.lower() != ".mp4":
+        raise BadInput(f"the film is written as H.264 MP4; name it with .mp4 (got {options.output.name}).")
+    target = Path(args.project).expanduser() if args.project else options.output.with_suffix(".dreamfactory")
+    if is_project(target):
+        folder = ProjectFolder.open(target)
+        print(f"continuing the project in {target}")
+    else:
+        folder = new_project(args.story_file, target, scenes=args.scenes, style=args.style)
+        print(f"made a project in {target}")
+    with folder:
+        project = folder.load()
+        production = Production.from_settings(folder, project, settings, emit=ignore)
+        quiet = ignore if args.quiet else ExportPrinter(sys.stdout)
+
+        async def make() -> object:
+            ran = await production.run()
+            if ran and not args.quiet:
+                print(f"ran: {', '.join(ran)}")
+            return await export_project(
+                folder, project, settings, options, emit=quiet, worker=production.worker
+            )
+
+        try:
+            result = asyncio.run(make())
+        finally:
+            production.worker.shutdown()
+    _print_export(result)
+    print(
+        f"the project is in {target}: open it with `dreamfactory-studio open {target}` to edit and export again"
+    )
+    return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ from typing import TextIO
 
 from dreamfactory_studio.core.events import (
     Event,
+    ExportProgress,
     MessageFinished,
     MessageStarted,
     ModelLoading,
@@ -50,6 +51,39 @@ class ConversationPrinter:
         elif isinstance(event, SceneFinished):
             out.write(f"--- scene {event.number}: {event.status}\n")
         out.flush()
+
+
+class ExportPrinter:
+    """Prints an export's progress: a line per scene spoken or rendered, and the film's percentage."""
+
+    STAGES = {
+        "narration": "speaking the narration",
+        "clips": "rendering clips",
+        "video": "writing the film",
+        "pdf": "writing the PDF storyboard",
+    }
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self.live = out.isatty()
+        self._tenths = -1
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, ModelLoading):
+            self.out.write(f"loading: {event.message}\n")
+        elif isinstance(event, ExportProgress) and event.total:
+            stage = self.STAGES.get(event.stage, event.stage)
+            if event.stage != "video":
+                if event.done < event.total:
+                    what = f"{event.message} " if event.message else ""
+                    self.out.write(f"{stage}: {what}({event.done + 1} of {event.total})\n")
+            elif self.live:
+                end = "\n" if event.done >= event.total else ""
+                self.out.write(f"\r{stage}: {event.done * 100 // event.total:3d}%{end}")
+            elif event.done * 10 // event.total != self._tenths:
+                self._tenths = event.done * 10 // event.total
+                self.out.write(f"{stage}: {self._tenths * 10}%\n")
+        self.out.flush()
 
 
 def print_project(project: Project, out: TextIO) -> None:

@@ -78,6 +78,16 @@ class SceneFinished:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class ExportProgress:
+    """Progress of one stage of an export: ``narration``, ``clips``, ``video``, ``pdf``, ..."""
+
+    stage: str
+    done: int
+    total: int
+    message: str = ""
+
+
 Event = (
     PhaseStarted
     | MessageStarted
@@ -89,6 +99,7 @@ Event = (
     | StepProgress
     | TakeMade
     | SceneFinished
+    | ExportProgress
 )
 Emit = Callable[[Event], None]
 

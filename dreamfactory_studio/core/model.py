@@ -89,6 +89,18 @@ class Clip(_Model):
     duration: float = Field(gt=0)
 
 
+class Narration(_Model):
+    """A scene's narration as spoken, cached by a hash of its text and the speech settings.
+
+    ``audio`` is empty when the narration is timed silence (no speech backend): ``duration`` then comes from
+    reading speed."""
+
+    audio: AssetPath | None = None
+    settings_hash: str
+    duration: float = Field(ge=0)
+    backend: str = ""
+
+
 class Scene(_Editable):
     id: str = Field(default_factory=lambda: new_id("scene"))
     title: str = ""
@@ -106,6 +118,7 @@ class Scene(_Editable):
         default="", description="the monitor's description C(t) of the keyframe"
     )
     clip: Clip | None = None
+    narration_audio: Narration | None = None
 
     def take(self, take_id: str) -> Take:
         for take in self.takes:
@@ -231,4 +244,6 @@ class Project(_Editable):
                 paths.update(take.references)
             if scene.clip:
                 paths.add(scene.clip.video)
+            if scene.narration_audio and scene.narration_audio.audio:
+                paths.add(scene.narration_audio.audio)
         return paths

@@ -56,3 +56,8 @@ def log_dir() -> Path:
 def sample_story() -> Path:
     """The sample story that the sample project is made from."""
     return resources_dir() / "sample" / "the-last-ferry.txt"
+
+
+def font_file(bold: bool = False) -> Path:
+    """The shipped DejaVu Sans font, so that cards, subtitles and PDFs look the same on every system."""
+    return resources_dir() / "fonts" / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")

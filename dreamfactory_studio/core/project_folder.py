@@ -290,6 +290,17 @@ class ProjectFolder:
             atomic_write_bytes(target, data)
         return relative
 
+    def asset_intact(self, relative: str) -> bool:
+        """Whether an asset exists and its bytes still hash to its name (assets are named by their SHA-256)."""
+        path = self.asset_path(relative)
+        if not path.is_file():
+            return False
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return path.stem == digest.hexdigest()
+
     def asset_path(self, relative: str) -> Path:
         """The absolute path of an asset; refuses any path that would leave the project folder."""
         candidate = (self.root / relative).resolve()

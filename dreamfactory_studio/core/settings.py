@@ -86,13 +86,56 @@ class MemorySettings(_Section):
 
 
 class VideoSettings(_Section):
-    backend: Literal["camera", "diffusers"] = "camera"
-    model: str = ""
+    backend: Literal["camera", "diffusers"] = Field(
+        default="camera", description="camera: a pan or zoom over the keyframe; diffusers: image-to-video"
+    )
+    model: str = Field(
+        default="", description="diffusers: an image-to-video folder or a cached id (SVD, ...)"
+    )
+    device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
+    precision: Literal["auto", "float16", "bfloat16", "float32"] = "auto"
+    steps: int = Field(default=25, ge=1, le=200)
+    frames: int = Field(default=14, ge=2, le=257, description="frames the model makes per clip")
+    width: int = Field(default=1024, ge=32, le=4096, description="the size the model works at")
+    height: int = Field(default=576, ge=32, le=4096)
+    decode_chunk: int = Field(
+        default=4, ge=1, le=64, description="frames decoded at once; lower needs less memory"
+    )
+    motion: int = Field(default=127, ge=1, le=255, description="SVD's motion bucket: more is more motion")
+    cpu_offload: bool = False
 
 
 class SpeechSettings(_Section):
-    backend: Literal["auto", "openai", "espeak", "silence"] = "auto"
-    voice: str = "alloy"
+    backend: Literal["auto", "openai", "espeak", "silence"] = Field(
+        default="auto", description="auto: espeak-ng when installed, else timed silence"
+    )
+    voice: str = Field(default="alloy", description="OpenAI voice, or an espeak-ng voice such as en-us")
+    model: str = Field(default="gpt-4o-mini-tts", description="OpenAI speech model")
+    base_url: str = Field(default="", description="OpenAI speech: a compatible server; empty: api.openai.com")
+    timeout: float = Field(default=60.0, gt=0)
+    words_per_second: float = Field(
+        default=2.5, gt=0, le=10, description="reading speed that times silent narration"
+    )
+
+
+class ExportSettings(_Section):
+    transition: Literal["cut", "crossfade"] = "crossfade"
+    crossfade: float = Field(default=0.5, ge=0, le=5, description="seconds")
+    padding: float = Field(default=0.8, ge=0, le=10, description="seconds of picture around each narration")
+    subtitles: Literal["file", "burn"] = Field(
+        default="file", description="file: an SRT beside the video; burn: also drawn into the picture"
+    )
+    title_card: bool = True
+    end_card: bool = True
+    card_seconds: float = Field(default=3.0, gt=0, le=30)
+    music: str = Field(default="", description="an audio file played under the film; it dips under speech")
+    music_volume: float = Field(default=0.3, ge=0, le=1)
+    quality: int = Field(default=20, ge=0, le=51, description="H.264 CRF: lower is better and bigger")
+    preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower"] = (
+        Field(
+            default="faster", description="x264 speed: slower presets make smaller files at the same quality"
+        )
+    )
 
 
 class Defaults(_Section):
@@ -110,6 +153,7 @@ class Settings(_Section):
     memory: MemorySettings = Field(default_factory=MemorySettings)
     video: VideoSettings = Field(default_factory=VideoSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
     defaults: Defaults = Field(default_factory=Defaults)
 
 

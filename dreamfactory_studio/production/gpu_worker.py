@@ -1,4 +1,5 @@
-"""The one thread that owns the image models: load once, reuse across scenes, unload on request or change.
+"""The one thread that owns the models (image and video): load once, reuse across scenes, unload on request or
+change.
 
 The asyncio side awaits jobs; the thread runs them one at a time from a queue. Progress is handed back to the
 event loop thread-safely; cancelling an awaiting task sets the job's cancel flag, and the backend stops at its
@@ -12,18 +13,26 @@ import concurrent.futures
 import queue
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
-from dreamfactory_studio.backends.image import GenerationCancelled, ImageBackend, ImageRequest
+from dreamfactory_studio.backends.image import GenerationCancelled, ImageBackend
 
 T = TypeVar("T")
+
+
+class Loadable(Protocol):
+    """An image or video backend: ``load``/``unload`` and a ``generate(request, on_step, cancelled)``."""
+
+    def load(self, on_progress: Callable[[str], None]) -> None: ...
+
+    def unload(self) -> None: ...
 
 
 class GpuWorker:
     def __init__(self) -> None:
         self._jobs: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
-        self._loaded: ImageBackend | None = None
+        self._loaded: Loadable | None = None
         self.loads = 0
 
     def _ensure_thread(self) -> None:
@@ -51,8 +60,11 @@ class GpuWorker:
         self._jobs.put((function, future))
         return future
 
-    def _use(self, backend: ImageBackend, on_progress: Callable[[str], None]) -> None:
+    def _use(self, backend: Loadable, on_progress: Callable[[str], None]) -> None:
         if self._loaded is backend:
+            return
+        if not getattr(backend, "uses_gpu", True):
+            backend.load(on_progress)  # e.g. the camera move: nothing to free room for
             return
         if self._loaded is not None:
             self._loaded.unload()
@@ -63,12 +75,12 @@ class GpuWorker:
 
     async def generate(
         self,
-        backend: ImageBackend,
-        request: ImageRequest,
+        backend: ImageBackend | Loadable,
+        request: Any,
         on_step: Callable[[int, int], None],
         on_loading: Callable[[str], None],
     ):
-        """Make one image on the worker thread; cancelling the awaiting task stops it at the next step."""
+        """Make one image (or clip) on the worker thread; cancelling the awaiting task stops it at the next step."""
         loop = asyncio.get_running_loop()
         stop = threading.Event()
 

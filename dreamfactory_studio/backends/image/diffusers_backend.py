@@ -28,11 +28,11 @@ LAYOUT = (
 )
 
 
-def resolve_model(model: str) -> Path:
+def resolve_model(model: str, *, layout: str = LAYOUT, setting: str = "--image-model") -> Path:
     """The local folder of a model given as a path or as a Hugging Face id already in the cache."""
     if not model:
         raise BackendError(
-            "no diffusers model is set; choose a checkpoint folder in the settings or pass --image-model."
+            f"no diffusers model is set; choose a checkpoint folder in the settings or pass {setting}."
         )
     path = Path(model).expanduser()
     looks_like_path = (
@@ -40,7 +40,7 @@ def resolve_model(model: str) -> Path:
     )
     if looks_like_path:
         if not path.is_dir():
-            raise BackendError(f"no model folder at {path}; expected {LAYOUT}.")
+            raise BackendError(f"no model folder at {path}; expected {layout}.")
     else:
         from huggingface_hub import snapshot_download
         from huggingface_hub.errors import LocalEntryNotFoundError
@@ -53,7 +53,7 @@ def resolve_model(model: str) -> Path:
                 f"runs. Fetch it first (`hf download {model}`), or point to a local folder."
             ) from None
     if not (path / "model_index.json").is_file():
-        raise BackendError(f"{path} is not a diffusers model: it has no model_index.json; expected {LAYOUT}.")
+        raise BackendError(f"{path} is not a diffusers model: it has no model_index.json; expected {layout}.")
     return path
 
 
@@ -79,6 +79,17 @@ def pick_dtype(precision: str, device: str):
     return torch.float16 if device == "mps" else torch.float32
 
 
+def quiet_libraries() -> None:
+    """Silence diffusers' and transformers' console progress bars: they would garble the CLI and mean nothing
+    in the window, where progress comes through the step callback."""
+    import transformers
+    from diffusers.utils import logging as diffusers_logging
+
+    diffusers_logging.disable_progress_bar()
+    diffusers_logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+
+
 class DiffusersBackend:
     """A diffusers text-to-image pipeline and its image-to-image twin, loaded once."""
 
@@ -95,14 +106,9 @@ class DiffusersBackend:
     def load(self, on_progress: Callable[[str], None]) -> None:
         path = resolve_model(self.settings.model)
         on_progress(f"loading {path.name}")
-        import transformers
         from diffusers import AutoPipelineForImage2Image, AutoPipelineForText2Image
-        from diffusers.utils import logging as diffusers_logging
 
-        # Their console progress bars would garble the CLI and mean nothing in the window.
-        diffusers_logging.disable_progress_bar()
-        diffusers_logging.set_verbosity_error()
-        transformers.utils.logging.disable_progress_bar()
+        quiet_libraries()
         self.device = pick_device(self.settings.device)
         dtype = pick_dtype(self.settings.precision, self.device)
         try:

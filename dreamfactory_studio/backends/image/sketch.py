@@ -12,12 +12,12 @@ import hashlib
 import random
 import re
 from collections.abc import Callable
-from functools import lru_cache
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 
 from dreamfactory_studio.backends.image import Cancelled, FigureFacts, ImageRequest, PanelFacts, StepSink
+from dreamfactory_studio.backends.lettering import font, wrap
 
 RGB = tuple[int, int, int]
 
@@ -157,16 +157,6 @@ def _colour_words(text: str) -> list[RGB]:
 def _stable_colour(name: str) -> RGB:
     digest = hashlib.sha256(name.encode()).digest()
     return (60 + digest[0] % 160, 60 + digest[1] % 160, 60 + digest[2] % 160)
-
-
-@lru_cache(maxsize=16)
-def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    for name in ("DejaVuSans-Bold.ttf", "Arial Bold.ttf") if bold else ("DejaVuSans.ttf", "Arial.ttf"):
-        try:
-            return ImageFont.truetype(name, size)
-        except OSError:
-            continue
-    return ImageFont.load_default(size=size)
 
 
 def scheme_for(style: str, palette: str) -> dict[str, RGB]:
@@ -505,33 +495,19 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
     d.text(
         (pad * 2, art_h + pad),
         title,
-        font=_font(max(10, int(caption_h * 0.24)), bold=True),
+        font=font(max(10, int(caption_h * 0.24)), bold=True),
         fill=(34, 34, 40),
     )
-    body_font = _font(max(9, int(caption_h * 0.2)))
+    body_font = font(max(9, int(caption_h * 0.2)))
     _wrapped(d, facts.caption, (pad * 2, art_h + pad + int(caption_h * 0.34)), width - pad * 4, body_font, 2)
     return panel
 
 
 def _wrapped(
-    draw: ImageDraw.ImageDraw, text: str, origin: tuple[int, int], width: int, font, lines: int
+    draw: ImageDraw.ImageDraw, text: str, origin: tuple[int, int], width: int, face, lines: int
 ) -> None:
-    words, rows, current = text.split(), [], ""
-    for word in words:
-        candidate = f"{current} {word}".strip()
-        if draw.textlength(candidate, font=font) <= width:
-            current = candidate
-        else:
-            rows.append(current)
-            current = word
-        if len(rows) == lines:
-            break
-    if len(rows) < lines and current:
-        rows.append(current)
-    if len(rows) == lines and " ".join(rows) != " ".join(words):
-        rows[-1] = rows[-1].rstrip(".,;") + "…"
     x, y = origin
-    step = int(font.size * 1.25) if hasattr(font, "size") else 14
-    for row in rows[:lines]:
-        draw.text((x, y), row, font=font, fill=(60, 60, 66))
+    step = int(face.size * 1.25) if hasattr(face, "size") else 14
+    for row in wrap(text, face, width, lines):
+        draw.text((x, y), row, font=face, fill=(60, 60, 66))
         y += step

@@ -1,0 +1,95 @@
+"""Narration as speech, behind one small protocol: OpenAI TTS, espeak-ng (offline), or timed silence.
+
+A speech backend turns a line of narration into WAV bytes, or into ``None`` for timed silence, whose length
+comes from reading speed. Every backend says why it cannot run before the export starts.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import wave
+from typing import Protocol
+
+from dreamfactory_studio.core.errors import BackendError
+from dreamfactory_studio.core.settings import SpeechSettings
+
+MIN_SECONDS = 2.0
+OPENAI_VOICES = frozenset(
+    [
+        "alloy",
+        "ash",
+        "ballad",
+        "coral",
+        "echo",
+        "fable",
+        "nova",
+        "onyx",
+        "sage",
+        "shimmer",
+        "verse",
+        "marin",
+        "cedar",
+    ]
+)
+
+
+class Speech(Protocol):
+    label: str
+
+    def signature(self) -> str:
+        """What decides the sound besides the text (backend, voice, model), for the narration cache."""
+        ...
+
+    async def speak(self, text: str) -> bytes | None:
+        """The text spoken, as WAV bytes; ``None`` for timed silence."""
+        ...
+
+
+def reading_seconds(text: str, words_per_second: float) -> float:
+    """How long ``text`` takes to read aloud, at least :data:`MIN_SECONDS` when there is any text."""
+    words = len(re.findall(r"\w+", text))
+    return max(MIN_SECONDS, words / words_per_second) if words else 0.0
+
+
+def wav_seconds(data: bytes) -> float:
+    """The length of a WAV file in seconds."""
+    try:
+        with wave.open(io.BytesIO(data)) as wav:
+            return wav.getnframes() / float(wav.getframerate())
+    except (wave.Error, EOFError) as exc:
+        raise BackendError(f"the speech backend returned audio that is not a WAV file ({exc}).") from None
+
+
+class Silence:
+    """No voice: the narration is timed by reading speed and shown as subtitles."""
+
+    label = "silence"
+
+    def signature(self) -> str:
+        return "silence"
+
+    async def speak(self, text: str) -> bytes | None:
+        return None
+
+
+def espeak_executable() -> str | None:
+    """The espeak-ng (or espeak) program on the PATH, if any."""
+    return shutil.which("espeak-ng") or shutil.which("espeak")
+
+
+def make_speech(settings: SpeechSettings) -> Speech:
+    """The speech backend the settings ask for; ``auto`` takes espeak-ng when installed, else silence."""
+    backend = settings.backend
+    if backend == "auto":
+        backend = "espeak" if espeak_executable() else "silence"
+    if backend == "openai":
+        from dreamfactory_studio.backends.speech.openai_tts import OpenAISpeech
+
+        return OpenAISpeech(settings)
+    if backend == "espeak":
+        from dreamfactory_studio.backends.speech.espeak import EspeakSpeech
+
+        return EspeakSpeech(settings)
+    return Silence()

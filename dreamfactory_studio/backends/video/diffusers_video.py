@@ -1,0 +1,173 @@
+"""Clips from a local diffusers image-to-video checkpoint: Stable Video Diffusion, or a pipeline whose class is
+an ``...ImageToVideoPipeline`` taking a prompt (LTX-Video, CogVideoX, Wan and kin).
+
+The model is loaded once on the GPU worker, from a folder or an id already in the Hugging Face cache, from
+safetensors, never with remote code. The frames it makes (``frames`` of them at the model's size) are spread
+over the scene's duration by blending neighbours, cropped to the export's aspect and encoded at the export size.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, StepSink
+from dreamfactory_studio.backends.image.diffusers_backend import (
+    pick_device,
+    pick_dtype,
+    quiet_libraries,
+    resolve_model,
+)
+from dreamfactory_studio.backends.video import ClipRequest
+from dreamfactory_studio.backends.video.camera_move import cover, load_rgb
+from dreamfactory_studio.backends.video.ffmpeg import FrameWriter
+from dreamfactory_studio.core.errors import BackendError
+from dreamfactory_studio.core.settings import VideoSettings
+
+log = logging.getLogger(__name__)
+
+LAYOUT = (
+    "an image-to-video diffusers folder (model_index.json, unet/ or transformer/, vae/, ...) in safetensors"
+)
+SVD = "StableVideoDiffusionPipeline"
+SIZE_MULTIPLE = 32
+
+
+def retime(frames: np.ndarray, count: int) -> Iterator[np.ndarray]:
+    """``count`` frames spread evenly over ``frames``, each blended from its two nearest neighbours."""
+    last = len(frames) - 1
+    for index in range(count):
+        position = index * last / max(1, count - 1)
+        low = int(position)
+        high = min(last, low + 1)
+        weight = position - low
+        yield frames[low] if weight < 1e-6 else frames[low] * (1 - weight) + frames[high] * weight
+
+
+class DiffusersVideo:
+    """A diffusers image-to-video pipeline, loaded once."""
+
+    def __init__(self, settings: VideoSettings):
+        self.settings = settings
+        self.pipe = None
+        self.device = ""
+        self.label = "diffusers video"
+
+    def signature(self, request: ClipRequest) -> str:
+        s = self.settings
+        return (
+            f"diffusers-video:{s.model}:{s.steps}:{s.frames}:{s.width}x{s.height}:{s.motion}:{request.seed}:"
+            f"{request.prompt}"
+        )
+
+    def load(self, on_progress: Callable[[str], None]) -> None:
+        path = resolve_model(self.settings.model, layout=LAYOUT, setting="the video model setting")
+        on_progress(f"loading {path.name}")
+        from diffusers import DiffusionPipeline
+
+        quiet_libraries()
+        self.device = pick_device(self.settings.device)
+        dtype = pick_dtype(self.settings.precision, self.device)
+        try:
+            pipe = DiffusionPipeline.from_pretrained(
+                path, dtype=dtype, use_safetensors=True, local_files_only=True
+            )
+        except (ValueError, OSError, KeyError) as exc:
+            raise BackendError(f"the model at {path} cannot be loaded ({exc}); expected {LAYOUT}.") from None
+        name = type(pipe).__name__
+        if name != SVD and not name.endswith("ImageToVideoPipeline"):
+            raise BackendError(
+                f"the model at {path} is a {name}, not an image-to-video pipeline. Choose Stable Video Diffusion, "
+                "or an LTX-Video, CogVideoX or Wan image-to-video checkpoint."
+            )
+        pipe.set_progress_bar_config(disable=True)
+        if self.settings.cpu_offload and self.device != "cpu":
+            pipe.enable_model_cpu_offload(device=self.device)
+        else:
+            pipe.to(self.device)
+        self.pipe = pipe
+        self.label = f"diffusers {name}"
+        on_progress(f"{path.name} ready on {self.device} ({str(dtype).removeprefix('torch.')})")
+
+    def unload(self) -> None:
+        import gc
+
+        self.pipe = None
+        gc.collect()
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except ImportError:
+            pass
+
+    def _model_size(self) -> tuple[int, int]:
+        s = self.settings
+        return (
+            max(SIZE_MULTIPLE, s.width // SIZE_MULTIPLE * SIZE_MULTIPLE),
+            max(SIZE_MULTIPLE, s.height // SIZE_MULTIPLE * SIZE_MULTIPLE),
+        )
+
+    def generate(self, request: ClipRequest, on_step: StepSink, cancelled: Cancelled) -> None:
+        import torch
+        from PIL import Image
+
+        if self.pipe is None:
+            raise BackendError("the video model is not loaded.")
+        s = self.settings
+        width, height = self._model_size()
+        start = Image.fromarray(cover(load_rgb(request.image), width, height)).resize((width, height))
+        total_steps = s.steps
+
+        def step_end(pipe, step: int, timestep, tensors: dict) -> dict:
+            # One step more than the model's: spreading and encoding the frames at the end.
+            on_step(step + 1, total_steps + 1)
+            if cancelled():
+                raise GenerationCancelled("cancelled")
+            return tensors
+
+        arguments = dict(
+            image=start,
+            height=height,
+            width=width,
+            num_frames=s.frames,
+            num_inference_steps=s.steps,
+            generator=torch.Generator("cpu").manual_seed(request.seed),
+            callback_on_step_end=step_end,
+            output_type="np",
+        )
+        if type(self.pipe).__name__ == SVD:
+            arguments.update(decode_chunk_size=s.decode_chunk, motion_bucket_id=s.motion, fps=7)
+        else:
+            arguments.update(prompt=request.prompt)
+        try:
+            frames = np.asarray(self.pipe(**arguments).frames[0], dtype=np.float32)
+        except torch.OutOfMemoryError:
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            raise BackendError(
+                f"out of GPU memory making a {s.frames}-frame clip at {width}x{height}. Lower the decode chunk or "
+                "the frame count, or turn on CPU offload, in the settings; the model stays loaded."
+            ) from None
+        if frames.max() <= 1.0:
+            frames = frames * 255.0
+        total = request.frame_count
+        with FrameWriter(request.output, request.width, request.height, request.fps) as writer:
+            for frame in retime(frames, total):
+                if cancelled():
+                    raise GenerationCancelled("cancelled")
+                image = np.clip(frame, 0, 255).astype(np.uint8)
+                writer.write(_fit(image, request.width, request.height))
+        on_step(total_steps + 1, total_steps + 1)
+
+
+def _fit(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    import cv2
+
+    image = cover(image, width, height)
+    if image.shape[:2] == (height, width):
+        return image
+    return cv2.resize(image, (width, height), interpolation=cv2.INTER_CUBIC)

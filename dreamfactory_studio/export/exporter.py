@@ -1,0 +1,210 @@
+"""One export, start to end: narration and clips (cached), the timeline, the MP4, the SRT, and on request the PDF
+storyboard, the PNG sequence and the CSV shot list. The CLI and the window both call :func:`export_project`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dreamfactory_studio.backends.image import GenerationCancelled
+from dreamfactory_studio.core.errors import BadInput
+from dreamfactory_studio.core.events import Emit, ExportProgress, ignore
+from dreamfactory_studio.core.model import Project
+from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.settings import ExportSettings, Settings
+from dreamfactory_studio.export.timeline import Timeline, build_timeline
+from dreamfactory_studio.production.film import FilmFormat, FilmMaker
+from dreamfactory_studio.production.gpu_worker import GpuWorker
+
+
+@dataclass
+class ExportOptions:
+    """What to write, and the settings this export changes (``None``: as in the settings)."""
+
+    output: Path
+    pdf: Path | None = None
+    frames: Path | None = None
+    srt: Path | None = None
+    csv: Path | None = None
+    resolution: str | None = None
+    fps: int | None = None
+    transition: str | None = None
+    crossfade: float | None = None
+    burn_subtitles: bool | None = None
+    music: Path | None = None
+    title_card: bool | None = None
+    end_card: bool | None = None
+
+
+@dataclass
+class ExportResult:
+    video: Path
+    srt: Path
+    duration: float
+    scenes: int
+    renders: int
+    syntheses: int
+    pdf: Path | None = None
+    frames: list[Path] = field(default_factory=list)
+    csv: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    timeline: Timeline | None = None
+
+
+def export_settings(settings: Settings, options: ExportOptions) -> ExportSettings:
+    """The export section of the settings with this export's changes applied and checked."""
+    changes = {
+        "transition": options.transition,
+        "crossfade": options.crossfade,
+        "title_card": options.title_card,
+        "end_card": options.end_card,
+    }
+    if options.burn_subtitles is not None:
+        changes["subtitles"] = "burn" if options.burn_subtitles else "file"
+    if options.music is not None:
+        changes["music"] = str(options.music)
+    changes = {key: value for key, value in changes.items() if value is not None}
+    try:
+        return ExportSettings.model_validate({**settings.export.model_dump(), **changes})
+    except ValueError as exc:
+        raise BadInput(f"export settings: {exc}") from None
+
+
+def _check_outputs(options: ExportOptions, music: Path | None) -> None:
+    if options.output.suffix.lower() != ".mp4":
+        raise BadInput(f"the film is written as H.264 MP4; name it with .mp4 (got {options.output.name}).")
+    if music is not None and not music.is_file():
+        raise BadInput(f"the music file {music} does not exist.")
+
+
+async def export_project(
+    folder: ProjectFolder,
+    project: Project,
+    settings: Settings,
+    options: ExportOptions,
+    *,
+    emit: Emit = ignore,
+    worker: GpuWorker | None = None,
+) -> ExportResult:
+    """Export ``project``; cancelling the awaiting task stops it and leaves no partial file."""
+    from dreamfactory_studio.backends.speech import make_speech
+    from dreamfactory_studio.backends.video import make_video_backend
+    from dreamfactory_studio.export.assembly import assemble
+    from dreamfactory_studio.export.documents import write_frames, write_shot_list
+    from dreamfactory_studio.export.storyboard_pdf import Panel, write_storyboard
+    from dreamfactory_studio.export.subtitles import write_srt
+
+    chosen = export_settings(settings, options)
+    music = Path(chosen.music).expanduser() if chosen.music else None
+    options.output = Path(options.output).expanduser().resolve()
+    _check_outputs(options, music)
+    film_format = FilmFormat.parse(
+        options.resolution or settings.defaults.resolution, options.fps or settings.defaults.fps
+    )
+    maker = FilmMaker(
+        folder,
+        project,
+        speech=make_speech(settings.speech),
+        video=make_video_backend(settings.video),
+        settings=chosen,
+        film_format=film_format,
+        words_per_second=settings.speech.words_per_second,
+        worker=worker,
+        emit=emit,
+    )
+    plans = await maker.prepare()
+    timeline = build_timeline(plans, chosen, film_format.fps, title=project.title)
+
+    loop = asyncio.get_running_loop()
+    stop = threading.Event()
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = done * 100 // max(1, total)
+        if percent != last[0]:
+            last[0] = percent
+            loop.call_soon_threadsafe(emit, ExportProgress("video", done, total))
+
+    job = loop.run_in_executor(
+        None,
+        lambda: assemble(
+            timeline,
+            options.output,
+            film_format,
+            chosen,
+            title=project.title,
+            burn_subtitles=chosen.subtitles == "burn",
+            music=music,
+            on_progress=progress,
+            cancelled=stop.is_set,
+        ),
+    )
+    try:
+        await asyncio.shield(job)
+    except asyncio.CancelledError:
+        stop.set()
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await job  # let it remove its temporary file before we return
+        raise
+    except GenerationCancelled:
+        raise asyncio.CancelledError from None
+
+    srt = _written("subtitles", write_srt, options.srt or options.output.with_suffix(".srt"), timeline.cues)
+    result = ExportResult(
+        video=options.output,
+        srt=srt,
+        duration=timeline.duration,
+        scenes=len(plans),
+        renders=maker.renders,
+        syntheses=maker.syntheses,
+        warnings=list(timeline.warnings),
+        timeline=timeline,
+    )
+    if options.pdf:
+        emit(ExportProgress("pdf", 0, 1))
+        panels = []
+        for plan in plans:
+            scene = project.scene(plan.scene_id)
+            panels.append(
+                Panel(
+                    number=plan.number,
+                    title=plan.title,
+                    image=folder.asset_path(scene.keyframe.image),
+                    duration=plan.duration,
+                    shot=", ".join(part for part in (scene.shot, scene.camera) if part),
+                    script=scene.script,
+                    narration=plan.narration,
+                )
+            )
+        aspect = film_format.width / film_format.height
+        result.pdf = await asyncio.to_thread(
+            _written,
+            "PDF storyboard",
+            write_storyboard,
+            Path(options.pdf),
+            project.title,
+            panels,
+            aspect=aspect,
+        )
+        emit(ExportProgress("pdf", 1, 1))
+    if options.frames:
+        result.frames = await asyncio.to_thread(
+            _written, "PNG sequence", write_frames, folder, project, Path(options.frames)
+        )
+    if options.csv:
+        result.csv = _written("shot list", write_shot_list, Path(options.csv), project, timeline)
+    return result
+
+
+def _written(what: str, write, *args, **kwargs):
+    """Run a document writer, turning a file system refusal into one clear message."""
+    try:
+        return write(*args, **kwargs)
+    except OSError as exc:
+        where = next((a for a in args if isinstance(a, Path)), "")
+        raise BadInput(
+            f"cannot write the {what} to {where} ({exc.strerror or exc}); choose another place."
+        ) from None
