@@ -170,9 +170,9 @@ def build_ip_adapter(folder: Path, unet_folder: Path) -> Path:
             projection_dim=embed,
             num_hidden_layers=2,
             num_attention_heads=4,
-            image_size=224,  # the pipeline always resizes the conditioning image to 224
+            image_size=32,
             intermediate_size=37,
-            patch_size=32,
+            patch_size=4,
         )
     )
     encoder.save_pretrained(folder / "image_encoder", safe_serialization=True)
@@ -191,9 +191,9 @@ def build_clip(folder: Path) -> Path:
             hidden_size=32,
             num_hidden_layers=2,
             num_attention_heads=4,
-            image_size=224,  # the pipeline always resizes the conditioning image to 224
+            image_size=32,
             intermediate_size=37,
-            patch_size=32,
+            patch_size=4,
         ).to_dict(),
         projection_dim=16,
     )

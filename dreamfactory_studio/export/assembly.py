@@ -186,8 +186,6 @@ def _progress_logger(on_progress: Progress | None, cancelled: Callable[[], bool]
 def writable_temp(output: Path) -> Path:
     """A temporary name beside ``output`` (same folder, so the final rename is atomic), checked writable."""
     folder = output.parent
-    if not folder.is_dir():
-        raise BadInput(f"the folder {folder} does not exist; create it or choose another place for the film.")
     try:
         handle, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".partial.mp4", dir=folder)
     except OSError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,11 +74,26 @@ def export_settings(settings: Settings, options: ExportOptions) -> ExportSetting
         raise BadInput(f"export settings: {exc}") from None
 
 
-def _check_outputs(options: ExportOptions, music: Path | None) -> None:
+def _prepare_outputs(options: ExportOptions, music: Path | None) -> None:
+    """Refuse what cannot be written before any work is done; make missing folders."""
     if options.output.suffix.lower() != ".mp4":
         raise BadInput(f"the film is written as H.264 MP4; name it with .mp4 (got {options.output.name}).")
     if music is not None and not music.is_file():
         raise BadInput(f"the music file {music} does not exist.")
+    folders = [p.parent for p in (options.output, options.srt, options.pdf, options.csv) if p is not None]
+    folders += [options.frames] if options.frames else []
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass  # a real write: permissions, read-only mounts and ACLs all answer
+        except OSError as exc:
+            raise BadInput(
+                f"cannot write in {folder} ({exc.strerror or exc}); choose another place."
+            ) from None
+    for path in (options.output, options.srt, options.pdf, options.csv):
+        if path is not None and path.is_dir():
+            raise BadInput(f"{path} is a folder; give a file name.")
 
 
 async def export_project(
@@ -100,7 +116,7 @@ async def export_project(
     chosen = export_settings(settings, options)
     music = Path(chosen.music).expanduser() if chosen.music else None
     options.output = Path(options.output).expanduser().resolve()
-    _check_outputs(options, music)
+    _prepare_outputs(options, music)
     film_format = FilmFormat.parse(
         options.resolution or settings.defaults.resolution, options.fps or settings.defaults.fps
     )
