@@ -37,7 +37,7 @@ RAMP_S = 0.35
 Progress = Callable[[int, int], None]
 
 
-class _Picture:
+class FilmPicture:
     """Frames of the film on demand, reading each scene's clip in order and closing it once passed."""
 
     def __init__(self, timeline: Timeline, film_format: FilmFormat, burn_subtitles: bool, title: str):
@@ -214,7 +214,7 @@ def assemble(
     output = Path(output)
     ffmpeg_exe()  # a clear message now, rather than moviepy's later
     temp = writable_temp(output)
-    picture = _Picture(timeline, film_format, burn_subtitles, title)
+    picture = FilmPicture(timeline, film_format, burn_subtitles, title)
     sound, opened = _sound(timeline, settings, music)
     logger = _progress_logger(on_progress, cancelled, timeline.frames)
     with tempfile.TemporaryDirectory(prefix="dreamfactory-export-") as work:
