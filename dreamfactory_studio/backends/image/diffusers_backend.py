@@ -90,6 +90,29 @@ def quiet_libraries() -> None:
     transformers.utils.logging.disable_progress_bar()
 
 
+def load_pipeline(loader, path: Path, device: str, precision: str, what: str):
+    """``loader.from_pretrained(path)`` the safe way (safetensors, local files, no remote code), quietly, on the
+    device and precision the settings ask for; return the pipeline, its device and its dtype."""
+    quiet_libraries()
+    device = pick_device(device)
+    dtype = pick_dtype(precision, device)
+    try:
+        pipe = loader.from_pretrained(path, dtype=dtype, use_safetensors=True, local_files_only=True)
+    except (ValueError, OSError, KeyError) as exc:
+        raise BackendError(f"the model at {path} cannot be loaded ({exc}); {what}") from None
+    if hasattr(pipe, "set_progress_bar_config"):
+        pipe.set_progress_bar_config(disable=True)
+    return pipe, device, dtype
+
+
+def place(pipe, device: str, cpu_offload: bool) -> None:
+    """Move a pipeline to its device, or let accelerate offload it model by model to save GPU memory."""
+    if cpu_offload and device != "cpu":
+        pipe.enable_model_cpu_offload(device=device)
+    else:
+        pipe.to(device)
+
+
 class DiffusersBackend:
     """A diffusers text-to-image pipeline and its image-to-image twin, loaded once."""
 
@@ -108,28 +131,18 @@ class DiffusersBackend:
         on_progress(f"loading {path.name}")
         from diffusers import AutoPipelineForImage2Image, AutoPipelineForText2Image
 
-        quiet_libraries()
-        self.device = pick_device(self.settings.device)
-        dtype = pick_dtype(self.settings.precision, self.device)
-        try:
-            pipe = AutoPipelineForText2Image.from_pretrained(
-                path, dtype=dtype, use_safetensors=True, local_files_only=True
-            )
-        except (ValueError, OSError, KeyError) as exc:
-            raise BackendError(
-                f"the model at {path} cannot be loaded as a text-to-image pipeline ({exc}). The studio draws "
-                f"with the pipelines diffusers' AutoPipeline knows (Stable Diffusion 1.x/2.x, SDXL, SD3, FLUX, ...), "
-                f"from {LAYOUT}."
-            ) from None
+        pipe, self.device, dtype = load_pipeline(
+            AutoPipelineForText2Image,
+            path,
+            self.settings.device,
+            self.settings.precision,
+            "the studio draws with the text-to-image pipelines diffusers' AutoPipeline knows (Stable Diffusion "
+            f"1.x/2.x, SDXL, SD3, FLUX, ...), from {LAYOUT}.",
+        )
         self.label = f"diffusers {type(pipe).__name__}"
-        if hasattr(pipe, "set_progress_bar_config"):
-            pipe.set_progress_bar_config(disable=True)
         if self.settings.ip_adapter:
             self._load_ip_adapter(pipe, Path(self.settings.ip_adapter).expanduser())
-        if self.settings.cpu_offload and self.device != "cpu":
-            pipe.enable_model_cpu_offload(device=self.device)
-        else:
-            pipe.to(self.device)
+        place(pipe, self.device, self.settings.cpu_offload)
         if self.settings.vae_tiling and hasattr(pipe, "vae"):
             pipe.vae.enable_tiling()
         try:

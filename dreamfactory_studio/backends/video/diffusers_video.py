@@ -14,12 +14,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, StepSink
-from dreamfactory_studio.backends.image.diffusers_backend import (
-    pick_device,
-    pick_dtype,
-    quiet_libraries,
-    resolve_model,
-)
+from dreamfactory_studio.backends.image.diffusers_backend import load_pipeline, place, resolve_model
 from dreamfactory_studio.backends.video import ClipRequest
 from dreamfactory_studio.backends.video.camera_move import cover, load_rgb
 from dreamfactory_studio.backends.video.ffmpeg import FrameWriter
@@ -67,26 +62,16 @@ class DiffusersVideo:
         on_progress(f"loading {path.name}")
         from diffusers import DiffusionPipeline
 
-        quiet_libraries()
-        self.device = pick_device(self.settings.device)
-        dtype = pick_dtype(self.settings.precision, self.device)
-        try:
-            pipe = DiffusionPipeline.from_pretrained(
-                path, dtype=dtype, use_safetensors=True, local_files_only=True
-            )
-        except (ValueError, OSError, KeyError) as exc:
-            raise BackendError(f"the model at {path} cannot be loaded ({exc}); expected {LAYOUT}.") from None
+        pipe, self.device, dtype = load_pipeline(
+            DiffusionPipeline, path, self.settings.device, self.settings.precision, f"expected {LAYOUT}."
+        )
         name = type(pipe).__name__
         if name != SVD and not name.endswith("ImageToVideoPipeline"):
             raise BackendError(
                 f"the model at {path} is a {name}, not an image-to-video pipeline. Choose Stable Video Diffusion, "
                 "or an LTX-Video, CogVideoX or Wan image-to-video checkpoint."
             )
-        pipe.set_progress_bar_config(disable=True)
-        if self.settings.cpu_offload and self.device != "cpu":
-            pipe.enable_model_cpu_offload(device=self.device)
-        else:
-            pipe.to(self.device)
+        place(pipe, self.device, self.settings.cpu_offload)
         self.pipe = pipe
         self.label = f"diffusers {name}"
         on_progress(f"{path.name} ready on {self.device} ({str(dtype).removeprefix('torch.')})")
