@@ -318,9 +318,11 @@ def test_cli_render_goes_from_story_to_film(tmp_path, story_file, capsys, monkey
 
 def test_the_music_dips_under_speech_and_comes_back():
     from dreamfactory_studio.export.assembly import DUCK, _envelope
-    from dreamfactory_studio.export.timeline import Speech, Timeline
+    from dreamfactory_studio.export.timeline import SpokenLine, Timeline
 
-    timeline = Timeline(FPS, [], speech=[Speech(1, 4.0, 3.0, Path("voice.wav")), Speech(2, 9.0, 2.0, None)])
+    timeline = Timeline(
+        FPS, [], speech=[SpokenLine(1, 4.0, 3.0, Path("voice.wav")), SpokenLine(2, 9.0, 2.0, None)]
+    )
     gain = _envelope(timeline, np.array([0.0, 3.8, 5.0, 6.9, 7.5, 9.5]))
     assert gain[0] == 1.0 and gain[4] == 1.0  # clear of speech
     assert gain[2] == pytest.approx(DUCK) and gain[3] == pytest.approx(DUCK)  # under it

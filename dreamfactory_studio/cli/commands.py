@@ -65,7 +65,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
     from dreamfactory_studio.cli.printer import ConversationPrinter
-    from dreamfactory_studio.core.errors import BadInput
     from dreamfactory_studio.core.events import ignore
     from dreamfactory_studio.production.chain_runner import Production
 
@@ -102,7 +101,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_pin(args: argparse.Namespace) -> int:
     from dreamfactory_studio.core import edits
-    from dreamfactory_studio.core.errors import BadInput
     from dreamfactory_studio.production.imports import import_base_frame, import_take
 
     with ProjectFolder.open(args.project) as folder:
@@ -151,7 +149,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_edit(args: argparse.Namespace) -> int:
     from dreamfactory_studio.core import edits
-    from dreamfactory_studio.core.errors import BadInput
 
     with ProjectFolder.open(args.project) as folder:
         project = folder.load()
@@ -207,18 +204,15 @@ def _settings_for(args: argparse.Namespace):
         settings.llm.base_url = args.llm_url
     if getattr(args, "llm_model", None):
         settings.llm.model = args.llm_model
-    if getattr(args, "image_model", None):
-        settings.image.model = args.image_model
-        settings.image.backend = args.image_backend or "diffusers"
-    elif getattr(args, "image_backend", None):
-        settings.image.backend = args.image_backend
+    for section in (settings.image, settings.video):
+        kind = "image" if section is settings.image else "video"
+        model, backend = getattr(args, f"{kind}_model", None), getattr(args, f"{kind}_backend", None)
+        if model:  # a model given on the command line is a diffusers model unless a backend is named
+            section.model, section.backend = model, backend or "diffusers"
+        elif backend:
+            section.backend = backend
     if getattr(args, "speech", None):
         settings.speech.backend = args.speech
-    if getattr(args, "video_model", None):
-        settings.video.model = args.video_model
-        settings.video.backend = args.video_backend or "diffusers"
-    elif getattr(args, "video_backend", None):
-        settings.video.backend = args.video_backend
     return settings
 
 
@@ -294,13 +288,12 @@ def cmd_render(args: argparse.Namespace) -> int:
     from dreamfactory_studio.core.events import ignore
     from dreamfactory_studio.core.new_project import new_project
     from dreamfactory_studio.core.project_folder import is_project
-    from dreamfactory_studio.export.exporter import export_project
+    from dreamfactory_studio.export.exporter import export_project, prepare_outputs
     from dreamfactory_studio.production.chain_runner import Production
 
     settings = _settings_for(args)
     options = _export_options(args)
-    if options.output.suffix.lower() != ".mp4":
-        raise BadInput(f"the film is written as H.264 MP4; name it with .mp4 (got {options.output.name}).")
+    prepare_outputs(settings, options)  # refuse a bad output now, not after the crew and the keyframes
     target = Path(args.project).expanduser() if args.project else options.output.with_suffix(".dreamfactory")
     if is_project(target):
         folder = ProjectFolder.open(target)

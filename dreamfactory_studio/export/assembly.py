@@ -10,6 +10,7 @@ full disk or an ffmpeg failure never leaves a partial film.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import errno
 import logging
@@ -47,6 +48,7 @@ class FilmPicture:
         self.timeline = timeline
         self.format = film_format
         self.readers: dict[int, object] = {}
+        self._firsts = [segment.first for segment in timeline.segments]
         self.cards = {
             id(s): card_frame(s.text or title, film_format.width, film_format.height)
             for s in timeline.segments
@@ -90,7 +92,14 @@ class FilmPicture:
 
         n = min(self.timeline.frames - 1, int(round(t * self.format.fps)))
         self._close_before(n)
-        active = [(i, s) for i, s in enumerate(self.timeline.segments) if s.first <= n < s.first + s.frames]
+        # Segments start in order and at most two overlap: the last one started, and the one before it.
+        last = bisect.bisect_right(self._firsts, n) - 1
+        segments = self.timeline.segments
+        active = [
+            (i, segments[i])
+            for i in (last - 1, last)
+            if i >= 0 and n < segments[i].first + segments[i].frames
+        ]
         i, segment = active[-1]
         picture = self._segment_frame(i, segment, n)
         if len(active) > 1 and segment.overlap_in:

@@ -74,8 +74,12 @@ def export_settings(settings: Settings, options: ExportOptions) -> ExportSetting
         raise BadInput(f"export settings: {exc}") from None
 
 
-def _prepare_outputs(options: ExportOptions, music: Path | None) -> None:
-    """Refuse what cannot be written before any work is done; make missing folders."""
+def prepare_outputs(settings: Settings, options: ExportOptions) -> tuple[ExportSettings, FilmFormat]:
+    """Check an export before any work is done (the CLI's ``render`` calls it before the crew starts): refuse
+    what cannot be written, make missing folders; return the export settings and the film's format."""
+    chosen = export_settings(settings, options)
+    music = Path(chosen.music).expanduser() if chosen.music else None
+    options.output = Path(options.output).expanduser().resolve()
     if options.output.suffix.lower() != ".mp4":
         raise BadInput(f"the film is written as H.264 MP4; name it with .mp4 (got {options.output.name}).")
     if music is not None and not music.is_file():
@@ -94,6 +98,10 @@ def _prepare_outputs(options: ExportOptions, music: Path | None) -> None:
     for path in (options.output, options.srt, options.pdf, options.csv):
         if path is not None and path.is_dir():
             raise BadInput(f"{path} is a folder; give a file name.")
+    film_format = FilmFormat.parse(
+        options.resolution or settings.defaults.resolution, options.fps or settings.defaults.fps
+    )
+    return chosen, film_format
 
 
 async def export_project(
@@ -113,13 +121,7 @@ async def export_project(
     from dreamfactory_studio.export.storyboard_pdf import Panel, write_storyboard
     from dreamfactory_studio.export.subtitles import write_srt
 
-    chosen = export_settings(settings, options)
-    music = Path(chosen.music).expanduser() if chosen.music else None
-    options.output = Path(options.output).expanduser().resolve()
-    _prepare_outputs(options, music)
-    film_format = FilmFormat.parse(
-        options.resolution or settings.defaults.resolution, options.fps or settings.defaults.fps
-    )
+    chosen, film_format = prepare_outputs(settings, options)
     maker = FilmMaker(
         folder,
         project,
@@ -153,7 +155,7 @@ async def export_project(
             chosen,
             title=project.title,
             burn_subtitles=chosen.subtitles == "burn",
-            music=music,
+            music=Path(chosen.music).expanduser() if chosen.music else None,
             on_progress=progress,
             cancelled=stop.is_set,
         ),
@@ -168,7 +170,8 @@ async def export_project(
     except GenerationCancelled:
         raise asyncio.CancelledError from None
 
-    srt = _written("subtitles", write_srt, options.srt or options.output.with_suffix(".srt"), timeline.cues)
+    srt_path = options.srt or options.output.with_suffix(".srt")
+    srt = _written("subtitles", srt_path, lambda: write_srt(srt_path, timeline.cues))
     result = ExportResult(
         video=options.output,
         srt=srt,
@@ -199,28 +202,26 @@ async def export_project(
         result.pdf = await asyncio.to_thread(
             _written,
             "PDF storyboard",
-            write_storyboard,
-            Path(options.pdf),
-            project.title,
-            panels,
-            aspect=aspect,
+            options.pdf,
+            lambda: write_storyboard(options.pdf, project.title, panels, aspect=aspect),
         )
         emit(ExportProgress("pdf", 1, 1))
     if options.frames:
         result.frames = await asyncio.to_thread(
-            _written, "PNG sequence", write_frames, folder, project, Path(options.frames)
+            _written, "PNG sequence", options.frames, lambda: write_frames(folder, project, options.frames)
         )
     if options.csv:
-        result.csv = _written("shot list", write_shot_list, Path(options.csv), project, timeline)
+        result.csv = _written(
+            "shot list", options.csv, lambda: write_shot_list(options.csv, project, timeline)
+        )
     return result
 
 
-def _written(what: str, write, *args, **kwargs):
+def _written(what: str, path: Path, write):
     """Run a document writer, turning a file system refusal into one clear message."""
     try:
-        return write(*args, **kwargs)
+        return write()
     except OSError as exc:
-        where = next((a for a in args if isinstance(a, Path)), "")
         raise BadInput(
-            f"cannot write the {what} to {where} ({exc.strerror or exc}); choose another place."
+            f"cannot write the {what} to {path} ({exc.strerror or exc}); choose another place."
         ) from None

@@ -28,7 +28,7 @@ class Segment:
 
 
 @dataclass(frozen=True)
-class Speech:
+class SpokenLine:
     """A scene's narration audio placed on the timeline, cut at its scene's end."""
 
     scene_number: int
@@ -49,7 +49,7 @@ class Cue:
 class Timeline:
     fps: int
     segments: list[Segment]
-    speech: list[Speech] = field(default_factory=list)
+    speech: list[SpokenLine] = field(default_factory=list)
     cues: list[Cue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -136,7 +136,7 @@ def _place_narration(timeline: Timeline, settings: ExportSettings) -> None:
                 f"({room:.1f} s) and is cut; lengthen the scene or clear its set duration."
             )
         spoken = min(plan.spoken, room)
-        timeline.speech.append(Speech(plan.number, start, spoken, plan.audio))
+        timeline.speech.append(SpokenLine(plan.number, start, spoken, plan.audio))
         pieces = split_cues(plan.narration)
         weights = [len(piece) + 8 for piece in pieces]  # a short cue still needs time to be read
         at = start

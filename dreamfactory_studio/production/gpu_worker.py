@@ -21,7 +21,9 @@ T = TypeVar("T")
 
 
 class Loadable(Protocol):
-    """An image or video backend: ``load``/``unload`` and a ``generate(request, on_step, cancelled)``."""
+    """An image or video backend: ``load``/``unload`` and a ``generate(request, on_step, cancelled)``.
+
+    One that sets ``uses_gpu = False`` (the camera move) runs here too, without unloading the model in use."""
 
     def load(self, on_progress: Callable[[str], None]) -> None: ...
 

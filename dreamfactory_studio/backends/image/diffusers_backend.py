@@ -105,6 +105,17 @@ def load_pipeline(loader, path: Path, device: str, precision: str, what: str):
     return pipe, device, dtype
 
 
+def release_memory() -> None:
+    """Give back what unloaded pipelines held, on the GPU too."""
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
 def place(pipe, device: str, cpu_offload: bool) -> None:
     """Move a pipeline to its device, or let accelerate offload it model by model to save GPU memory."""
     if cpu_offload and device != "cpu":
@@ -173,13 +184,7 @@ class DiffusersBackend:
     def unload(self) -> None:
         self.text2img = self.img2img = None
         self._embeds.clear()
-        import gc
-
-        gc.collect()
-        import torch
-
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
+        release_memory()
 
     def _reference_embeds(self, reference: Path | None, guidance: bool):
         """The reference's IP-Adapter embeddings, computed once; None: a neutral grey frame (used at scale 0)."""
@@ -235,8 +240,7 @@ class DiffusersBackend:
             return pipe(**arguments).images[0]
         except torch.OutOfMemoryError:
             self._embeds.clear()
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
+            release_memory()
             raise BackendError(
                 f"out of GPU memory drawing {request.width}x{request.height}. Turn on CPU offload or VAE tiling in "
                 "the settings, or draw smaller; the model stays loaded."

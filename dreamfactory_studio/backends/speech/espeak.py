@@ -34,7 +34,11 @@ class EspeakSpeech:
         listing = subprocess.run(
             [self.executable, "--voices"], capture_output=True, text=True, timeout=TIMEOUT_S, check=False
         ).stdout
-        known = {part for line in listing.splitlines()[1:] for part in line.split()[1:5:3]}
+        # Columns: Pty Language Age/Gender VoiceName File ...; a voice is named by its language or its file.
+        rows = [line.split() for line in listing.splitlines()[1:]]
+        known = {row[1] for row in rows if len(row) > 1} | {
+            row[4].rsplit("/", 1)[-1] for row in rows if len(row) > 4
+        }
         if known and self.voice not in known:
             raise BackendError(
                 f"espeak-ng has no voice '{self.voice}'; `espeak-ng --voices` lists them (e.g. en-us, en-gb)."

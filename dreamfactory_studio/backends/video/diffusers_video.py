@@ -14,7 +14,12 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, StepSink
-from dreamfactory_studio.backends.image.diffusers_backend import load_pipeline, place, resolve_model
+from dreamfactory_studio.backends.image.diffusers_backend import (
+    load_pipeline,
+    place,
+    release_memory,
+    resolve_model,
+)
 from dreamfactory_studio.backends.video import ClipRequest
 from dreamfactory_studio.backends.video.camera_move import cover, load_rgb
 from dreamfactory_studio.backends.video.ffmpeg import FrameWriter
@@ -77,17 +82,8 @@ class DiffusersVideo:
         on_progress(f"{path.name} ready on {self.device} ({str(dtype).removeprefix('torch.')})")
 
     def unload(self) -> None:
-        import gc
-
         self.pipe = None
-        gc.collect()
-        try:
-            import torch
-
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-        except ImportError:
-            pass
+        release_memory()
 
     def _model_size(self) -> tuple[int, int]:
         s = self.settings
@@ -131,8 +127,7 @@ class DiffusersVideo:
         try:
             frames = np.asarray(self.pipe(**arguments).frames[0], dtype=np.float32)
         except torch.OutOfMemoryError:
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
+            release_memory()
             raise BackendError(
                 f"out of GPU memory making a {s.frames}-frame clip at {width}x{height}. Lower the decode chunk or "
                 "the frame count, or turn on CPU offload, in the settings; the model stays loaded."
