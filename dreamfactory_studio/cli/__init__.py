@@ -131,6 +131,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--unpin", action="store_true", help="unpin instead")
 
+    p = commands.add_parser("scene", help="insert, duplicate, move or delete scenes")
+    p.add_argument("project")
+    action = p.add_mutually_exclusive_group(required=True)
+    action.add_argument("--insert", type=_positive_int, metavar="K", help="put a blank scene at position K")
+    action.add_argument("--duplicate", type=_positive_int, metavar="K", help="copy scene K to just after it")
+    action.add_argument("--move", type=_positive_int, nargs="+", metavar="K", help="move scenes K ... ")
+    action.add_argument(
+        "--delete", type=_positive_int, nargs="+", metavar="K", help="delete scenes K ... (images are kept)"
+    )
+    p.add_argument("--to", type=_positive_int, metavar="J", help="with --move: the position they move to")
+
+    p = commands.add_parser("take", help="list, choose, delete or import the takes of a scene")
+    p.add_argument("project")
+    p.add_argument("--scene", type=_positive_int, metavar="K", required=True, help="the scene (1-based)")
+    action = p.add_mutually_exclusive_group()
+    action.add_argument("--select", metavar="TAKE_ID", help="make this take the scene's keyframe")
+    action.add_argument("--delete", metavar="TAKE_ID", help="delete this take")
+    action.add_argument("--import", dest="import_file", metavar="FILE", help="add an image file as a take")
+
+    p = commands.add_parser(
+        "describe", help="ask the monitor for a new Base Description and show how it differs"
+    )
+    p.add_argument("project")
+    p.add_argument("--apply", action="store_true", help="replace the Base Description with the new one")
+
+    p = commands.add_parser("settings", help="show or change the settings; test the LLM connection")
+    p.add_argument(
+        "--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="e.g. llm.model=llama3.1"
+    )
+    p.add_argument("--preset", help="an LLM preset such as ollama or openai (a wrong name lists them)")
+    p.add_argument("--check-llm", action="store_true", help="ask the LLM server for a one-token answer")
+    p.add_argument("--store-key", action="store_true", help="read an API key from stdin into the OS keyring")
+
     p = commands.add_parser("export", help="export a project as a video, subtitles, storyboard and more")
     p.add_argument("project")
     p.add_argument("output", metavar="OUT.mp4")

@@ -195,6 +195,132 @@ def cmd_edit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scene(args: argparse.Namespace) -> int:
+    from dreamfactory_studio.core import edits
+
+    with ProjectFolder.open(args.project) as folder:
+        project = folder.load()
+        if args.to and not args.move:
+            raise BadInput("--to goes with --move.")
+        if args.insert:
+            edits.insert_scene(project, args.insert)
+            said = f"inserted a blank scene at {args.insert}; write it with `edit --scene {args.insert}`"
+        elif args.duplicate:
+            edits.duplicate_scene(project, args.duplicate)
+            said = f"copied scene {args.duplicate} to scene {args.duplicate + 1}"
+        elif args.move:
+            if not args.to:
+                raise BadInput("say where the scenes go with --to J.")
+            edits.move_scenes(project, args.move, args.to)
+            said = f"moved scene(s) {', '.join(map(str, args.move))} to position {args.to}"
+        else:
+            removed = edits.delete_scenes(project, args.delete)
+            said = f"deleted {len(removed)} scene(s); their images stay in the project's assets"
+        folder.save(project)
+    print(f"{said}; the project has {len(project.scenes)} scenes")
+    return 0
+
+
+def cmd_take(args: argparse.Namespace) -> int:
+    from dreamfactory_studio.core import edits
+    from dreamfactory_studio.production.imports import import_take
+
+    with ProjectFolder.open(
+        args.project, read_only=not (args.select or args.delete or args.import_file)
+    ) as folder:
+        project = folder.load()
+        scene = edits.find_scene(project, args.scene)
+        if args.select:
+            edits.select_take(scene, args.select)
+            said = f"scene {args.scene}'s keyframe is now take {args.select}"
+        elif args.delete:
+            edits.delete_take(project, scene, args.delete)
+            said = f"deleted take {args.delete} of scene {args.scene}"
+        elif args.import_file:
+            take = import_take(folder, project, scene, args.import_file)
+            said = f"added {args.import_file} as take {take.id} of scene {args.scene}"
+        else:
+            for take in scene.takes:
+                mark = "*" if take.id == scene.selected_take else " "
+                score = f"{take.score:.2f}" if take.score is not None else "  - "
+                print(f"{mark} {take.id}  seed {take.seed:<10} score {score}  {take.backend}  {take.image}")
+            if not scene.takes:
+                print(f"scene {args.scene} has no takes yet")
+            return 0
+        folder.save(project)
+    print(said)
+    return 0
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    import asyncio
+    import difflib
+
+    from dreamfactory_studio.backends.vision import make_monitor
+    from dreamfactory_studio.core import edits
+    from dreamfactory_studio.core.settings import load_settings
+    from dreamfactory_studio.production.keyframes import describe_base_frame
+
+    with ProjectFolder.open(args.project, read_only=not args.apply) as folder:
+        project = folder.load()
+        monitor = make_monitor(load_settings())
+        text = asyncio.run(describe_base_frame(folder, project, monitor))
+        old = project.base_description.text
+        diff = difflib.unified_diff(
+            old.splitlines(), text.splitlines(), "current", f"new ({monitor.label})", lineterm=""
+        )
+        print("\n".join(diff) or "the monitor's description is the same as the current one")
+        if args.apply:
+            edits.replace_base_description(project, text)
+            folder.save(project)
+            print("replaced the Base Description with the monitor's")
+        elif text != old:
+            print("nothing was changed; add --apply to replace the Base Description")
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    import asyncio
+    import getpass
+
+    import tomli_w
+
+    from dreamfactory_studio.backends.llm import check_llm
+    from dreamfactory_studio.core.settings import (
+        apply_llm_preset,
+        load_settings,
+        save_settings,
+        set_setting,
+        settings_path,
+        store_api_key,
+    )
+
+    settings = load_settings(environment=False)
+    changed = bool(args.set or args.preset)
+    if args.preset:
+        apply_llm_preset(settings.llm, args.preset)
+    for item in args.set:
+        name, equals, value = item.partition("=")
+        if not equals:
+            raise BadInput(f"--set needs SECTION.KEY=VALUE, not {item!r}.")
+        settings = set_setting(settings, name.strip(), value.strip())
+    if changed:
+        save_settings(settings)
+        print(f"saved {settings_path()}")
+    if args.store_key:
+        key = getpass.getpass("API key: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+        if not key:
+            raise BadInput("no key was given; nothing was stored.")
+        store_api_key(settings.llm.base_url, key)
+        print(f"stored the key for {settings.llm.base_url or 'api.openai.com'} in the OS keyring")
+    if args.check_llm:
+        print(asyncio.run(check_llm(load_settings().llm)))
+    if not (changed or args.store_key or args.check_llm):
+        print(f"# {settings_path()}")
+        print(tomli_w.dumps(settings.model_dump(mode="json")), end="")
+    return 0
+
+
 def _settings_for(args: argparse.Namespace):
     """The settings, with what this command's options change for this run only."""
     from dreamfactory_studio.core.settings import load_settings
@@ -347,6 +473,10 @@ COMMANDS = {
     "show": cmd_show,
     "edit": cmd_edit,
     "pin": cmd_pin,
+    "scene": cmd_scene,
+    "take": cmd_take,
+    "describe": cmd_describe,
+    "settings": cmd_settings,
     "export": cmd_export,
     "render": cmd_render,
     "evaluate": cmd_evaluate,

@@ -40,18 +40,87 @@ def edit_scene(project: Project, scene: Scene, **values) -> list[str]:
         if name == "characters":
             value = [character_named(project, n, create=True).id for n in value]
         elif name == "duration":
-            if value <= 0:
-                raise BadInput("a scene's duration must be more than 0 seconds.")
+            if value < 0:
+                raise BadInput("a scene's duration must be more than 0 seconds (0: timed by its narration).")
+            if value == 0:
+                if scene.duration is not None or scene.is_user_edited("duration"):
+                    scene.duration = None
+                    scene.user_edited = [f for f in scene.user_edited if f != "duration"]
+                    changed.append(name)
+                continue
         elif name not in SCENE_TEXT_FIELDS:
             raise BadInput(f"a scene has no field '{name}'.")
         if getattr(scene, name) != value:
             setattr(scene, name, value)
             changed.append(name)
     if changed:
-        scene.mark_user_edit(*changed)
+        scene.mark_user_edit(*(name for name in changed if name != "duration" or scene.duration is not None))
         if "script" in changed and scene.takes:
             scene.stale = True
     return changed
+
+
+def _check_position(project: Project, number: int, *, end: bool = False) -> None:
+    last = len(project.scenes) + (1 if end else 0)
+    if not 1 <= number <= max(last, 1):
+        raise BadInput(f"there is no scene position {number}; give 1 to {max(last, 1)}.")
+
+
+def move_scenes(project: Project, numbers: list[int], to: int) -> None:
+    """Move scenes (1-based numbers, in any order) so that the first of them becomes scene ``to``; the moved
+    scenes keep their order among themselves."""
+    for number in numbers:
+        find_scene(project, number)
+    moving = [project.scenes[n - 1] for n in sorted(set(numbers))]
+    rest = [s for s in project.scenes if all(s is not m for m in moving)]
+    if not 1 <= to <= len(rest) + 1:
+        raise BadInput(f"scenes can move to positions 1 to {len(rest) + 1}, not {to}.")
+    project.scenes[:] = rest[: to - 1] + moving + rest[to - 1 :]
+
+
+def insert_scene(project: Project, number: int, scene: Scene | None = None) -> Scene:
+    """Put a new (blank, or given) scene at position ``number``; it is the user's, so no agent rewrites it."""
+    _check_position(project, number, end=True)
+    scene = scene or Scene()
+    scene.mark_user_edit(*SCENE_TEXT_FIELDS)
+    project.scenes.insert(number - 1, scene)
+    return scene
+
+
+def duplicate_scene(project: Project, number: int) -> Scene:
+    """A copy of scene ``number`` (text, characters and takes; a new id) placed right after it."""
+    original = find_scene(project, number)
+    copy = original.model_copy(deep=True, update={"id": Scene().id})
+    copy.mark_user_edit(*SCENE_TEXT_FIELDS)
+    project.scenes.insert(number, copy)
+    return copy
+
+
+def delete_scenes(project: Project, numbers: list[int]) -> list[Scene]:
+    """Remove scenes (their images stay in the project's assets); return them."""
+    for number in numbers:
+        find_scene(project, number)
+    doomed = {project.scenes[n - 1].id for n in numbers}
+    removed = [s for s in project.scenes if s.id in doomed]
+    project.scenes[:] = [s for s in project.scenes if s.id not in doomed]
+    return removed
+
+
+def delete_take(project: Project, scene: Scene, take_id: str) -> None:
+    """Remove one take of a scene; the Base Frame's take and a pinned keyframe are refused."""
+    try:
+        take = scene.take(take_id)
+    except KeyError:
+        ids = ", ".join(t.id for t in scene.takes) or "none"
+        raise BadInput(f"the scene has no take '{take_id}' (takes: {ids}).") from None
+    if project.base_frame and project.base_frame.take_id == take_id:
+        raise BadInput("that take is the Base Frame; pin another Base Frame before deleting it.")
+    if scene.pinned and scene.selected_take == take_id:
+        raise BadInput("that take is the scene's pinned keyframe; unpin it before deleting it.")
+    scene.takes.remove(take)
+    if scene.selected_take == take_id:
+        best = max(scene.takes, key=lambda t: t.score or 0.0, default=None)
+        scene.selected_take = best.id if best else None
 
 
 def _set_fields(owner, given: dict) -> list[str]:
@@ -168,3 +237,8 @@ def unpin_base_frame(project: Project) -> None:
 def edit_base_description(project: Project, text: str) -> None:
     """The user's Base Description: kept, and never overwritten by the monitor."""
     project.base_description = BaseDescription(text=text, user_edited=bool(text.strip()))
+
+
+def replace_base_description(project: Project, text: str) -> None:
+    """Take the monitor's Base Description (from a re-describe the user accepted); agents may update it again."""
+    project.base_description = BaseDescription(text=text, user_edited=False)

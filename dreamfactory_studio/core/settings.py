@@ -145,6 +145,26 @@ class Defaults(_Section):
     fps: Literal[24, 25, 30] = 24
 
 
+LLM_PRESETS: dict[str, tuple[str, str, str]] = {
+    "offline": ("Offline writer (no server)", "", ""),
+    "openai": ("OpenAI", "https://api.openai.com/v1", "gpt-4o-mini"),
+    "ollama": ("Ollama", "http://localhost:11434/v1", "llama3.1"),
+    "lm-studio": ("LM Studio", "http://localhost:1234/v1", ""),
+    "vllm": ("vLLM", "http://localhost:8000/v1", ""),
+    "llama.cpp": ("llama.cpp server", "http://localhost:8080/v1", ""),
+}
+"""Known OpenAI-compatible servers: name -> (label, base URL, a model to start from; empty: the user's)."""
+
+
+def apply_llm_preset(settings: LLMSettings, name: str) -> None:
+    """Set the base URL (and a starting model where the preset has one) of a known server."""
+    if name not in LLM_PRESETS:
+        raise BadInput(f"there is no LLM preset '{name}'; the presets are {', '.join(LLM_PRESETS)}.")
+    _, settings.base_url, model = LLM_PRESETS[name]
+    if model or not settings.base_url:
+        settings.model = model
+
+
 class Settings(_Section):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     image: ImageSettings = Field(default_factory=ImageSettings)
@@ -171,8 +191,9 @@ def _env_overrides() -> dict[str, dict[str, str]]:
     return overrides
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """The settings from the file (defaults where it is silent), with environment overrides applied."""
+def load_settings(path: Path | None = None, *, environment: bool = True) -> Settings:
+    """The settings from the file (defaults where it is silent), with environment overrides applied unless
+    ``environment`` is false (as when the settings are edited and saved back)."""
     path = path or settings_path()
     data: dict = {}
     if path.exists():
@@ -180,7 +201,7 @@ def load_settings(path: Path | None = None) -> Settings:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise BadInput(f"settings file {path} is not valid TOML ({exc}); fix or delete it.") from None
-    for section, values in _env_overrides().items():
+    for section, values in (_env_overrides() if environment else {}).items():
         data.setdefault(section, {}).update(values)
     try:
         return Settings.model_validate(data)
@@ -188,6 +209,21 @@ def load_settings(path: Path | None = None) -> Settings:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise BadInput(f"setting {where} in {path} or the environment is invalid: {first['msg']}.") from None
+
+
+def set_setting(settings: Settings, dotted: str, value: str) -> Settings:
+    """A copy of ``settings`` with ``SECTION.KEY`` set from text; :class:`BadInput` naming what is wrong."""
+    section, _, key = dotted.partition(".")
+    data = settings.model_dump()
+    if section not in data:
+        raise BadInput(f"there is no settings section '{section}'; the sections are {', '.join(data)}.")
+    if key not in data[section]:
+        raise BadInput(f"there is no setting '{dotted}'; [{section}] has {', '.join(data[section])}.")
+    data[section][key] = value
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise BadInput(f"setting {dotted} cannot be {value!r}: {exc.errors()[0]['msg']}.") from None
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:

@@ -34,6 +34,20 @@ def read_story(path: Path | str) -> str:
     return text
 
 
+def check_story_text(text: str) -> str:
+    """A story given as text (pasted), normalised to ``\\n`` line ends; :class:`BadInput` when unusable."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise BadInput("the story is empty; paste or write the story first.")
+    if len(text.encode("utf-8")) > MAX_STORY_BYTES:
+        raise BadInput(
+            f"the story is over {MAX_STORY_BYTES // 1024} KiB; split it into parts and make a project from each."
+        )
+    if re.search(r"[\x00-\x08\x0e-\x1f]", text):
+        raise BadInput("the story holds control characters; paste plain text.")
+    return text
+
+
 def decode_story(data: bytes, source: str = "the story") -> str:
     """Decode UTF-8 (with or without BOM) or BOM-marked UTF-16 text; refuse binary data."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -52,6 +52,46 @@ CRITIQUE_TASK = (
 )
 
 
+def figures(project: Project, scene: Scene) -> tuple[FigureFacts, ...]:
+    """The characters present in a scene, as the painter and monitor see them."""
+    names = {c.id: c for c in project.characters}
+    return tuple(FigureFacts(names[i].name, names[i].description) for i in scene.characters if i in names)
+
+
+def look(project: Project) -> dict[str, str]:
+    """The style decision's style, palette and lighting (empty before the style phase)."""
+    style = project.style
+    return {name: getattr(style, name) if style else "" for name in ("style", "palette", "lighting")}
+
+
+def frame_context(project: Project, scene: Scene, prompt: str) -> FrameContext:
+    """What the monitor knows of a scene's frame besides its pixels."""
+    return FrameContext(
+        scene_number=project.scene_number(scene.id),
+        prompt=prompt,
+        script=scene.script,
+        characters=figures(project, scene),
+        **look(project),
+    )
+
+
+async def describe_base_frame(folder: ProjectFolder, project: Project, monitor: Monitor) -> str:
+    """Ask the monitor for a new Base Description of the Base Frame; the project is not changed."""
+    if project.base_frame is None or not project.scenes:
+        raise BadInput(
+            "there is no Base Frame to describe; pin one (`pin PROJECT --base-frame --scene 1`) or draw the "
+            "keyframes first."
+        )
+    path = folder.asset_path(project.base_frame.image)
+    if not path.is_file():
+        raise BadInput(
+            f"the Base Frame's image {project.base_frame.image} is missing; pin the Base Frame again."
+        )
+    scene = project.scenes[0]
+    prompt = scene.keyframe.prompt if scene.keyframe else ""
+    return await monitor.describe_base(path, frame_context(project, scene, prompt))
+
+
 @dataclass
 class Painted:
     take: Take
@@ -90,22 +130,10 @@ class KeyframeDesigner:
     # -- facts ----------------------------------------------------------------------------------------------
 
     def _figures(self, scene: Scene) -> tuple[FigureFacts, ...]:
-        names = {c.id: c for c in self.project.characters}
-        return tuple(FigureFacts(names[i].name, names[i].description) for i in scene.characters if i in names)
-
-    def _look(self) -> dict[str, str]:
-        """The style decision's style, palette and lighting (empty before the style phase)."""
-        style = self.project.style
-        return {name: getattr(style, name) if style else "" for name in ("style", "palette", "lighting")}
+        return figures(self.project, scene)
 
     def _context(self, scene: Scene, prompt: str) -> FrameContext:
-        return FrameContext(
-            scene_number=self.project.scene_number(scene.id),
-            prompt=prompt,
-            script=scene.script,
-            characters=self._figures(scene),
-            **self._look(),
-        )
+        return frame_context(self.project, scene, prompt)
 
     def _seed(self, scene: Scene) -> int:
         digest = hashlib.sha256(f"{self.project.id}:{scene.id}:{len(scene.takes)}".encode()).digest()
@@ -144,7 +172,7 @@ class KeyframeDesigner:
             "shot": scene.shot or "medium",
             "camera": scene.camera or "static",
             "characters": cast,
-            **self._look(),
+            **look(self.project),
             "context": context,
             "base_description": self.project.base_description.text,
             "critique": critique,
@@ -169,7 +197,7 @@ class KeyframeDesigner:
                 shot=scene.shot or "medium",
                 camera=scene.camera,
                 characters=self._figures(scene),
-                **self._look(),
+                **look(self.project),
                 base_description=self.project.base_description.text,
             ),
         )

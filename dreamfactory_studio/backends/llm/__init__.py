@@ -65,3 +65,13 @@ def make_llm(settings: LLMSettings) -> LLM:
     from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
 
     return OfflineWriter()
+
+
+async def check_llm(settings: LLMSettings) -> str:
+    """Ask the configured server for a one-token answer; return what was found, or raise
+    :class:`~dreamfactory_studio.core.errors.BackendError` saying what is wrong."""
+    if not settings.base_url:
+        return "the offline writer needs no server: it is always available."
+    from dreamfactory_studio.backends.llm.openai_compatible import OpenAICompatibleLLM
+
+    return await OpenAICompatibleLLM(settings.model_copy(update={"max_retries": 0})).check()

@@ -37,6 +37,23 @@ class OpenAICompatibleLLM:
             )
         return self._client
 
+    async def check(self) -> str:
+        """A one-token request: proves the URL, the key and the model name together."""
+        import time
+
+        import openai
+
+        started = time.monotonic()
+        try:
+            await self._get_client().chat.completions.create(
+                model=self.settings.model,
+                messages=[{"role": "user", "content": "Say OK."}],
+                max_tokens=1,
+            )
+        except openai.APIError as exc:
+            raise self._explain(exc) from exc
+        return f"{self.label} answered in {time.monotonic() - started:.1f} s."
+
     async def complete(
         self, messages: Sequence[ChatMessage], turn: TurnInfo, on_token: TokenSink | None = None
     ) -> Completion:
