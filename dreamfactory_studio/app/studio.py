@@ -57,16 +57,23 @@ def launch(project: str | None = None, *, read_only: bool = False) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from dreamfactory_studio.app.look import apply_look
     from dreamfactory_studio.app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("DreamFactory Studio")
     app.setOrganizationName("DreamFactory")
+    app.setDesktopFileName("dreamfactory-studio")
+    apply_look(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
     window = MainWindow()
-    if project:
-        window.open_project(project, read_only=read_only)
     window.show()
+    if project:
+        # After the window is up, so that a recovery or read-only question has a window to belong to.
+        loop.call_soon(lambda: window.open_project(project, read_only=read_only))
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
-    qasync.run(closed.wait())
+    with loop:
+        loop.run_until_complete(closed.wait())
     return 0

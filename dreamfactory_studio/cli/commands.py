@@ -44,8 +44,8 @@ def cmd_open(args: argparse.Namespace) -> int:
     if getattr(args, "sample", False):
         project = str(sample_project())
     elif project:
-        # Check before the window starts, so that a bad path is one line here and not a dialog.
-        ProjectFolder.open(project, read_only=True).load()
+        # A path that is no project is one line here; a damaged or locked one gets the window's dialogs.
+        ProjectFolder.open(project, read_only=True)
     return launch(project, read_only=getattr(args, "read_only", False))
 
 

@@ -201,6 +201,15 @@ class ProjectFolder:
         autosave.transcripts = self._load_transcripts()
         return autosave
 
+    def discard_autosave(self) -> None:
+        """Make the autosave the saved state again: the user chose not to keep unsaved edits."""
+        self._check_writable()
+        try:
+            text = self.project_file.read_text(encoding="utf-8")
+        except OSError:
+            return
+        atomic_write_text(self.autosave_file, text)
+
     def _load_transcripts(self) -> list[TranscriptMessage]:
         folder = self.root / TRANSCRIPTS
         files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []

@@ -1,0 +1,421 @@
+"""The scene editor: every field of the selected scene, and its takes (choose, compare, draw anew, delete, pin,
+import). Each change is one undoable edit, marked as the user's."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dreamfactory_studio.app.look import icon
+from dreamfactory_studio.app.session import ProjectSession
+from dreamfactory_studio.app.thumbnails import Thumbnails
+from dreamfactory_studio.app.widgets import CommittingText, guarded
+from dreamfactory_studio.core.model import Scene, Take
+
+SHOTS = ("", "wide", "establishing", "medium", "close-up", "extreme close-up", "over-the-shoulder", "aerial")
+CAMERAS = ("", "static", "slow pan left", "slow pan right", "tilt up", "tilt down", "push in", "pull out")
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp);;All files (*)"
+TAKE_ICON = QSize(128, 72)
+TakeIdRole = Qt.ItemDataRole.UserRole + 1
+
+
+def take_caption(take: Take, chosen: bool) -> str:
+    score = f"{take.score:.2f}" if take.score is not None else "–"
+    return f"{'✓ ' if chosen else ''}seed {take.seed}\nscore {score}"
+
+
+class SceneEditor(QWidget):
+    regenerateRequested = Signal(str)
+
+    def __init__(self, thumbnails: Thumbnails, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("sceneEditor")
+        self.session: ProjectSession | None = None
+        self.scene_id: str | None = None
+        self.thumbnails = thumbnails
+        thumbnails.ready.connect(self._thumbnail_ready)
+
+        self.heading = QLabel("No scene selected")
+        self.heading.setObjectName("sceneHeading")
+        font = self.heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.heading.setFont(font)
+
+        self.title = QLineEdit(objectName="title")
+        self.script = QPlainTextEdit(objectName="script")
+        self.narration = QPlainTextEdit(objectName="narration")
+        for box in (self.script, self.narration):
+            box.setTabChangesFocus(True)
+        self.script.setMinimumHeight(90)
+        self.narration.setMaximumHeight(70)
+        self.shot = QComboBox(objectName="shot", editable=True)
+        self.shot.addItems(SHOTS)
+        self.camera = QComboBox(objectName="camera", editable=True)
+        self.camera.addItems(CAMERAS)
+        self.duration = QDoubleSpinBox(objectName="duration")
+        self.duration.setRange(0, 600)
+        self.duration.setDecimals(1)
+        self.duration.setSingleStep(0.5)
+        self.duration.setSuffix(" s")
+        self.duration.setSpecialValueText("auto (narration)")
+        self.characters = QListWidget(objectName="characters")
+        self.characters.setMaximumHeight(90)
+        self.new_character = QLineEdit(objectName="newCharacter", placeholderText="Add a character by name…")
+
+        self._texts = {
+            name: CommittingText(widget, name)
+            for name, widget in (
+                ("title", self.title),
+                ("script", self.script),
+                ("narration", self.narration),
+                ("shot", self.shot.lineEdit()),
+                ("camera", self.camera.lineEdit()),
+            )
+        }
+        for name, field in self._texts.items():
+            field.committed.connect(lambda text, key, name=name: self._edit(name, text, key))
+        self.duration.editingFinished.connect(self._duration_edited)
+        self.characters.itemChanged.connect(self._characters_edited)
+        self.new_character.returnPressed.connect(self._add_character)
+
+        form = QFormLayout()
+        form.addRow("&Title", self.title)
+        form.addRow("&Script", self.script)
+        form.addRow("&Narration", self.narration)
+        form.addRow("Sh&ot", self.shot)
+        form.addRow("&Camera", self.camera)
+        form.addRow("Ch&aracters", self.characters)
+        form.addRow("", self.new_character)
+        form.addRow("&Duration", self.duration)
+
+        self.takes = QListWidget(objectName="takes")
+        self.takes.setViewMode(QListWidget.ViewMode.IconMode)
+        self.takes.setFlow(QListWidget.Flow.LeftToRight)
+        self.takes.setWrapping(False)
+        self.takes.setIconSize(TAKE_ICON)
+        self.takes.setMovement(QListWidget.Movement.Static)
+        self.takes.setFixedHeight(TAKE_ICON.height() + 64)
+        self.takes.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.takes.itemDoubleClicked.connect(lambda _item: self.use_take())
+
+        def button(name: str, picture: str, text: str, tip: str, slot) -> QToolButton:
+            b = QToolButton(objectName=name, text=text, toolTip=tip)
+            b.setIcon(icon(picture))
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            b.clicked.connect(slot)
+            return b
+
+        self.use_button = QPushButton("Use take", objectName="useTake")
+        self.use_button.clicked.connect(self.use_take)
+        self.compare_button = button(
+            "compareTakes", "compare", "Compare", "Compare two takes side by side", self.compare_takes
+        )
+        self.regenerate_button = button(
+            "regenerate",
+            "regenerate",
+            "New take",
+            "Draw this scene again with a new seed (Ctrl+R)",
+            self.regenerate,
+        )
+        self.delete_take_button = button(
+            "deleteTake", "delete", "Delete take", "Delete the selected take", self.delete_take
+        )
+        self.pin_button = button(
+            "pinKeyframe", "pin", "Pin", "Pin the keyframe: it is never redrawn (P)", self.toggle_pin
+        )
+        self.pin_button.setCheckable(True)
+        self.import_button = button(
+            "importTake", "import", "Import…", "Add an image file as a take", self.import_image
+        )
+        self.base_button = button(
+            "pinBaseFrame",
+            "base-frame",
+            "Base Frame",
+            "Pin the selected take as the Base Frame (B)",
+            self.pin_base_frame,
+        )
+        row = QHBoxLayout()
+        for b in (
+            self.use_button,
+            self.compare_button,
+            self.regenerate_button,
+            self.delete_take_button,
+            self.pin_button,
+            self.base_button,
+            self.import_button,
+        ):
+            row.addWidget(b)
+        row.addStretch()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("Takes"))
+        layout.addWidget(self.takes)
+        layout.addLayout(row)
+        self.show_scene(None, None)
+
+    # -- showing ------------------------------------------------------------------------------------------
+
+    def show_scene(self, session: ProjectSession | None, scene_id: str | None) -> None:
+        """Show one scene (or none); edits go to ``session``."""
+        for field in self._texts.values():
+            field.commit()
+            field.run += 1
+        self.session, self.scene_id = session, scene_id
+        self.reload()
+
+    def scene(self) -> Scene | None:
+        if self.session is None or self.scene_id is None:
+            return None
+        try:
+            return self.session.scene_by_id(self.scene_id)
+        except KeyError:
+            return None
+
+    def reload(self) -> None:
+        scene = self.scene()
+        editable = scene is not None and not self.session.read_only and not self.session.busy
+        for widget in (self.title, self.script, self.narration, self.new_character):
+            widget.setReadOnly(not editable)
+        for widget in (
+            self.shot,
+            self.camera,
+            self.duration,
+            self.characters,
+            self.use_button,
+            self.compare_button,
+            self.regenerate_button,
+            self.delete_take_button,
+            self.pin_button,
+            self.import_button,
+            self.base_button,
+        ):
+            widget.setEnabled(editable)
+        if scene is None:
+            self.heading.setText("No scene selected" if self.session else "No project open")
+            for field in self._texts.values():
+                field.load("")
+            self.takes.clear()
+            self.characters.clear()
+            return
+        number = self.session.number_of(scene.id)
+        edited = f" — edited by you: {', '.join(scene.user_edited)}" if scene.user_edited else ""
+        self.heading.setText(f"Scene {number}{edited}")
+        for name, field in self._texts.items():
+            field.load(getattr(scene, name))
+        self.duration.blockSignals(True)
+        self.duration.setValue(scene.duration or 0)
+        self.duration.blockSignals(False)
+        self._load_characters(scene)
+        self._load_takes(scene)
+        self.pin_button.setChecked(scene.pinned)
+        self.compare_button.setEnabled(editable and len(scene.takes) >= 2)
+        self.use_button.setEnabled(editable and bool(scene.takes))
+        self.delete_take_button.setEnabled(editable and bool(scene.takes))
+
+    def _load_characters(self, scene: Scene) -> None:
+        self.characters.blockSignals(True)
+        self.characters.clear()
+        for character in self.session.project.characters:
+            item = QListWidgetItem(character.name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(
+                Qt.CheckState.Checked if character.id in scene.characters else Qt.CheckState.Unchecked
+            )
+            item.setToolTip(character.description)
+            self.characters.addItem(item)
+        self.characters.blockSignals(False)
+
+    def _take_path(self, take: Take) -> str:
+        return str(self.session.folder.root / take.image)
+
+    def _load_takes(self, scene: Scene) -> None:
+        selected = set(self.selected_take_ids())
+        self.takes.clear()
+        for take in scene.takes:
+            item = QListWidgetItem(take_caption(take, take.id == scene.selected_take))
+            item.setData(TakeIdRole, take.id)
+            item.setToolTip(f"{take.backend} {take.model}\n{take.prompt}\n{take.score_reason}".strip())
+            pixmap = self.thumbnails.get(self._take_path(take))
+            if pixmap is not None:
+                item.setIcon(QIcon(pixmap))
+            self.takes.addItem(item)
+            if take.id in selected or (not selected and take.id == scene.selected_take):
+                item.setSelected(True)
+
+    def _thumbnail_ready(self, path: str) -> None:
+        scene = self.scene()
+        if scene is None:
+            return
+        for row, take in enumerate(scene.takes):
+            if row < self.takes.count() and self._take_path(take) == path:
+                pixmap = self.thumbnails.get(path)
+                if pixmap is not None:
+                    self.takes.item(row).setIcon(QIcon(pixmap))
+
+    def selected_take_ids(self) -> list[str]:
+        return [item.data(TakeIdRole) for item in self.takes.selectedItems()]
+
+    # -- editing ------------------------------------------------------------------------------------------
+
+    def _edit(self, name: str, text: str, key: object) -> None:
+        if self.scene() is None:
+            return
+        guarded(
+            self,
+            "Cannot change the scene",
+            lambda: self.session.edit_scene(self.scene_id, merge_key=(self.scene_id, *key), **{name: text}),
+        )
+
+    def _duration_edited(self) -> None:
+        scene = self.scene()
+        if scene is None or self.duration.value() == (scene.duration or 0):
+            return
+        guarded(
+            self,
+            "Cannot change the duration",
+            lambda: self.session.edit_scene(self.scene_id, duration=self.duration.value()),
+        )
+
+    def _characters_edited(self, _item) -> None:
+        names = [
+            self.characters.item(i).text()
+            for i in range(self.characters.count())
+            if self.characters.item(i).checkState() == Qt.CheckState.Checked
+        ]
+        guarded(
+            self,
+            "Cannot change the characters",
+            lambda: self.session.edit_scene(self.scene_id, characters=names),
+        )
+
+    def _add_character(self) -> None:
+        scene = self.scene()
+        name = self.new_character.text().strip()
+        if scene is None or not name:
+            return
+        names = [self.session.project.character(i).name for i in scene.characters] + [name]
+        if guarded(
+            self, "Cannot add the character", lambda: self.session.edit_scene(self.scene_id, characters=names)
+        ):
+            self.new_character.clear()
+
+    def use_take(self) -> None:
+        ids = self.selected_take_ids()
+        if self.scene() is not None and ids:
+            guarded(self, "Cannot choose the take", lambda: self.session.select_take(self.scene_id, ids[0]))
+
+    def delete_take(self) -> None:
+        ids = self.selected_take_ids()
+        if self.scene() is not None and ids:
+            guarded(self, "Cannot delete the take", lambda: self.session.delete_take(self.scene_id, ids[0]))
+
+    def toggle_pin(self) -> None:
+        scene = self.scene()
+        if scene is None:
+            return
+        if not guarded(self, "Cannot pin", lambda: self.session.pin_scene(self.scene_id, not scene.pinned)):
+            self.pin_button.setChecked(scene.pinned)
+
+    def pin_base_frame(self) -> None:
+        if self.scene() is None:
+            return
+        ids = self.selected_take_ids()
+        guarded(
+            self,
+            "Cannot pin the Base Frame",
+            lambda: self.session.pin_base_frame(self.scene_id, ids[0] if ids else None),
+        )
+
+    def import_image(self) -> None:
+        if self.scene() is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Import an image as a take", "", IMAGE_FILTER)
+        if path:
+            guarded(self, "Cannot import the image", lambda: self.session.import_take(self.scene_id, path))
+
+    def regenerate(self) -> None:
+        if self.scene() is not None:
+            self.regenerateRequested.emit(self.scene_id)
+
+    def compare_takes(self) -> None:
+        scene = self.scene()
+        if scene is None or len(scene.takes) < 2:
+            return
+        ids = self.selected_take_ids()
+        if len(ids) < 2:
+            others = [t.id for t in scene.takes if t.id not in ids]
+            ids = (ids + [scene.selected_take or others[0]] + others)[:2]
+            if ids[0] == ids[1]:
+                ids[1] = next(t.id for t in scene.takes if t.id != ids[0])
+        dialog = CompareDialog(self.session, scene, ids[0], ids[1], self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen:
+            guarded(
+                self, "Cannot choose the take", lambda: self.session.select_take(self.scene_id, dialog.chosen)
+            )
+
+
+class CompareDialog(QDialog):
+    """Two takes side by side, with their seeds, scores and prompts; either can be chosen."""
+
+    def __init__(self, session: ProjectSession, scene: Scene, first: str, second: str, parent=None):
+        super().__init__(parent)
+        self.setObjectName("compareDialog")
+        self.setWindowTitle(f"Compare takes — scene {session.number_of(scene.id)}")
+        self.chosen: str | None = None
+        grid = QGridLayout(self)
+        from PySide6.QtGui import QPixmap
+
+        for column, take_id in enumerate((first, second)):
+            take = scene.take(take_id)
+            picture = QLabel(objectName=f"take{column}")
+            pixmap = QPixmap(str(session.folder.root / take.image))
+            picture.setPixmap(
+                pixmap.scaled(
+                    480, 270, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                )
+                if not pixmap.isNull()
+                else QPixmap()
+            )
+            if pixmap.isNull():
+                picture.setText("The image file is missing.")
+            grid.addWidget(picture, 0, column)
+            info = QLabel(
+                f"<b>{take_caption(take, take.id == scene.selected_take).replace(chr(10), ' · ')}</b><br>"
+                f"{take.backend} {take.model}<br><i>{take.score_reason}</i><br>{take.prompt[:400]}"
+            )
+            info.setWordWrap(True)
+            info.setMaximumWidth(480)
+            grid.addWidget(info, 1, column)
+            use = QPushButton("Use this take", objectName=f"use{column}")
+            use.clicked.connect(lambda _=False, t=take_id: self._choose(t))
+            grid.addWidget(use, 2, column)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        grid.addWidget(buttons, 3, 0, 1, 2)
+
+    def _choose(self, take_id: str) -> None:
+        self.chosen = take_id
+        self.accept()

@@ -1,0 +1,365 @@
+"""An open project in the window: its folder, its undo stack, its autosave, and every edit the window makes.
+
+Each edit goes through :meth:`ProjectSession.change`, which runs one of ``core.edits`` (the functions the CLI
+uses) and pushes the parts it touched onto the undo stack. Edits live in memory and in the autosave until
+saved; a crash leaves them in the autosave, offered back on the next open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+
+from dreamfactory_studio.app.undo import Change
+from dreamfactory_studio.core import edits
+from dreamfactory_studio.core.errors import BadInput, StudioError
+from dreamfactory_studio.core.events import (
+    Event,
+    ModelLoading,
+    SceneFinished,
+    SceneStarted,
+    StepProgress,
+    TakeMade,
+)
+from dreamfactory_studio.core.model import Project, Scene
+from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.project_state import Snapshot
+
+log = logging.getLogger(__name__)
+
+AUTOSAVE_DELAY_MS = 1500
+
+
+@dataclass
+class Activity:
+    """What a job is doing to a scene right now (not saved): drawing, with progress, or failed."""
+
+    progress: float | None = None
+    error: str = ""
+
+
+class ProjectSession(QObject):
+    scenesChanged = Signal(list)  # ids of scenes whose content changed
+    orderChanged = Signal()  # scenes moved, added or removed
+    projectChanged = Signal()  # Base Frame, Base Description, style, characters
+    focusScene = Signal(str)  # the scene an undo or redo touched, to show it
+    busyChanged = Signal(bool)
+    status = Signal(str)
+    saveFailed = Signal(str)
+
+    def __init__(self, folder: ProjectFolder, project: Project, parent: QObject | None = None):
+        super().__init__(parent)
+        self.folder = folder
+        self.project = project
+        self.undo = QUndoStack(self)
+        self.activity: dict[str, Activity] = {}
+        self.busy = False
+        self._worker = None
+        self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_DELAY_MS)
+        self._autosave.timeout.connect(self.autosave_now)
+
+    # -- state ------------------------------------------------------------------------------------------
+
+    @property
+    def read_only(self) -> bool:
+        return self.folder.read_only
+
+    @property
+    def modified(self) -> bool:
+        return not self.undo.isClean()
+
+    def scene_by_id(self, scene_id: str) -> Scene:
+        return self.project.scene(scene_id)
+
+    def number_of(self, scene_id: str) -> int:
+        return self.project.scene_number(scene_id)
+
+    # -- saving -----------------------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Write the project; a failure is reported and the edits stay in memory and the autosave."""
+        if self.read_only:
+            return False
+        try:
+            self.folder.save(self.project)
+        except StudioError as exc:
+            self.saveFailed.emit(str(exc))
+            return False
+        self._autosave.stop()
+        self.undo.setClean()
+        return True
+
+    def autosave_now(self) -> None:
+        if self.read_only or not self.modified:
+            return
+        try:
+            self.folder.autosave(self.project)
+        except (StudioError, OSError) as exc:
+            self.status.emit(f"Autosave failed: {exc}")
+
+    def close(self) -> None:
+        self._autosave.stop()
+        if self._worker is not None:
+            self._worker.shutdown()
+            self._worker = None
+        self.folder.close()
+
+    # -- edits ------------------------------------------------------------------------------------------
+
+    def change(
+        self,
+        text: str,
+        apply: Callable[[], object],
+        *,
+        scenes: tuple[str, ...] | list[str] = (),
+        fields: tuple[str, ...] = (),
+        order: bool = False,
+        focus: str | Callable[[object], str] | None = None,
+        merge_key: object = None,
+    ):
+        """Make one undoable edit: ``apply()`` changes the project through ``core.edits``. A refused edit
+        (:class:`BadInput`) changes nothing and is raised for the window to show. ``focus`` names the scene to
+        show after undo or redo (or makes it from ``apply``'s result)."""
+        if self.read_only:
+            raise BadInput("the project is open read-only; reopen it normally to edit.")
+        if self.busy:
+            raise BadInput("a job is running on this project; wait for it or cancel it, then edit.")
+        before = Snapshot.capture(self.project, scenes=scenes, fields=fields, order=order)
+        try:
+            result = apply()
+        except BaseException:
+            before.restore(self.project)
+            raise
+        self._push(text, before, focus(result) if callable(focus) else focus, merge_key)
+        return result
+
+    def _push(self, text: str, before: Snapshot, focus: str | None, merge_key: object = None) -> None:
+        named = set(before.scenes)
+        if before.order is not None:
+            named |= {s.id for s in self.project.scenes} - set(before.order)
+        after = Snapshot.capture(
+            self.project, scenes=list(named), fields=tuple(before.fields), order=before.order is not None
+        )
+        self.undo.push(
+            Change(text, self.project, before, after, self._changed, focus=focus, merge_key=merge_key)
+        )
+
+    def _changed(self, change: Change) -> None:
+        if change.reorders:
+            self.orderChanged.emit()
+        live = [i for i in change.scene_ids if any(s.id == i for s in self.project.scenes)]
+        if live:
+            self.scenesChanged.emit(live)
+        if change.fields:
+            self.projectChanged.emit()
+        if change.focus and any(s.id == change.focus for s in self.project.scenes):
+            self.focusScene.emit(change.focus)
+        if not self.read_only:
+            self._autosave.start()
+
+    def edit_scene(self, scene_id: str, *, merge_key: object = None, **values) -> list[str]:
+        scene = self.scene_by_id(scene_id)
+        what = ", ".join(values)
+        return self.change(
+            f"Edit {what} of scene {self.number_of(scene_id)}",
+            lambda: edits.edit_scene(self.project, scene, **values),
+            scenes=[scene_id],
+            fields=("characters",) if "characters" in values else (),
+            focus=scene_id,
+            merge_key=merge_key,
+        )
+
+    def insert_scene(self, number: int) -> str:
+        scene = self.change(
+            f"Insert scene {number}",
+            lambda: edits.insert_scene(self.project, number),
+            order=True,
+            focus=lambda made: made.id,
+        )
+        return scene.id
+
+    def duplicate_scene(self, scene_id: str) -> str:
+        number = self.number_of(scene_id)
+        copy = self.change(
+            f"Duplicate scene {number}",
+            lambda: edits.duplicate_scene(self.project, number),
+            order=True,
+            focus=lambda made: made.id,
+        )
+        return copy.id
+
+    def delete_scenes(self, scene_ids: list[str]) -> None:
+        numbers = [self.number_of(i) for i in scene_ids]
+        label = f"scene {numbers[0]}" if len(numbers) == 1 else f"{len(numbers)} scenes"
+        self.change(
+            f"Delete {label}",
+            lambda: edits.delete_scenes(self.project, numbers),
+            scenes=scene_ids,
+            order=True,
+        )
+
+    def move_scenes(self, scene_ids: list[str], to: int) -> None:
+        """Move scenes so that the first lands at position ``to`` (1-based, among the scenes not moving)."""
+        numbers = [self.number_of(i) for i in scene_ids]
+        label = f"scene {numbers[0]}" if len(numbers) == 1 else f"{len(numbers)} scenes"
+        self.change(
+            f"Move {label} to {to}",
+            lambda: edits.move_scenes(self.project, numbers, to),
+            order=True,
+            focus=scene_ids[0],
+        )
+
+    def _scene_edit(self, text: str, scene_id: str, apply: Callable[[Scene], object], *, fields=()):
+        scene = self.scene_by_id(scene_id)
+        return self.change(
+            text.format(n=self.number_of(scene_id)),
+            lambda: apply(scene),
+            scenes=[scene_id],
+            fields=fields,
+            focus=scene_id,
+        )
+
+    def select_take(self, scene_id: str, take_id: str) -> None:
+        self._scene_edit("Choose a take for scene {n}", scene_id, lambda s: edits.select_take(s, take_id))
+
+    def delete_take(self, scene_id: str, take_id: str) -> None:
+        self._scene_edit(
+            "Delete a take of scene {n}", scene_id, lambda s: edits.delete_take(self.project, s, take_id)
+        )
+
+    def pin_scene(self, scene_id: str, pinned: bool = True) -> None:
+        self._scene_edit(
+            ("Pin" if pinned else "Unpin") + " the keyframe of scene {n}",
+            scene_id,
+            lambda s: edits.pin_scene(s, pinned=pinned),
+        )
+
+    def import_take(self, scene_id: str, file: Path | str) -> None:
+        from dreamfactory_studio.production.imports import import_take
+
+        self._scene_edit(
+            "Import an image into scene {n}",
+            scene_id,
+            lambda s: import_take(self.folder, self.project, s, file),
+        )
+
+    def pin_base_frame(self, scene_id: str, take_id: str | None = None) -> None:
+        self._scene_edit(
+            "Pin the Base Frame from scene {n}",
+            scene_id,
+            lambda s: edits.pin_base_frame(self.project, s, take_id),
+            fields=("base_frame",),
+        )
+
+    def import_base_frame(self, file: Path | str) -> None:
+        from dreamfactory_studio.production.imports import import_base_frame
+
+        first = edits.find_scene(self.project, 1)
+        self._scene_edit(
+            "Import the Base Frame",
+            first.id,
+            lambda _s: import_base_frame(self.folder, self.project, file),
+            fields=("base_frame",),
+        )
+
+    def unpin_base_frame(self) -> None:
+        self.change(
+            "Unpin the Base Frame", lambda: edits.unpin_base_frame(self.project), fields=("base_frame",)
+        )
+
+    def edit_base_description(self, text: str, *, merge_key: object = None) -> None:
+        if text == self.project.base_description.text:
+            return
+        self.change(
+            "Edit the Base Description",
+            lambda: edits.edit_base_description(self.project, text),
+            fields=("base_description",),
+            merge_key=merge_key,
+        )
+
+    def replace_base_description(self, text: str) -> None:
+        self.change(
+            "Take the monitor's Base Description",
+            lambda: edits.replace_base_description(self.project, text),
+            fields=("base_description",),
+        )
+
+    # -- jobs -------------------------------------------------------------------------------------------
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.busyChanged.emit(busy)
+
+    def worker(self):
+        """The GPU worker that keeps a loaded model between jobs of this session."""
+        if self._worker is None:
+            from dreamfactory_studio.production.gpu_worker import GpuWorker
+
+            self._worker = GpuWorker()
+        return self._worker
+
+    async def regenerate(self, scene_id: str, settings) -> None:
+        """Draw a new take of one scene (a new seed), undoable as one step; progress shows on its card."""
+        from dreamfactory_studio.production.chain_runner import Production
+
+        if self.read_only:
+            raise BadInput("the project is open read-only; reopen it normally to draw keyframes.")
+        if self.busy:
+            raise BadInput("a job is already running on this project.")
+        number = self.number_of(scene_id)
+        production = Production.from_settings(
+            self.folder, self.project, settings, emit=self._on_event, worker=self.worker()
+        )
+        before = Snapshot.capture(self.project, scenes=[scene_id], fields=("base_frame", "base_description"))
+        self._set_busy(True)
+        self.activity[scene_id] = Activity(progress=0.0)
+        self.scenesChanged.emit([scene_id])
+        try:
+            await production.run_keyframes(number, only=True)
+        except asyncio.CancelledError:
+            self.activity.pop(scene_id, None)
+            raise
+        except StudioError as exc:
+            self.activity[scene_id] = Activity(error=str(exc))
+            raise
+        finally:
+            self._set_busy(False)
+            self.activity.get(scene_id, Activity()).progress = None
+            if not self.activity.get(scene_id, Activity()).error:
+                self.activity.pop(scene_id, None)
+            self._push(f"Draw a new take of scene {number}", before, scene_id)
+            self.undo.setClean()  # the production saved the project as it went
+        self.status.emit(f"Scene {number}: a new take is drawn.")
+
+    async def redescribe(self, settings) -> str:
+        """The monitor's new Base Description of the Base Frame (nothing is changed until it is accepted)."""
+        from dreamfactory_studio.backends.vision import make_monitor
+        from dreamfactory_studio.production.keyframes import describe_base_frame
+
+        self._set_busy(True)
+        try:
+            return await describe_base_frame(self.folder, self.project, make_monitor(settings))
+        finally:
+            self._set_busy(False)
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, SceneStarted):
+            self.activity[event.scene_id] = Activity(progress=0.0)
+            self.scenesChanged.emit([event.scene_id])
+            self.status.emit(f"Scene {event.number}: drawing the {event.what}…")
+        elif isinstance(event, StepProgress):
+            self.activity.setdefault(event.scene_id, Activity()).progress = event.step / max(event.total, 1)
+            self.scenesChanged.emit([event.scene_id])
+        elif isinstance(event, TakeMade):
+            self.scenesChanged.emit([event.scene_id])
+        elif isinstance(event, SceneFinished):
+            self.activity.pop(event.scene_id, None)
+            self.scenesChanged.emit([event.scene_id])
+        elif isinstance(event, ModelLoading):
+            self.status.emit(event.message)

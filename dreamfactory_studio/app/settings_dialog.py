@@ -1,0 +1,205 @@
+"""The settings dialog (``ui/settings.ui``): LLM presets with a connection test, the API key in the OS keyring,
+the image, monitor, video and speech backends, and the defaults for new projects."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import ValidationError
+from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QMessageBox, QWidget
+
+from dreamfactory_studio.app.forms import load_form
+from dreamfactory_studio.app.jobs import Jobs
+from dreamfactory_studio.core.errors import StudioError
+from dreamfactory_studio.core.settings import (
+    ENV_PREFIX,
+    LLM_PRESETS,
+    Settings,
+    load_settings,
+    save_settings,
+    store_api_key,
+)
+
+
+def _combo_text(combo: QComboBox, value: str) -> None:
+    index = combo.findText(value)
+    if index < 0:
+        combo.addItem(value)
+        index = combo.count() - 1
+    combo.setCurrentIndex(index)
+
+
+class SettingsDialog:
+    """Loads the form, fills it from ``settings.toml`` (not the environment's overrides) and saves it back."""
+
+    def __init__(self, parent: QWidget | None = None):
+        self.dialog: QDialog = load_form("settings", parent)
+        self.jobs = Jobs(self.dialog)
+        self.saved: Settings | None = None
+        f = self.find
+        preset = f("llmPreset")
+        preset.addItem("Custom", "")
+        for name, (label, _url, _model) in LLM_PRESETS.items():
+            preset.addItem(label, name)
+        preset.activated.connect(self._preset_chosen)
+        f("testConnection").clicked.connect(self.test_connection)
+        f("storeKey").clicked.connect(self.store_key)
+        f("imageBrowse").clicked.connect(lambda: self._browse("imageModel"))
+        f("videoBrowse").clicked.connect(lambda: self._browse("videoModel"))
+        f("buttonBox").accepted.connect(self.accept)
+        f("buttonBox").rejected.connect(self.dialog.reject)
+        self.jobs.finished.connect(self._tested)
+        try:
+            settings = load_settings(environment=False)
+        except StudioError as exc:
+            QMessageBox.warning(parent, "Settings", f"{exc} The dialog shows the defaults.")
+            settings = Settings()
+        self.fill(settings)
+        overridden = sorted(k for k in os.environ if k.startswith(ENV_PREFIX) and not k.endswith("_DIR"))
+        note = f("environmentNote")
+        note.setText(
+            f"Set in the environment, and winning over these: {', '.join(overridden)}." if overridden else ""
+        )
+        note.setVisible(bool(overridden))
+
+    def find(self, name: str):
+        widget = self.dialog.findChild(QWidget, name)
+        assert widget is not None, name
+        return widget
+
+    def exec(self) -> int:
+        return self.dialog.exec()
+
+    # -- the form and the settings ------------------------------------------------------------------------
+
+    def fill(self, s: Settings) -> None:
+        f = self.find
+        f("llmUrl").setText(s.llm.base_url)
+        f("llmModel").setText(s.llm.model)
+        f("llmTimeout").setValue(s.llm.timeout)
+        f("llmStream").setChecked(s.llm.stream)
+        match = next((n for n, (_l, url, _m) in LLM_PRESETS.items() if url == s.llm.base_url), "")
+        f("llmPreset").setCurrentIndex(max(0, f("llmPreset").findData(match)))
+        _combo_text(f("imageBackend"), s.image.backend)
+        f("imageModel").setText(s.image.model)
+        _combo_text(f("imageDevice"), s.image.device)
+        _combo_text(f("imagePrecision"), s.image.precision)
+        f("imageSteps").setValue(s.image.steps)
+        f("imageOffload").setChecked(s.image.cpu_offload)
+        f("monitorUrl").setText(s.monitor.base_url)
+        f("monitorModel").setText(s.monitor.model)
+        _combo_text(f("videoBackend"), s.video.backend)
+        f("videoModel").setText(s.video.model)
+        _combo_text(f("videoDevice"), s.video.device)
+        _combo_text(f("speechBackend"), s.speech.backend)
+        f("speechVoice").setText(s.speech.voice)
+        f("defaultScenes").setValue(s.defaults.scenes)
+        _combo_text(f("defaultStyle"), s.defaults.style)
+        _combo_text(f("defaultResolution"), s.defaults.resolution)
+        _combo_text(f("defaultFps"), str(s.defaults.fps))
+        self._base = s
+
+    def settings(self) -> Settings:
+        """The settings the form holds; :class:`pydantic.ValidationError` when a value is refused."""
+        f = self.find
+        data = self._base.model_dump()
+        data["llm"].update(
+            base_url=f("llmUrl").text().strip(),
+            model=f("llmModel").text().strip(),
+            timeout=f("llmTimeout").value(),
+            stream=f("llmStream").isChecked(),
+        )
+        data["image"].update(
+            backend=f("imageBackend").currentText(),
+            model=f("imageModel").text().strip(),
+            device=f("imageDevice").currentText(),
+            precision=f("imagePrecision").currentText(),
+            steps=f("imageSteps").value(),
+            cpu_offload=f("imageOffload").isChecked(),
+        )
+        data["monitor"].update(
+            base_url=f("monitorUrl").text().strip(), model=f("monitorModel").text().strip()
+        )
+        data["video"].update(
+            backend=f("videoBackend").currentText(),
+            model=f("videoModel").text().strip(),
+            device=f("videoDevice").currentText(),
+        )
+        data["speech"].update(backend=f("speechBackend").currentText(), voice=f("speechVoice").text().strip())
+        data["defaults"].update(
+            scenes=f("defaultScenes").value(),
+            style=f("defaultStyle").currentText().strip(),
+            resolution=f("defaultResolution").currentText().strip(),
+            fps=int(f("defaultFps").currentText()),
+        )
+        return Settings.model_validate(data)
+
+    def accept(self) -> None:
+        try:
+            settings = self.settings()
+            save_settings(settings)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            QMessageBox.warning(self.dialog, "Settings", f"The setting {where} is not valid: {first['msg']}.")
+            return
+        except OSError as exc:
+            QMessageBox.warning(self.dialog, "Settings", f"The settings cannot be saved: {exc}.")
+            return
+        self.saved = settings
+        self.dialog.accept()
+
+    # -- actions ------------------------------------------------------------------------------------------
+
+    def _preset_chosen(self, index: int) -> None:
+        from dreamfactory_studio.core.settings import apply_llm_preset
+
+        name = self.find("llmPreset").itemData(index)
+        if not name:
+            return
+        try:
+            llm = self.settings().llm
+        except ValidationError:
+            llm = self._base.llm.model_copy()
+        apply_llm_preset(llm, name)
+        self.find("llmUrl").setText(llm.base_url)
+        self.find("llmModel").setText(llm.model)
+
+    def test_connection(self) -> None:
+        from dreamfactory_studio.backends.llm import check_llm
+
+        try:
+            llm = self.settings().llm
+        except ValidationError as exc:
+            self._tested("test", str(exc.errors()[0]["msg"]))
+            return
+        self.find("connectionResult").setText("Asking the server…")
+        self.find("testConnection").setEnabled(False)
+        self.jobs.start("test", lambda: check_llm(llm), self._answered)
+
+    def _answered(self, message: str) -> None:
+        self.find("connectionResult").setText(f"✔ {message}")
+
+    def _tested(self, _what: str, error: str) -> None:
+        self.find("testConnection").setEnabled(True)
+        if error:
+            self.find("connectionResult").setText(f"✘ {error}")
+
+    def store_key(self) -> None:
+        key = self.find("llmKey").text().strip()
+        if not key:
+            QMessageBox.information(self.dialog, "API key", "Type the key first.")
+            return
+        try:
+            store_api_key(self.find("llmUrl").text().strip(), key)
+        except StudioError as exc:
+            QMessageBox.warning(self.dialog, "API key", str(exc))
+            return
+        self.find("llmKey").clear()
+        self.find("llmKey").setPlaceholderText("kept in the OS keyring")
+        self.find("connectionResult").setText("The key is in the OS keyring.")
+
+    def _browse(self, field: str) -> None:
+        folder = QFileDialog.getExistingDirectory(self.dialog, "Choose a diffusers model folder")
+        if folder:
+            self.find(field).setText(folder)

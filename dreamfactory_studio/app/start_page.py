@@ -1,0 +1,163 @@
+"""The start page (new from a story, open, recent, the sample) and the new-project dialog (``ui/new_project.ui``)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dreamfactory_studio.app.forms import load_form
+from dreamfactory_studio.app.look import icon
+from dreamfactory_studio.core.errors import StudioError
+from dreamfactory_studio.core.paths import data_dir
+from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.recent import recent_projects
+from dreamfactory_studio.core.settings import Defaults
+
+
+class StartPage(QWidget):
+    newRequested = Signal()
+    openRequested = Signal()
+    sampleRequested = Signal()
+    recentChosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("startPage")
+        title = QLabel(
+            "<h1>DreamFactory Studio</h1><p>Turn a story into a multi-scene film, with a crew of "
+            "agents and you in charge.</p>"
+        )
+        title.setWordWrap(True)
+        buttons = QVBoxLayout()
+        for name, picture, text, signal in (
+            ("newProject", "new", "New project from a story…", self.newRequested),
+            ("openProject", "open", "Open a project…", self.openRequested),
+            ("openSample", "sample", "Open the sample project", self.sampleRequested),
+        ):
+            button = QPushButton(icon(picture), text, objectName=name)
+            button.setMinimumHeight(36)
+            button.clicked.connect(signal.emit)
+            buttons.addWidget(button)
+        buttons.addStretch()
+        self.recent = QListWidget(objectName="recent")
+        self.recent.itemActivated.connect(
+            lambda item: self.recentChosen.emit(item.data(Qt.ItemDataRole.UserRole))
+        )
+        right = QVBoxLayout()
+        right.addWidget(QLabel("<b>Recent projects</b>"))
+        right.addWidget(self.recent)
+        columns = QHBoxLayout()
+        columns.addLayout(buttons, 1)
+        columns.addLayout(right, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 32, 48, 32)
+        layout.addWidget(title)
+        layout.addLayout(columns, 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.recent.clear()
+        for path in recent_projects():
+            item = QListWidgetItem(f"{path.name}\n{path.parent}")
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            self.recent.addItem(item)
+        if not self.recent.count():
+            item = QListWidgetItem("No recent projects yet.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.recent.addItem(item)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48] or "project"
+
+
+class NewProjectDialog:
+    """Asks for the story (pasted or from a file), title, scene count, style and folder; makes the project."""
+
+    def __init__(self, defaults: Defaults, parent: QWidget | None = None):
+        self.dialog: QDialog = load_form("new_project", parent)
+        self.folder: ProjectFolder | None = None
+        f = self.find
+        f("scenes").setValue(defaults.scenes)
+        f("style").setCurrentText(defaults.style)
+        f("loadStory").clicked.connect(self.load_story)
+        f("chooseFolder").clicked.connect(self.choose_folder)
+        f("title").textChanged.connect(self._suggest_folder)
+        f("storyText").textChanged.connect(self._suggest_folder)
+        f("buttonBox").accepted.connect(self.accept)
+        f("buttonBox").rejected.connect(self.dialog.reject)
+        self._folder_touched = False
+        f("folder").textEdited.connect(lambda _t: setattr(self, "_folder_touched", True))
+        self._suggest_folder()
+
+    def find(self, name: str):
+        widget = self.dialog.findChild(QWidget, name)
+        assert widget is not None, name
+        return widget
+
+    def exec(self) -> int:
+        return self.dialog.exec()
+
+    def _suggest_folder(self) -> None:
+        if self._folder_touched:
+            return
+        from dreamfactory_studio.core.story import title_from
+
+        title = self.find("title").text().strip() or title_from(
+            self.find("storyText").toPlainText(), "Untitled"
+        )
+        base = data_dir() / "projects" / _slug(title)
+        target, n = base, 2
+        while target.exists():
+            target, n = base.with_name(f"{base.name}-{n}"), n + 1
+        self.find("folder").setText(str(target))
+
+    def load_story(self) -> None:
+        from dreamfactory_studio.core.story import read_story
+
+        path, _ = QFileDialog.getOpenFileName(
+            self.dialog, "Load a story", "", "Text (*.txt *.md);;All files (*)"
+        )
+        if not path:
+            return
+        try:
+            self.find("storyText").setPlainText(read_story(path))
+        except StudioError as exc:
+            QMessageBox.warning(self.dialog, "Cannot load the story", str(exc))
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self.dialog, "Where the project goes")
+        if folder:
+            self._folder_touched = True
+            self.find("folder").setText(str(Path(folder) / _slug(self.find("title").text() or "project")))
+
+    def accept(self) -> None:
+        from dreamfactory_studio.core.new_project import new_project_from_text
+
+        f = self.find
+        try:
+            self.folder = new_project_from_text(
+                f("storyText").toPlainText(),
+                Path(f("folder").text().strip()).expanduser(),
+                scenes=f("scenes").value() or None,
+                style=f("style").currentText().strip() or None,
+                title=f("title").text().strip() or None,
+            )
+        except StudioError as exc:
+            QMessageBox.warning(self.dialog, "Cannot make the project", str(exc))
+            return
+        self.dialog.accept()

@@ -1,0 +1,68 @@
+"""One undoable edit of the project: the parts it touched, before and after, as snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtGui import QUndoCommand
+
+from dreamfactory_studio.core.project_state import Snapshot
+
+MERGING = 1
+
+
+class Change(QUndoCommand):
+    """An edit already made to the project. ``redo`` after the first puts the after-state back; ``undo`` the
+    before-state. ``notify`` tells the window which parts to redraw. Edits with the same ``merge_key`` in a
+    row merge into one step (typing in one field)."""
+
+    def __init__(
+        self,
+        text: str,
+        project,
+        before: Snapshot,
+        after: Snapshot,
+        notify: Callable[[Change], None],
+        *,
+        focus: str | None = None,
+        merge_key: object = None,
+    ):
+        super().__init__(text)
+        self.project = project
+        self.before, self.after = before, after
+        self.notify = notify
+        self.focus = focus
+        self.merge_key = merge_key
+        self._first = True
+
+    @property
+    def scene_ids(self) -> set[str]:
+        return set(self.before.scenes) | set(self.after.scenes)
+
+    @property
+    def reorders(self) -> bool:
+        return self.before.order is not None
+
+    @property
+    def fields(self) -> set[str]:
+        return set(self.before.fields)
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+        else:
+            self.after.restore(self.project)
+        self.notify(self)
+
+    def undo(self) -> None:
+        self.before.restore(self.project)
+        self.notify(self)
+
+    def id(self) -> int:  # noqa: A003 (Qt's name)
+        return MERGING if self.merge_key is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt's name)
+        if not isinstance(other, Change) or other.merge_key != self.merge_key:
+            return False
+        self.after = other.after
+        return True

@@ -1,0 +1,96 @@
+"""Small pieces the panels share: text fields that commit as one undoable edit, and guarded calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QPlainTextEdit, QWidget
+
+from dreamfactory_studio.core.errors import StudioError
+
+COMMIT_DELAY_MS = 700
+
+
+def guarded(parent: QWidget | None, title: str, action: Callable[[], object]) -> bool:
+    """Run an edit; an error the user can cause is shown in one dialog, and False is returned."""
+    try:
+        action()
+    except StudioError as exc:
+        QMessageBox.warning(parent, title, str(exc))
+        return False
+    return True
+
+
+class _UndoToWindow(QObject):
+    """Sends Ctrl+Z and Ctrl+Shift+Z in a text field to the window's undo stack (after committing the
+    field), so that one undo history covers every edit."""
+
+    def __init__(self, field: CommittingText):
+        super().__init__(field.widget)
+        self.field = field
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ShortcutOverride and (
+            event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo)
+        ):
+            self.field.commit()
+            event.ignore()
+            return True
+        if event.type() == QEvent.Type.FocusOut:
+            self.field.commit()
+            self.field.run += 1
+        return False
+
+
+class CommittingText(QObject):
+    """Wraps a QLineEdit or QPlainTextEdit: typing commits after a pause and on leaving the field; a run of
+    typing in one field merges into one undo step (``merge_key``)."""
+
+    committed = Signal(str, object)  # text, merge key
+
+    def __init__(self, widget: QLineEdit | QPlainTextEdit, name: str):
+        super().__init__(widget)
+        self.widget, self.name = widget, name
+        self.run = 0
+        self._loading = False
+        self._timer = QTimer(self, singleShot=True, interval=COMMIT_DELAY_MS)
+        self._timer.timeout.connect(self.commit)
+        self._last = ""
+        widget.textChanged.connect(self._typed)
+        if isinstance(widget, QPlainTextEdit):
+            widget.setUndoRedoEnabled(False)
+        else:
+            widget.editingFinished.connect(self.commit)
+        widget.installEventFilter(_UndoToWindow(self))
+
+    def text(self) -> str:
+        w = self.widget
+        return w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()
+
+    def load(self, text: str) -> None:
+        """Show ``text`` (from the project) unless the field already holds it."""
+        self._timer.stop()
+        self._last = text
+        if self.text() == text:
+            return
+        self._loading = True
+        try:
+            if isinstance(self.widget, QPlainTextEdit):
+                self.widget.setPlainText(text)
+            else:
+                self.widget.setText(text)
+        finally:
+            self._loading = False
+
+    def _typed(self, *_args) -> None:
+        if not self._loading:
+            self._timer.start()
+
+    def commit(self) -> None:
+        self._timer.stop()
+        text = self.text()
+        if text != self._last:
+            self._last = text
+            self.committed.emit(text, (self.name, self.run))
