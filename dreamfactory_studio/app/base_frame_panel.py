@@ -39,7 +39,7 @@ class BaseFramePanel(QWidget):
         self.setObjectName("baseFramePanel")
         self.session: ProjectSession | None = None
         self.image = QLabel(objectName="baseFrameImage", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.image.setMinimumSize(FRAME_WIDTH, FRAME_WIDTH * 9 // 16)
+        self.image.setMinimumSize(FRAME_WIDTH * 3 // 4, FRAME_WIDTH * 27 // 64)
         self.source = QLabel(objectName="baseFrameSource", wordWrap=True)
 
         def button(name: str, picture: str, text: str, tip: str, slot) -> QToolButton:

@@ -14,11 +14,13 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
+    QScrollArea,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -136,6 +138,11 @@ class MainWindow(QMainWindow):
 
     def _dock(self, name: str, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self, objectName=name)
+        if not isinstance(widget, QPlainTextEdit):
+            # Scrolls rather than forcing its full height on the window, so the studio fits a laptop screen.
+            scroller = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+            scroller.setWidget(widget)
+            widget = scroller
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
@@ -408,12 +415,12 @@ class MainWindow(QMainWindow):
         session.scenesChanged.connect(self._scenes_changed)
         session.orderChanged.connect(self._order_changed)
         session.projectChanged.connect(self._project_changed)
-        session.focusScene.connect(lambda scene_id: self.timeline.select_ids([scene_id]))
-        session.busyChanged.connect(lambda _busy: self._refresh_panels())
-        session.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        session.saveFailed.connect(lambda text: QMessageBox.warning(self, "Cannot save", text))
-        session.undo.cleanChanged.connect(lambda _clean: self._update_title())
-        session.undo.indexChanged.connect(lambda _i: self._update_actions())
+        session.focusScene.connect(self._select)
+        session.busyChanged.connect(self._refresh_panels)
+        session.status.connect(self._show_status)
+        session.saveFailed.connect(self._save_failed)
+        session.undo.cleanChanged.connect(self._update_title)
+        session.undo.indexChanged.connect(self._update_actions)
         self.story.setPlainText(project.story)
         self.base_panel.show_session(session)
         self.pages.setCurrentWidget(self.timeline)
@@ -458,7 +465,10 @@ class MainWindow(QMainWindow):
                 session.folder.discard_autosave()
         self.undo_group.removeStack(session.undo)
         self.timeline.setModel(None)
+        session.undo.blockSignals(True)
+        session.blockSignals(True)
         session.close()
+        session.deleteLater()
         self.session = self.model = None
         self.scene_editor.show_scene(None, None)
         self.base_panel.show_session(None)
@@ -479,6 +489,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._save_layout()
+        self.thumbnails.stop()
         super().closeEvent(event)
 
     def new_project(self) -> None:
@@ -510,7 +521,7 @@ class MainWindow(QMainWindow):
 
     # -- keeping the panels in step -----------------------------------------------------------------------
 
-    def _update_title(self) -> None:
+    def _update_title(self, *_args) -> None:
         if self.session is None:
             self.setWindowTitle("DreamFactory Studio")
             self.setWindowModified(False)
@@ -547,12 +558,18 @@ class MainWindow(QMainWindow):
         self.base_panel.reload()
         self.scene_editor.reload()
 
-    def _refresh_panels(self) -> None:
+    def _show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def _save_failed(self, text: str) -> None:
+        QMessageBox.warning(self, "Cannot save", text)
+
+    def _refresh_panels(self, *_args) -> None:
         self.scene_editor.reload()
         self.base_panel.reload()
         self._update_actions()
 
-    def _update_actions(self) -> None:
+    def _update_actions(self, *_args) -> None:
         session = self.session
         open_ = session is not None
         editable = open_ and not session.read_only and not session.busy

@@ -122,7 +122,7 @@ class SceneEditor(QWidget):
         def button(name: str, picture: str, text: str, tip: str, slot) -> QToolButton:
             b = QToolButton(objectName=name, text=text, toolTip=tip)
             b.setIcon(icon(picture))
-            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)  # the dock stays narrow; tips say it
             b.clicked.connect(slot)
             return b
 

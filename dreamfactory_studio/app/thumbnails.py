@@ -3,6 +3,7 @@ an image file."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
@@ -27,7 +28,9 @@ class _Decode(QRunnable):
         if full.isValid():
             reader.setScaledSize(full.scaled(self.size, Qt.AspectRatioMode.KeepAspectRatio))
         image = reader.read()  # a null image when the file is missing or unreadable
-        self.signals.decoded.emit(self.path, image)
+        # RuntimeError: the cache was deleted (the window closed) while this decoded; nobody wants it.
+        with contextlib.suppress(RuntimeError):
+            self.signals.decoded.emit(self.path, image)
 
 
 class Thumbnails(QObject):
@@ -69,6 +72,11 @@ class Thumbnails(QObject):
 
     def forget(self, path: str) -> None:
         self._cache.pop(path, None)
+
+    def stop(self) -> None:
+        """Drop the decodes not started and wait for those running (before the window goes)."""
+        self._pool.clear()
+        self._pool.waitForDone(5_000)
 
     def wait(self, msecs: int = 10_000) -> bool:
         """Wait for the decodes under way (tests and benchmarks)."""
