@@ -44,6 +44,7 @@ def loop(qapp):
     event_loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(event_loop)
     yield event_loop
+    event_loop.close()  # joins the executor's threads
     asyncio.set_event_loop(None)
 
 
@@ -318,11 +319,19 @@ def test_a_new_take_is_drawn_with_a_new_seed_shows_progress_and_undoes(window, p
     window.open_project(str(project_dir))
     scene = select(window, 2)
     seeds = [t.seed for t in scene.takes]
+    during = []
+    window.session.busyChanged.connect(
+        lambda busy: during.append((busy, window.scene_editor.script.isReadOnly(), window.actions["delete"].isEnabled()))
+    )
+    progress = []
+    window.session.scenesChanged.connect(lambda ids: progress.append(window.model.card(1).activity))
     window.actions["regenerate"].trigger()
-    loop.run_until_complete(asyncio.sleep(0.01))  # the job starts on the loop's next turn
-    assert window.jobs.running and window.session.busy
-    assert window.scene_editor.script.isReadOnly()  # no edits while the job changes the scene
+    assert window.jobs.running and window.progress.isVisible() and window.cancel_button.isVisible()
     loop.run_until_complete(window.jobs.current)
+    # No edits while the job changes the scene, and its card showed the drawing's progress.
+    assert during == [(True, True, False), (False, False, True)]
+    assert any(a is not None and a.progress is not None for a in progress)
+    assert not window.progress.isVisible()
     scene = window.session.project.scenes[1]
     assert len(scene.takes) > len(seeds) and scene.takes[-1].seed not in seeds
     assert not window.session.busy and not window.scene_editor.script.isReadOnly()
