@@ -321,7 +321,9 @@ def test_a_new_take_is_drawn_with_a_new_seed_shows_progress_and_undoes(window, p
     seeds = [t.seed for t in scene.takes]
     during = []
     window.session.busyChanged.connect(
-        lambda busy: during.append((busy, window.scene_editor.script.isReadOnly(), window.actions["delete"].isEnabled()))
+        lambda busy: during.append(
+            (busy, window.scene_editor.script.isReadOnly(), window.actions["delete"].isEnabled())
+        )
     )
     progress = []
     window.session.scenesChanged.connect(lambda ids: progress.append(window.model.card(1).activity))

@@ -82,7 +82,10 @@ def test_describe_shows_the_difference_and_applies_only_when_asked(project_dir, 
 
 
 def test_settings_set_preset_check_and_key(capsys, monkeypatch, openai_server):
-    assert main(["settings", "--preset", "ollama", "--set", "llm.model=llama3.2", "--set", "image.steps=30"]) == 0
+    assert (
+        main(["settings", "--preset", "ollama", "--set", "llm.model=llama3.2", "--set", "image.steps=30"])
+        == 0
+    )
     settings = load_settings()
     assert (settings.llm.base_url, settings.llm.model, settings.image.steps) == (
         "http://localhost:11434/v1",
@@ -95,7 +98,9 @@ def test_settings_set_preset_check_and_key(capsys, monkeypatch, openai_server):
     assert "[llm] has base_url" in capsys.readouterr().err
     assert main(["settings", "--preset", "nope"]) == 2
     assert "ollama" in capsys.readouterr().err
-    assert main(["settings", "--set", f"llm.base_url={openai_server.url}", "--set", "llm.model=test-model"]) == 0
+    assert (
+        main(["settings", "--set", f"llm.base_url={openai_server.url}", "--set", "llm.model=test-model"]) == 0
+    )
     openai_server.queue("OK")
     capsys.readouterr()
     assert main(["settings", "--check-llm"]) == 0

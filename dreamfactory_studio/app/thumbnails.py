@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections import OrderedDict
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThread, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 
 THUMB_SIZE = QSize(224, 126)
@@ -44,7 +44,9 @@ class Thumbnails(QObject):
         self._cache: OrderedDict[str, QPixmap | None] = OrderedDict()
         self._pending: set[str] = set()
         self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
+        # A core left to the UI thread, and below its priority, so that scrolling stays smooth meanwhile.
+        self._pool.setMaxThreadCount(max(1, min(4, QThread.idealThreadCount() - 1)))
+        self._pool.setThreadPriority(QThread.Priority.IdlePriority)
         self._signals = _Signals()
         self._signals.decoded.connect(self._store)
         self.decodes = 0

@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QRect,
     QSize,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
@@ -67,6 +68,7 @@ def badges(card: Card) -> list[tuple[str, str]]:
 class SceneListModel(QAbstractListModel):
     CardRole = Qt.ItemDataRole.UserRole + 1
     SceneIdRole = Qt.ItemDataRole.UserRole + 2
+    imageReady = Signal(int)  # a row whose thumbnail has just been decoded
 
     def __init__(self, session: ProjectSession, thumbnails: Thumbnails):
         super().__init__(session)
@@ -152,11 +154,11 @@ class SceneListModel(QAbstractListModel):
             self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
 
     def _thumbnail_ready(self, path: str) -> None:
+        # Not dataChanged: a list view lays every card out again on that, and a thumbnail changes no size.
         root = self.session.folder.root
         for row, scene in enumerate(self.project.scenes):
             if scene.keyframe and str(root / scene.keyframe.image) == path:
-                index = self.index(row)
-                self.dataChanged.emit(index, index)
+                self.imageReady.emit(row)
 
     # -- moving ------------------------------------------------------------------------------------------
 
@@ -318,8 +320,9 @@ class TimelineView(QListView):
         self.setWrapping(True)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(True)
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(100)
+        # One pass: with uniform sizes, laying out 500 cards takes a few milliseconds; batched layout restarts on
+        # every dataChanged (a thumbnail arriving) and would shrink the scroll range under the user's hand.
+        self.setLayoutMode(QListView.LayoutMode.SinglePass)
         self.setSpacing(2)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
@@ -327,6 +330,16 @@ class TimelineView(QListView):
         self.setDropIndicatorShown(True)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setItemDelegate(CardDelegate(self))
+
+    def setModel(self, model) -> None:  # noqa: N802 (Qt's name)
+        super().setModel(model)
+        if model is not None:
+            model.imageReady.connect(self._image_ready)
+
+    def _image_ready(self, row: int) -> None:
+        model = self.model()
+        if model is not None and model is self.sender() and row < model.rowCount():
+            self.viewport().update(self.visualRect(model.index(row)))
 
     def selected_ids(self) -> list[str]:
         rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())
