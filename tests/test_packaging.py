@@ -23,6 +23,10 @@ def test_the_wheel_ships_resources_and_ui(tmp_path):
         "dreamfactory_studio/resources/crew/chain.toml",
         "dreamfactory_studio/resources/sample/the-last-ferry.txt",
         "dreamfactory_studio/ui/README.md",
+        "dreamfactory_studio/ui/settings.ui",
+        "dreamfactory_studio/ui/new_project.ui",
+        "dreamfactory_studio/resources/icons/undo.svg",
+        "dreamfactory_studio/resources/fonts/DejaVuSans.ttf",
     ):
         assert shipped in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
