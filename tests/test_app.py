@@ -648,3 +648,46 @@ def test_the_qt_binding_keeps_none_alive_through_model_overrides(window, project
     for _ in range(2000):
         index.data(Qt.ItemDataRole.UserRole + 99)  # a role the model does not answer: None
     assert sys.getrefcount(None) >= before - 50  # PySide6 6.12.0 lost one reference per call
+
+
+def test_cancelling_a_new_take_keeps_the_project_as_it_was(window, project_dir, loop):
+    window.open_project(str(project_dir))
+    scene = select(window, 3)
+    takes = [t.id for t in scene.takes]
+    window.session.busyChanged.connect(lambda busy: busy and window.actions["cancelJob"].trigger())
+    window.actions["regenerate"].trigger()
+    with pytest.raises(asyncio.CancelledError):
+        loop.run_until_complete(window.jobs.current)
+    loop.run_until_complete(asyncio.sleep(0))  # the job's done-callbacks
+    assert "cancelled" in window.statusBar().currentMessage()
+    assert [t.id for t in window.session.project.scenes[2].takes] == takes
+    assert not window.session.busy and not window.scene_editor.script.isReadOnly()
+    assert window.session.activity == {}
+
+
+def test_dropping_dragged_cards_moves_them_in_one_step(window, project_dir):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QDropEvent
+
+    window.open_project(str(project_dir))
+    ids = [s.id for s in window.session.project.scenes]
+    model, view = window.model, window.timeline
+    view.select_ids([ids[0], ids[1]])
+    data = model.mimeData([model.index(0), model.index(1)])
+    target = view.visualRect(model.index(3))
+    point = QPointF(target.right() - 2, target.center().y())  # the right half of the last card: after it
+    actions = model.supportedDragActions()  # what a real drag from the view offers
+    event = QDropEvent(point, actions, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    view.dropEvent(event)
+    assert [s.id for s in window.session.project.scenes] == [ids[2], ids[3], ids[0], ids[1]]
+    assert event.dropAction() == Qt.DropAction.CopyAction  # so the view removes nothing after the move
+    assert window.session.undo.count() == 1
+    window.actions["undo"].trigger()
+    assert [s.id for s in window.session.project.scenes] == ids
+    foreign = model.mimeData([model.index(0)])
+    foreign.setData("application/x-dreamfactory-scene-ids", b"scene-from-another-project")
+    other = QDropEvent(
+        point, Qt.DropAction.MoveAction, foreign, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    view.dropEvent(other)
+    assert [s.id for s in window.session.project.scenes] == ids and window.session.undo.index() == 0

@@ -171,6 +171,11 @@ class SceneListModel(QAbstractListModel):
     def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802
         return Qt.DropAction.MoveAction
 
+    def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802
+        # Copy too, so that the view's drop can answer Copy: the move is done by then, and the view must not
+        # remove the dragged rows as it does after a Move.
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
+
     def mimeTypes(self) -> list[str]:  # noqa: N802
         return [MIME]
 
@@ -354,11 +359,15 @@ class TimelineView(QListView):
         return index.row() + (1 if point.x() > rect.center().x() else 0)
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        if event.source() is not self or not event.mimeData().hasFormat(MIME):
+        model: SceneListModel = self.model()
+        ids = (
+            bytes(event.mimeData().data(MIME)).decode().split("\n")
+            if event.mimeData().hasFormat(MIME)
+            else []
+        )
+        if model is None or not ids or not set(ids) <= set(model._ids):  # only this project's own cards
             event.ignore()
             return
-        ids = bytes(event.mimeData().data(MIME)).decode().split("\n")
-        model: SceneListModel = self.model()
         target = self.drop_position(event.position().toPoint())
         rows = [model.row_of(i) for i in ids]
         to = 1 + sum(1 for r in range(target) if r not in rows)
