@@ -17,15 +17,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QTextBrowser,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from dreamfactory_studio.app.look import icon
 from dreamfactory_studio.app.scene_editor import IMAGE_FILTER
 from dreamfactory_studio.app.session import ProjectSession
-from dreamfactory_studio.app.widgets import CommittingText, guarded
+from dreamfactory_studio.app.widgets import CommittingText, guarded, tool_button
 
 FRAME_WIDTH = 320
 
@@ -42,24 +40,17 @@ class BaseFramePanel(QWidget):
         self.image.setMinimumSize(FRAME_WIDTH * 3 // 4, FRAME_WIDTH * 27 // 64)
         self.source = QLabel(objectName="baseFrameSource", wordWrap=True)
 
-        def button(name: str, picture: str, text: str, tip: str, slot) -> QToolButton:
-            b = QToolButton(objectName=name, text=text, toolTip=tip)
-            b.setIcon(icon(picture))
-            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            b.clicked.connect(slot)
-            return b
-
-        self.pin_button = button(
+        self.pin_button = tool_button(
             "pinSelected",
             "base-frame",
             "Pin selected",
             "Pin the selected scene's keyframe as the Base Frame (B)",
             self.pinSelectedRequested.emit,
         )
-        self.import_button = button(
+        self.import_button = tool_button(
             "importBaseFrame", "import", "Import…", "Pin an image file as the Base Frame", self.import_image
         )
-        self.unpin_button = button(
+        self.unpin_button = tool_button(
             "unpinBaseFrame", "cancel", "Unpin", "Let the crew draw the Base Frame again", self.unpin
         )
         self.description = QPlainTextEdit(objectName="baseDescription")
@@ -70,7 +61,7 @@ class BaseFramePanel(QWidget):
         self._text = CommittingText(self.description, "base_description")
         self._text.committed.connect(self._edited)
         self.edited_label = QLabel(objectName="descriptionOwner")
-        self.redescribe_button = button(
+        self.redescribe_button = tool_button(
             "redescribe",
             "describe",
             "Re-describe",

@@ -24,3 +24,18 @@ def load_form(name: str, parent: QWidget | None = None) -> QWidget:
     if widget is None:
         raise StudioError(f"the form {path} cannot be read; reinstall DreamFactory Studio.")
     return widget
+
+
+class FormDialog:
+    """A dialog built from ``ui/NAME.ui``: ``dialog`` is the loaded QDialog, ``find`` a child by object name."""
+
+    def __init__(self, name: str, parent: QWidget | None = None):
+        self.dialog = load_form(name, parent)
+
+    def find(self, name: str):
+        widget = self.dialog.findChild(QWidget, name)
+        assert widget is not None, f"the form has no widget '{name}'"
+        return widget
+
+    def exec(self) -> int:
+        return self.dialog.exec()

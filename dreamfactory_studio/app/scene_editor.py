@@ -26,10 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dreamfactory_studio.app.look import icon
 from dreamfactory_studio.app.session import ProjectSession
 from dreamfactory_studio.app.thumbnails import Thumbnails
-from dreamfactory_studio.app.widgets import CommittingText, guarded
+from dreamfactory_studio.app.widgets import CommittingText, guarded, tool_button
 from dreamfactory_studio.core.model import Scene, Take
 
 SHOTS = ("", "wide", "establishing", "medium", "close-up", "extreme close-up", "over-the-shoulder", "aerial")
@@ -120,11 +119,7 @@ class SceneEditor(QWidget):
         self.takes.itemDoubleClicked.connect(lambda _item: self.use_take())
 
         def button(name: str, picture: str, text: str, tip: str, slot) -> QToolButton:
-            b = QToolButton(objectName=name, text=text, toolTip=tip)
-            b.setIcon(icon(picture))
-            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)  # the dock stays narrow; tips say it
-            b.clicked.connect(slot)
-            return b
+            return tool_button(name, picture, text, tip, slot, with_text=False)  # the dock stays narrow
 
         self.use_button = QPushButton("Use take", objectName="useTake")
         self.use_button.clicked.connect(self.use_take)

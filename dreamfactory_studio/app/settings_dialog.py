@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 
 from pydantic import ValidationError
-from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QMessageBox, QWidget
 
-from dreamfactory_studio.app.forms import load_form
+from dreamfactory_studio.app.forms import FormDialog
 from dreamfactory_studio.app.jobs import Jobs
 from dreamfactory_studio.core.errors import StudioError
 from dreamfactory_studio.core.settings import (
@@ -29,11 +29,11 @@ def _combo_text(combo: QComboBox, value: str) -> None:
     combo.setCurrentIndex(index)
 
 
-class SettingsDialog:
+class SettingsDialog(FormDialog):
     """Loads the form, fills it from ``settings.toml`` (not the environment's overrides) and saves it back."""
 
     def __init__(self, parent: QWidget | None = None):
-        self.dialog: QDialog = load_form("settings", parent)
+        super().__init__("settings", parent)
         self.jobs = Jobs(self.dialog)
         self.saved: Settings | None = None
         f = self.find
@@ -61,14 +61,6 @@ class SettingsDialog:
             f"Set in the environment, and winning over these: {', '.join(overridden)}." if overridden else ""
         )
         note.setVisible(bool(overridden))
-
-    def find(self, name: str):
-        widget = self.dialog.findChild(QWidget, name)
-        assert widget is not None, name
-        return widget
-
-    def exec(self) -> int:
-        return self.dialog.exec()
 
     # -- the form and the settings ------------------------------------------------------------------------
 

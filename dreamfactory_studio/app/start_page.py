@@ -7,7 +7,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -19,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dreamfactory_studio.app.forms import load_form
+from dreamfactory_studio.app.forms import FormDialog
 from dreamfactory_studio.app.look import icon
 from dreamfactory_studio.core.errors import StudioError
 from dreamfactory_studio.core.paths import data_dir
@@ -85,11 +84,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48] or "project"
 
 
-class NewProjectDialog:
+class NewProjectDialog(FormDialog):
     """Asks for the story (pasted or from a file), title, scene count, style and folder; makes the project."""
 
     def __init__(self, defaults: Defaults, parent: QWidget | None = None):
-        self.dialog: QDialog = load_form("new_project", parent)
+        super().__init__("new_project", parent)
         self.folder: ProjectFolder | None = None
         f = self.find
         f("scenes").setValue(defaults.scenes)
@@ -103,14 +102,6 @@ class NewProjectDialog:
         self._folder_touched = False
         f("folder").textEdited.connect(lambda _t: setattr(self, "_folder_touched", True))
         self._suggest_folder()
-
-    def find(self, name: str):
-        widget = self.dialog.findChild(QWidget, name)
-        assert widget is not None, name
-        return widget
-
-    def exec(self) -> int:
-        return self.dialog.exec()
 
     def _suggest_folder(self) -> None:
         if self._folder_touched:

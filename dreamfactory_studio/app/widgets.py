@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QLineEdit, QMessageBox, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QPlainTextEdit, QToolButton, QWidget
 
+from dreamfactory_studio.app.look import icon
 from dreamfactory_studio.core.errors import StudioError
 
 COMMIT_DELAY_MS = 700
+
+
+def tool_button(
+    name: str, picture: str, text: str, tip: str, slot: Callable[[], object], *, with_text: bool = True
+) -> QToolButton:
+    """A panel's button: an icon from ``resources/icons``, its text beside it (or only in the tip)."""
+    button = QToolButton(objectName=name, text=text, toolTip=tip)
+    button.setIcon(icon(picture))
+    button.setToolButtonStyle(
+        Qt.ToolButtonStyle.ToolButtonTextBesideIcon if with_text else Qt.ToolButtonStyle.ToolButtonIconOnly
+    )
+    button.clicked.connect(lambda _checked=False: slot())
+    return button
 
 
 def guarded(parent: QWidget | None, title: str, action: Callable[[], object]) -> bool:
