@@ -663,6 +663,7 @@ def test_cancelling_a_new_take_keeps_the_project_as_it_was(window, project_dir, 
     assert [t.id for t in window.session.project.scenes[2].takes] == takes
     assert not window.session.busy and not window.scene_editor.script.isReadOnly()
     assert window.session.activity == {}
+    assert window.session.undo.count() == 0  # nothing drawn: no empty undo step
 
 
 def test_dropping_dragged_cards_moves_them_in_one_step(window, project_dir):

@@ -333,7 +333,11 @@ class ProjectSession(QObject):
             self.activity.get(scene_id, Activity()).progress = None
             if not self.activity.get(scene_id, Activity()).error:
                 self.activity.pop(scene_id, None)
-            self._push(f"Draw a new take of scene {number}", before, scene_id)
+            changed = before.scenes[scene_id] != self.scene_by_id(scene_id) or any(
+                getattr(self.project, name) != value for name, value in before.fields.items()
+            )
+            if changed:  # a job cancelled before it drew anything leaves no empty step behind
+                self._push(f"Draw a new take of scene {number}", before, scene_id)
             self.undo.setClean()  # the production saved the project as it went
         self.status.emit(f"Scene {number}: a new take is drawn.")
 
