@@ -574,7 +574,6 @@ def test_a_new_project_from_pasted_text(window, tmp_path, answers, monkeypatch):
     monkeypatch.setattr(
         NewProjectDialog, "exec", lambda self: (made.append(self), self.accept(), self.dialog.result())[2]
     )
-    window.start.findChild(type(window.start.recent), "recent")
     dialog_fill = {"storyText": "", "folder": str(tmp_path / "new-film")}
 
     original_init = NewProjectDialog.__init__

@@ -62,15 +62,6 @@ def apply(p: Project, op: tuple) -> Snapshot | None:
     return before
 
 
-def after_of(p: Project, before: Snapshot) -> Snapshot:
-    named = set(before.scenes)
-    if before.order is not None:
-        named |= {s.id for s in p.scenes} - set(before.order)
-    return Snapshot.capture(
-        p, scenes=list(named), fields=tuple(before.fields), order=before.order is not None
-    )
-
-
 OPS = st.tuples(
     st.sampled_from(["move", "insert", "duplicate", "delete", "edit", "take", "drop"]),
     st.integers(0, 20),
@@ -87,7 +78,7 @@ def test_undo_all_then_redo_all_gives_back_each_state(ops, partial):
     for op in ops:
         before = apply(p, op)
         if before is not None:
-            history.append((before, after_of(p, before)))
+            history.append((before, before.after(p)))
             states.append(project_json(p))
     # Undo some, redo them, then undo everything: each step lands exactly on the state recorded for it.
     undone = min(partial, len(history))

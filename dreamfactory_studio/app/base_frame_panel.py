@@ -110,7 +110,7 @@ class BaseFramePanel(QWidget):
             self.source.clear()
             self.unpin_button.setEnabled(False)
         else:
-            pixmap = QPixmap(str(session.folder.root / base.image))
+            pixmap = QPixmap(session.asset_file(base.image))
             if pixmap.isNull():
                 self.image.setText(
                     f"The Base Frame's image is missing ({base.image}). Pin or import another."

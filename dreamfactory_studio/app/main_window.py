@@ -590,22 +590,21 @@ class MainWindow(QMainWindow):
 
     # -- scene actions ------------------------------------------------------------------------------------
 
-    def _edit(self, title: str, action) -> None:
-        guarded(self, title, action)
-
     def insert_scene(self) -> None:
         if self.session is None:
             return
         current = self.current_scene_id()
         number = self.session.number_of(current) + 1 if current else len(self.session.project.scenes) + 1
-        self._edit("Cannot insert a scene", lambda: self._select(self.session.insert_scene(number)))
+        guarded(self, "Cannot insert a scene", lambda: self._select(self.session.insert_scene(number)))
         self.scene_editor.title.setFocus()
 
     def duplicate_scenes(self) -> None:
         ids = self.timeline.selected_ids()
         if self.session is not None and ids:
-            self._edit(
-                "Cannot duplicate the scene", lambda: self._select(self.session.duplicate_scene(ids[-1]))
+            guarded(
+                self,
+                "Cannot duplicate the scene",
+                lambda: self._select(self.session.duplicate_scene(ids[-1])),
             )
 
     def delete_scenes(self) -> None:
@@ -613,7 +612,7 @@ class MainWindow(QMainWindow):
         if self.session is None or not ids:
             return
         first = self.session.number_of(ids[0])
-        self._edit("Cannot delete", lambda: self.session.delete_scenes(ids))
+        guarded(self, "Cannot delete", lambda: self.session.delete_scenes(ids))
         scenes = self.session.project.scenes
         if scenes:
             self._select(scenes[min(first, len(scenes)) - 1].id)
@@ -626,7 +625,7 @@ class MainWindow(QMainWindow):
         remaining = len(self.session.project.scenes) - len(ids)
         to = min(max(1, first + step), remaining + 1)
         if to != first:
-            self._edit("Cannot move", lambda: self.session.move_scenes(ids, to))
+            guarded(self, "Cannot move", lambda: self.session.move_scenes(ids, to))
             self.timeline.select_ids(ids)
 
     def _select(self, scene_id: str) -> None:
@@ -638,34 +637,20 @@ class MainWindow(QMainWindow):
     def pin_base_frame(self) -> None:
         scene_id = self.current_scene_id()
         if self.session is not None and scene_id:
-            self._edit("Cannot pin the Base Frame", lambda: self.session.pin_base_frame(scene_id))
+            guarded(self, "Cannot pin the Base Frame", lambda: self.session.pin_base_frame(scene_id))
 
     # -- jobs ---------------------------------------------------------------------------------------------
 
     def regenerate(self, scene_id: str | None) -> None:
         if self.session is None or scene_id is None:
             return
-        try:
-            settings = load_settings()
-        except StudioError as exc:
-            QMessageBox.warning(self, "Settings", str(exc))
-            return
         session = self.session
         number = session.number_of(scene_id)
-        self.jobs.start(f"New take of scene {number}", lambda: session.regenerate(scene_id, settings))
+        self.jobs.start(f"New take of scene {number}", lambda: session.regenerate(scene_id))
 
     def redescribe(self) -> None:
-        if self.session is None:
-            return
-        session = self.session
-        try:
-            settings = load_settings()
-        except StudioError as exc:
-            QMessageBox.warning(self, "Settings", str(exc))
-            return
-        self.jobs.start(
-            "Re-describe the Base Frame", lambda: session.redescribe(settings), self._offer_description
-        )
+        if self.session is not None:
+            self.jobs.start("Re-describe the Base Frame", self.session.redescribe, self._offer_description)
 
     def _offer_description(self, text: str) -> None:
         session = self.session
@@ -674,7 +659,9 @@ class MainWindow(QMainWindow):
         current = session.project.base_description
         dialog = DescriptionDiffDialog(current.text, text, current.user_edited, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._edit("Cannot replace the Base Description", lambda: session.replace_base_description(text))
+            guarded(
+                self, "Cannot replace the Base Description", lambda: session.replace_base_description(text)
+            )
 
     def _job_started(self, what: str) -> None:
         self.progress.show()

@@ -244,7 +244,7 @@ class SceneEditor(QWidget):
         self.characters.blockSignals(False)
 
     def _take_path(self, take: Take) -> str:
-        return str(self.session.folder.root / take.image)
+        return self.session.asset_file(take.image)
 
     def _load_takes(self, scene: Scene) -> None:
         selected = set(self.selected_take_ids())
@@ -386,7 +386,7 @@ class CompareDialog(QDialog):
         for column, take_id in enumerate((first, second)):
             take = scene.take(take_id)
             picture = QLabel(objectName=f"take{column}")
-            pixmap = QPixmap(str(session.folder.root / take.image))
+            pixmap = QPixmap(session.asset_file(take.image))
             picture.setPixmap(
                 pixmap.scaled(
                     480, 270, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation

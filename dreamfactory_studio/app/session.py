@@ -30,6 +30,7 @@ from dreamfactory_studio.core.events import (
 from dreamfactory_studio.core.model import Project, Scene
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.project_state import Snapshot
+from dreamfactory_studio.core.settings import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,10 @@ class ProjectSession(QObject):
     @property
     def modified(self) -> bool:
         return not self.undo.isClean()
+
+    def asset_file(self, relative: str) -> str:
+        """The file of one of the project's assets, as Qt wants it (joined, not resolved: this runs in paint)."""
+        return str(self.folder.root / relative)
 
     def scene_by_id(self, scene_id: str) -> Scene:
         return self.project.scene(scene_id)
@@ -140,12 +145,7 @@ class ProjectSession(QObject):
         return result
 
     def _push(self, text: str, before: Snapshot, focus: str | None, merge_key: object = None) -> None:
-        named = set(before.scenes)
-        if before.order is not None:
-            named |= {s.id for s in self.project.scenes} - set(before.order)
-        after = Snapshot.capture(
-            self.project, scenes=list(named), fields=tuple(before.fields), order=before.order is not None
-        )
+        after = before.after(self.project)
         self.undo.push(
             Change(text, self.project, before, after, self._changed, focus=focus, merge_key=merge_key)
         )
@@ -153,25 +153,23 @@ class ProjectSession(QObject):
     def _changed(self, change: Change) -> None:
         if change.reorders:
             self.orderChanged.emit()
-        live = [i for i in change.scene_ids if any(s.id == i for s in self.project.scenes)]
+        present = {s.id for s in self.project.scenes}
+        live = [i for i in change.scene_ids if i in present]
         if live:
             self.scenesChanged.emit(live)
         if change.fields:
             self.projectChanged.emit()
-        if change.focus and any(s.id == change.focus for s in self.project.scenes):
+        if change.focus in present:
             self.focusScene.emit(change.focus)
         if not self.read_only:
             self._autosave.start()
 
     def edit_scene(self, scene_id: str, *, merge_key: object = None, **values) -> list[str]:
-        scene = self.scene_by_id(scene_id)
-        what = ", ".join(values)
-        return self.change(
-            f"Edit {what} of scene {self.number_of(scene_id)}",
-            lambda: edits.edit_scene(self.project, scene, **values),
-            scenes=[scene_id],
-            fields=("characters",) if "characters" in values else (),
-            focus=scene_id,
+        return self._scene_edit(
+            f"Edit {', '.join(values)} of scene {{n}}",
+            scene_id,
+            lambda s: edits.edit_scene(self.project, s, **values),
+            fields=("characters",) if "characters" in values else (),  # a new name adds a character
             merge_key=merge_key,
         )
 
@@ -194,11 +192,14 @@ class ProjectSession(QObject):
         )
         return copy.id
 
+    @staticmethod
+    def _scenes_label(numbers: list[int]) -> str:
+        return f"scene {numbers[0]}" if len(numbers) == 1 else f"{len(numbers)} scenes"
+
     def delete_scenes(self, scene_ids: list[str]) -> None:
         numbers = [self.number_of(i) for i in scene_ids]
-        label = f"scene {numbers[0]}" if len(numbers) == 1 else f"{len(numbers)} scenes"
         self.change(
-            f"Delete {label}",
+            f"Delete {self._scenes_label(numbers)}",
             lambda: edits.delete_scenes(self.project, numbers),
             scenes=scene_ids,
             order=True,
@@ -207,15 +208,23 @@ class ProjectSession(QObject):
     def move_scenes(self, scene_ids: list[str], to: int) -> None:
         """Move scenes so that the first lands at position ``to`` (1-based, among the scenes not moving)."""
         numbers = [self.number_of(i) for i in scene_ids]
-        label = f"scene {numbers[0]}" if len(numbers) == 1 else f"{len(numbers)} scenes"
         self.change(
-            f"Move {label} to {to}",
+            f"Move {self._scenes_label(numbers)} to {to}",
             lambda: edits.move_scenes(self.project, numbers, to),
             order=True,
             focus=scene_ids[0],
         )
 
-    def _scene_edit(self, text: str, scene_id: str, apply: Callable[[Scene], object], *, fields=()):
+    def _scene_edit(
+        self,
+        text: str,
+        scene_id: str,
+        apply: Callable[[Scene], object],
+        *,
+        fields=(),
+        merge_key: object = None,
+    ):
+        """One undoable edit of one scene; ``{n}`` in ``text`` becomes the scene's number."""
         scene = self.scene_by_id(scene_id)
         return self.change(
             text.format(n=self.number_of(scene_id)),
@@ -223,6 +232,7 @@ class ProjectSession(QObject):
             scenes=[scene_id],
             fields=fields,
             focus=scene_id,
+            merge_key=merge_key,
         )
 
     def select_take(self, scene_id: str, take_id: str) -> None:
@@ -304,7 +314,7 @@ class ProjectSession(QObject):
             self._worker = GpuWorker()
         return self._worker
 
-    async def regenerate(self, scene_id: str, settings) -> None:
+    async def regenerate(self, scene_id: str) -> None:
         """Draw a new take of one scene (a new seed), undoable as one step; progress shows on its card."""
         from dreamfactory_studio.production.chain_runner import Production
 
@@ -314,7 +324,7 @@ class ProjectSession(QObject):
             raise BadInput("a job is already running on this project.")
         number = self.number_of(scene_id)
         production = Production.from_settings(
-            self.folder, self.project, settings, emit=self._on_event, worker=self.worker()
+            self.folder, self.project, load_settings(), emit=self._on_event, worker=self.worker()
         )
         before = Snapshot.capture(self.project, scenes=[scene_id], fields=("base_frame", "base_description"))
         self._set_busy(True)
@@ -333,22 +343,19 @@ class ProjectSession(QObject):
             self.activity.get(scene_id, Activity()).progress = None
             if not self.activity.get(scene_id, Activity()).error:
                 self.activity.pop(scene_id, None)
-            changed = before.scenes[scene_id] != self.scene_by_id(scene_id) or any(
-                getattr(self.project, name) != value for name, value in before.fields.items()
-            )
-            if changed:  # a job cancelled before it drew anything leaves no empty step behind
+            if not before.matches(self.project):  # a job cancelled before it drew leaves no empty step
                 self._push(f"Draw a new take of scene {number}", before, scene_id)
             self.undo.setClean()  # the production saved the project as it went
         self.status.emit(f"Scene {number}: a new take is drawn.")
 
-    async def redescribe(self, settings) -> str:
+    async def redescribe(self) -> str:
         """The monitor's new Base Description of the Base Frame (nothing is changed until it is accepted)."""
         from dreamfactory_studio.backends.vision import make_monitor
         from dreamfactory_studio.production.keyframes import describe_base_frame
 
         self._set_busy(True)
         try:
-            return await describe_base_frame(self.folder, self.project, make_monitor(settings))
+            return await describe_base_frame(self.folder, self.project, make_monitor(load_settings()))
         finally:
             self._set_busy(False)
 

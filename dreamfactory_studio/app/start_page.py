@@ -109,7 +109,8 @@ class NewProjectDialog(FormDialog):
         from dreamfactory_studio.core.story import title_from
 
         title = self.find("title").text().strip() or title_from(
-            self.find("storyText").toPlainText(), "Untitled"
+            self.find("storyText").toPlainText()[:200],
+            "Untitled",  # the first line is all it reads
         )
         base = data_dir() / "projects" / _slug(title)
         target, n = base, 2

@@ -90,7 +90,7 @@ class SceneListModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._ids)
 
     def image_path(self, scene: Scene) -> str | None:
-        return str(self.session.folder.root / scene.keyframe.image) if scene.keyframe else None
+        return self.session.asset_file(scene.keyframe.image) if scene.keyframe else None
 
     def card(self, row: int) -> Card:
         scene = self.project.scenes[row]
@@ -155,9 +155,8 @@ class SceneListModel(QAbstractListModel):
 
     def _thumbnail_ready(self, path: str) -> None:
         # Not dataChanged: a list view lays every card out again on that, and a thumbnail changes no size.
-        root = self.session.folder.root
         for row, scene in enumerate(self.project.scenes):
-            if scene.keyframe and str(root / scene.keyframe.image) == path:
+            if self.image_path(scene) == path:
                 self.imageReady.emit(row)
 
     # -- moving ------------------------------------------------------------------------------------------
@@ -249,11 +248,7 @@ class CardDelegate(QStyledItemDelegate):
                 palette.color(QPalette.ColorRole.Highlight),
             )
 
-        text_color = palette.color(
-            QPalette.ColorRole.HighlightedText
-            if selected and fill.alpha() == 255
-            else QPalette.ColorRole.Text
-        )
+        text_color = palette.color(QPalette.ColorRole.Text)  # a selected card is only tinted
         x, width = rect.left() + 6, rect.width() - 12
         y = thumb.bottom() + 6
         bold = QFont(option.font)

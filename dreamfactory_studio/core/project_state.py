@@ -36,6 +36,19 @@ class Snapshot:
             order=[s.id for s in project.scenes] if order else None,
         )
 
+    def after(self, project: Project) -> Snapshot:
+        """The snapshot of the same parts now that the edit is made (with the scenes it added), for redo."""
+        named = set(self.scenes)
+        if self.order is not None:
+            named |= {s.id for s in project.scenes} - set(self.order)
+        return Snapshot.capture(
+            project, scenes=list(named), fields=tuple(self.fields), order=self.order is not None
+        )
+
+    def matches(self, project: Project) -> bool:
+        """Whether the project still holds exactly what this snapshot holds (nothing was changed)."""
+        return self.after(project) == self
+
     def restore(self, project: Project) -> None:
         for name, value in self.fields.items():
             setattr(project, name, _copy(value))
