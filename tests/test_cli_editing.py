@@ -112,3 +112,27 @@ def test_settings_set_preset_check_and_key(capsys, monkeypatch, openai_server):
     assert main(["settings", "--store-key"]) == 2
     assert main(["settings"]) == 0
     assert 'model = "gone"' in capsys.readouterr().out
+
+
+def test_run_a_phase_at_a_time_and_read_the_transcript(tmp_path, story_file, capsys):
+    """The window's Run with "Stop After Each Phase", its Run One Phase and its chat panes, from the CLI."""
+    root = tmp_path / "p"
+    assert main(["new", str(story_file), str(root), "--scenes", "3"]) == 0
+    assert main(["run", str(root), "--next", "--quiet"]) == 0
+    assert [n for n, s in load(root).phases.items() if s.status == "done"] == ["task"]
+    assert main(["run", str(root), "--until", "script", "--quiet"]) == 0
+    assert main(["edit", str(root), "--direction", "keyframes", "Keep the lantern lit."]) == 0
+    assert main(["run", str(root), "--phase", "keyframes", "--quiet"]) == 0
+    project = load(root)
+    assert all(s.keyframe for s in project.scenes) and project.phases["keyframes"].status == "done"
+    capsys.readouterr()
+    assert main(["show", str(root), "--transcript", "monitor"]) == 0
+    out = capsys.readouterr().out
+    assert "=== keyframes ===" in out and "Monitor (offline describer)" in out and "Base Description:" in out
+    assert "Producer" not in out
+    assert main(["show", str(root), "--transcript"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("=== task ===") < out.index("=== script ===") < out.index("=== keyframes ===")
+    assert main(["show", str(root), "--transcript", "nobody"]) == 2
+    assert "the roles are" in capsys.readouterr().err
+    assert main(["run", str(root), "--next", "--scene", "2"]) == 2

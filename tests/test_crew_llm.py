@@ -298,3 +298,28 @@ def test_streamed_messages_arrive_token_by_token_in_order(project_folder, openai
     pieces = [e.text for e in seen if isinstance(e, TokenReceived) and e.role == "producer"]
     assert len(pieces) == -(-len(TASK) // 3) and "".join(pieces) == TASK
     assert [e.message.role for e in seen if isinstance(e, MessageFinished)] == ["ceo", "producer"]
+
+
+def test_a_phase_cut_off_by_the_server_goes_on_from_where_it_stopped(project_folder, openai_server):
+    openai_server.queue(
+        "Let us define the task.",
+        "A short film, I think. Who is it for?",
+        Play(status=503, error="upstream went away"),
+        TASK,
+    )
+    resume = {}
+    settings = LLMSettings(base_url=openai_server.url, model="test-model", max_retries=0)
+    first = Production(project_folder, project_folder.load(), OpenAICompatibleLLM(settings), resume=resume)
+    with pytest.raises(BackendError, match="upstream went away"):
+        asyncio.run(first.run_phase("task"))
+    assert [m.text for m in resume["task"]][:2] == [
+        "Let us define the task.",
+        "A short film, I think. Who is it for?",
+    ]
+    # A new production (the window makes one per run) given the same dict asks only for what is missing.
+    again = Production(project_folder, project_folder.load(), OpenAICompatibleLLM(settings), resume=resume)
+    asyncio.run(again.run_phase("task"))
+    assert len(openai_server.requests) == 4 and resume == {}
+    project = project_folder.load()
+    assert project.task.scenes == 3
+    assert [m.role for m in project.transcripts] == ["ceo", "producer", "studio", "producer"]

@@ -87,7 +87,9 @@ def test_the_iteration_over_five_scenes(folder):
     assert any(isinstance(e, StepProgress) for e in events)
     assert len(list((folder.root / "memory").glob("*"))) == 2
     roles = {m.role for m in project.transcripts if m.phase == "keyframes"}
-    assert roles == {"art_director", "director"}
+    assert roles == {"art_director", "director", "monitor"}
+    verdicts = [m.text for m in project.transcripts if m.role == "monitor" and ", take " in m.text]
+    assert len(verdicts) == sum(len(s.takes) for s in project.scenes), "the monitor speaks on every take"
 
 
 def test_rerun_from_scene_3_leaves_scenes_1_and_2_byte_identical(folder):

@@ -83,8 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm-model", help="the model to ask at that endpoint")
     p.add_argument("--image-backend", choices=("sketch", "diffusers", "openai"))
     p.add_argument("--image-model", metavar="PATH_OR_ID", help="a diffusers folder or a cached model id")
+    p.add_argument("--phase", choices=PHASE_CHOICES, help="re-run this one phase, even if it is done")
     p.add_argument(
-        "--phase", choices=PHASE_CHOICES[:4], help="re-run this one text phase, even if it is done"
+        "--next", action="store_true", help="run only the next phase not done yet, then stop to edit"
     )
     p.add_argument("--scene", type=_positive_int, metavar="K", help="redraw scene K's keyframe only")
     p.add_argument("--crew", choices=("small", "large"), help="the crew preset: how long each phase may talk")
@@ -101,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("show", help="print a project's decisions, characters and scenes")
     p.add_argument("project")
     p.add_argument("--json", action="store_true", help="print project.json's content")
+    p.add_argument(
+        "--transcript",
+        nargs="?",
+        const="all",
+        metavar="ROLE",
+        help="print the crew's conversation instead (all of it, or one role's: ceo, director, monitor, ...)",
+    )
 
     p = commands.add_parser("edit", help="change a project by hand; what you change is kept from the crew")
     p.add_argument("project")

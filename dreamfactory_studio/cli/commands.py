@@ -66,11 +66,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from dreamfactory_studio.cli.printer import ConversationPrinter
     from dreamfactory_studio.core.events import ignore
-    from dreamfactory_studio.production.chain_runner import Production
+    from dreamfactory_studio.production.chain_runner import Production, RunRequest
 
     settings = _settings_for(args)
-    if sum(bool(x) for x in (args.phase, args.from_scene, args.scene)) > 1:
-        raise BadInput("give one of --phase, --from-scene and --scene.")
+    if sum(bool(x) for x in (args.phase, args.from_scene, args.scene, args.next)) > 1:
+        raise BadInput("give one of --phase, --next, --from-scene and --scene.")
+    request = RunRequest(
+        until=args.until,
+        step=args.next,
+        phase=args.phase,
+        from_scene=args.from_scene or args.scene,
+        only=bool(args.scene),
+        overwrite_edits=args.overwrite_edits,
+    )
     with ProjectFolder.open(args.project) as folder:
         project = folder.load()
         printer = ignore if args.quiet else ConversationPrinter(sys.stdout)
@@ -78,16 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             folder, project, settings, crew_preset=args.crew, mode=args.mode, emit=printer
         )
         try:
-            if args.phase:
-                asyncio.run(production.run_phase(args.phase, overwrite_edits=args.overwrite_edits))
-                ran = [args.phase]
-            elif args.from_scene or args.scene:
-                drawn = asyncio.run(
-                    production.run_keyframes(args.from_scene or args.scene, only=bool(args.scene))
-                )
-                ran = [f"keyframes of scenes {', '.join(map(str, drawn))}"]
-            else:
-                ran = asyncio.run(production.run(until=args.until))
+            ran = asyncio.run(production.perform(request))
         finally:
             production.worker.shutdown()
     if ran:
@@ -140,7 +139,13 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     with ProjectFolder.open(args.project, read_only=True) as folder:
         project = folder.load()
-    if args.json:
+    if args.transcript:
+        from dreamfactory_studio.cli.printer import print_transcript
+        from dreamfactory_studio.production.crew_config import load_crew
+
+        titles = {role: card.title for role, card in load_crew(folder.root).roles.items()}
+        print_transcript(project.transcripts, sys.stdout, titles, role=args.transcript)
+    elif args.json:
         print(project_json(project))
     else:
         print_project(project, sys.stdout)

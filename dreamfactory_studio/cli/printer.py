@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import (
     Event,
     ExportProgress,
@@ -14,10 +15,9 @@ from dreamfactory_studio.core.events import (
     PhaseStarted,
     SceneFinished,
     SceneStarted,
-    TakeMade,
     TokenReceived,
 )
-from dreamfactory_studio.core.model import Project
+from dreamfactory_studio.core.model import Project, TranscriptMessage
 
 
 class ConversationPrinter:
@@ -44,10 +44,6 @@ class ConversationPrinter:
             out.write(f"loading: {event.message}\n")
         elif isinstance(event, SceneStarted):
             out.write(f"\n--- scene {event.number}: drawing the {event.what}\n")
-        elif isinstance(event, TakeMade):
-            verdict = "accepted" if event.accepted else "drifts, trying a new seed"
-            score = f"{event.score:.2f}" if event.score is not None else "-"
-            out.write(f"Painter: take {event.take_id}, monitor score {score}: {verdict} ({event.reason})\n")
         elif isinstance(event, SceneFinished):
             out.write(f"--- scene {event.number}: {event.status}\n")
         out.flush()
@@ -127,3 +123,24 @@ def print_project(project: Project, out: TextIO) -> None:
     if project.base_description.text:
         mine = " (yours)" if project.base_description.user_edited else ""
         out.write(f"Base Description{mine}: {project.base_description.text}\n")
+
+
+def print_transcript(
+    messages: list[TranscriptMessage], out: TextIO, titles: dict[str, str], role: str = "all"
+) -> None:
+    """The crew's conversation as the window's chat panes show it: all of it, or one role's messages."""
+    roles = {m.role for m in messages} | set(titles)
+    if role != "all" and role not in roles:
+        raise BadInput(f"no role '{role}'; the roles are {', '.join(sorted(roles - {'studio'}))}.")
+    phase = None
+    for message in messages:
+        if role != "all" and message.role != role:
+            continue
+        if message.phase != phase:
+            phase = message.phase
+            out.write(f"\n=== {phase} ===\n")
+        title = titles.get(message.role, "DreamFactory" if message.role == "studio" else message.role)
+        source = f" ({message.source})" if message.source not in ("", "studio") else ""
+        out.write(f"\n{title}{source} · {message.time.astimezone():%H:%M:%S}:\n{message.text}\n")
+    if not messages:
+        out.write("the crew has not spoken yet; run it with `dreamfactory-studio run PROJECT`.\n")

@@ -9,9 +9,19 @@ from dreamfactory_studio.core.model import TranscriptMessage
 
 
 @dataclass(frozen=True)
+class RunPlanned:
+    """A run is starting: the phases it will run, in order, and how many keyframes it will draw."""
+
+    phases: tuple[str, ...]
+    scenes: int
+
+
+@dataclass(frozen=True)
 class PhaseStarted:
     phase: str
     title: str
+    rounds: int = 0
+    """How many rounds the phase may talk for (0: not a conversation, e.g. the keyframes)."""
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,7 @@ class MessageStarted:
     role: str
     title: str
     source: str
+    round: int = 0
 
 
 @dataclass(frozen=True)
@@ -89,7 +100,8 @@ class ExportProgress:
 
 
 Event = (
-    PhaseStarted
+    RunPlanned
+    | PhaseStarted
     | MessageStarted
     | TokenReceived
     | MessageFinished

@@ -8,14 +8,15 @@ transcript of what was said.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from dreamfactory_studio.backends.image import ImageBackend
 from dreamfactory_studio.backends.llm import LLM
 from dreamfactory_studio.backends.vision import Monitor
 from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
-from dreamfactory_studio.core.errors import BadInput
-from dreamfactory_studio.core.events import Emit, PhaseFinished, PhaseStarted, ignore
-from dreamfactory_studio.core.model import PHASES, PhaseState, Project, now
+from dreamfactory_studio.core.errors import BackendError, BadInput
+from dreamfactory_studio.core.events import Emit, PhaseFinished, PhaseStarted, RunPlanned, ignore
+from dreamfactory_studio.core.model import PHASES, PhaseState, Project, TranscriptMessage, now
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import KeyframeSettings, Settings
 from dreamfactory_studio.production.conversation import Conversation, PhaseFailed
@@ -24,6 +25,32 @@ from dreamfactory_studio.production.gpu_worker import GpuWorker
 from dreamfactory_studio.production.image_memory import ImageMemory
 from dreamfactory_studio.production.keyframes import KeyframeDesigner
 from dreamfactory_studio.production.phase_outputs import APPLY, prompt_values
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One run of the production, as the CLI's ``run`` options and the window's run controls ask for it:
+    the phases not done yet up to ``until`` (all of them when None); or the one ``phase`` again; or the
+    keyframes from scene ``from_scene`` on (that scene ``only``). ``step`` runs only the next phase not done, so
+    that the person can edit before going on."""
+
+    until: str | None = None
+    step: bool = False
+    phase: str | None = None
+    from_scene: int | None = None
+    only: bool = False
+    overwrite_edits: bool = False
+
+    def describe(self) -> str:
+        if self.from_scene is not None:
+            return (
+                f"Redraw scene {self.from_scene}" if self.only else f"Keyframes from scene {self.from_scene}"
+            )
+        if self.phase is not None:
+            return f"Run the {self.phase} phase"
+        if self.step:
+            return "Run the next phase"
+        return f"Run up to the {self.until} phase" if self.until else "Run all phases"
 
 
 class Production:
@@ -44,6 +71,7 @@ class Production:
         worker: GpuWorker | None = None,
         keyframe_settings: KeyframeSettings | None = None,
         clip_model: str = "",
+        resume: dict[str, list[TranscriptMessage]] | None = None,
     ):
         self.folder = folder
         self.project = project
@@ -64,6 +92,9 @@ class Production:
                 f"unknown mode or crew; modes: {', '.join(self.crew.chain.modes)}; crews: {', '.join(self.crew.chain.crews)}."
             )
         self.emit = emit
+        self.resume = resume if resume is not None else {}
+        """Conversations a lost connection cut off, by phase; running the phase again goes on from there.
+        Pass the same dict to the next production (the window keeps one per project) to retry."""
 
     @classmethod
     def from_settings(
@@ -100,15 +131,48 @@ class Production:
         """The phases a plain ``run`` would do next, in order: those not done, up to ``until``."""
         order = [*self.text_phases, "keyframes"]
         if until is not None:
+            if until not in order:
+                raise BadInput(f"unknown phase '{until}'; the phases are {', '.join(order)}.")
             order = order[: order.index(until) + 1]
         return [name for name in order if self.project.phases.get(name, PhaseState()).status != "done"]
 
+    def plan(self, request: RunRequest) -> tuple[list[str], int]:
+        """The phases ``request`` will run, and how many keyframes it will draw (as far as can be told)."""
+        if request.from_scene is not None:
+            scenes = len(self.project.scenes) or self.scene_count()
+            return ["keyframes"], 1 if request.only else max(0, scenes - request.from_scene + 1)
+        phases = [request.phase] if request.phase else self.pending(request.until)
+        if request.step:
+            phases = phases[:1]
+        drawn = 0
+        if "keyframes" in phases:
+            drawn = (
+                self.scene_count()
+                if "script" in phases or not self.project.scenes
+                else len(self.project.scenes)
+            )
+        return phases, drawn
+
+    async def perform(self, request: RunRequest) -> list[str]:
+        """Carry out one :class:`RunRequest`; return what ran, in words."""
+        phases, scenes = self.plan(request)
+        self.emit(RunPlanned(tuple(phases), scenes))
+        if request.from_scene is not None:
+            drawn = await self.run_keyframes(request.from_scene, only=request.only)
+            return [f"keyframes of scenes {', '.join(map(str, drawn))}"]
+        if request.phase == "keyframes":
+            await self.run_keyframes(1)
+            return ["keyframes"]
+        if request.phase is not None:
+            await self.run_phase(request.phase, overwrite_edits=request.overwrite_edits)
+            return [request.phase]
+        if request.step:
+            pending = self.pending(request.until)
+            return await self.run(until=pending[0]) if pending else []
+        return await self.run(until=request.until)
+
     async def run(self, until: str | None = None) -> list[str]:
         """Run every phase not done yet, in order, stopping after ``until``; return the phases run."""
-        if until is not None and until not in [*self.text_phases, "keyframes"]:
-            raise BadInput(
-                f"unknown phase '{until}'; the phases are {', '.join([*self.text_phases, 'keyframes'])}."
-            )
         ran = []
         for name in self.pending(until):
             if name == "keyframes":
@@ -175,8 +239,9 @@ class Production:
             rounds=self.crew.rounds(name, self.crew_preset),
             prompt_values=prompt_values(self.project, name, self.scene_count()),
             emit=self.emit,
+            replay=list(self.resume.pop(name, [])),
         )
-        self.emit(PhaseStarted(name, phase.title))
+        self.emit(PhaseStarted(name, phase.title, conversation.rounds))
         try:
             decision = await conversation.run()
         except PhaseFailed as exc:
@@ -186,7 +251,10 @@ class Production:
             self.emit(PhaseFinished(name, "failed", str(exc)))
             raise
         except (asyncio.CancelledError, Exception) as exc:
-            # Cancelled, or a backend failed: the data stays as it was; what was said is kept.
+            # Cancelled, or a backend failed: the data stays as it was; what was said is kept, and after a
+            # lost connection or a server error a retry goes on from where the conversation stopped.
+            if isinstance(exc, BackendError):
+                self.resume[name] = list(conversation.messages)
             self._keep_transcript(conversation, previous)
             self.emit(
                 PhaseFinished(
@@ -206,11 +274,11 @@ class Production:
             state = self.project.phases.get(other)
             if state is not None and state.status == "done":
                 state.status = "stale"
-        self.project.transcripts.extend(conversation.messages)
+        self.project.transcripts.extend(conversation.new_messages)
         self.folder.save(self.project)
         self.emit(PhaseFinished(name, "done"))
 
     def _keep_transcript(self, conversation: Conversation, state: PhaseState) -> None:
-        self.project.transcripts.extend(conversation.messages)
+        self.project.transcripts.extend(conversation.new_messages)
         self.project.phases[conversation.name] = state
         self.folder.save(self.project)

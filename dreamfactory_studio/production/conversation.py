@@ -5,6 +5,9 @@ alternate for at most ``rounds`` rounds, until one of them writes ``<INFO>``. Wi
 one reflection turn asks the assistant for it. A conclusion that does not validate gets one repair turn that
 quotes the error; after that the phase fails, its transcript kept. Reasoning stays in the transcript; only the
 validated decision flows on.
+
+A conversation cut off by a lost connection can go on: given what was said before as ``replay``, it takes those
+turns as said instead of asking for them again (the control flow depends only on the words, so they line up).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ async def speak(
 
     An empty answer, or one past :data:`MAX_REPLY_CHARS`, raises :class:`PhaseFailed` naming ``what`` failed.
     """
-    emit(MessageStarted(turn.phase, turn.role, title, llm.label))
+    emit(MessageStarted(turn.phase, turn.role, title, llm.label, turn.round))
     received = 0
 
     def on_token(piece: str) -> None:
@@ -90,6 +93,24 @@ class Conversation:
     messages: list[TranscriptMessage] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    replay: list[TranscriptMessage] = field(default_factory=list)
+    """Messages an interrupted attempt of this phase already said, taken in order instead of asked again."""
+    replayed: int = 0
+
+    @property
+    def new_messages(self) -> list[TranscriptMessage]:
+        """The messages said in this attempt (the replayed ones are in the project's transcript already)."""
+        return self.messages[self.replayed :]
+
+    def _replayed(self, role: str) -> TranscriptMessage | None:
+        """The next message of the interrupted attempt, when it is ``role``'s; else replay ends here."""
+        if self.replay and self.replay[0].role == role and self.replayed == len(self.messages):
+            message = self.replay.pop(0)
+            self.messages.append(message)
+            self.replayed += 1
+            return message
+        self.replay.clear()
+        return None
 
     def _system(self, role: str, partner: str, side: str) -> str:
         prompt = self.phase.prompt.format_map(self.prompt_values).strip()
@@ -118,6 +139,9 @@ class Conversation:
 
     async def _speak(self, side: str, kind: str, round_: int, error: str = "") -> str:
         role = self.phase.user if side == "user" else self.phase.assistant
+        said = self._replayed(role)
+        if said is not None:
+            return said.text
         partner = self.phase.assistant if side == "user" else self.phase.user
         title = self.crew.roles[role].title
         system = ChatMessage("system", self._system(role, partner, side))
@@ -145,6 +169,8 @@ class Conversation:
         self.emit(MessageFinished(message, title))
 
     def _instruct(self, text: str) -> None:
+        if self._replayed(STUDIO) is not None:
+            return
         self.emit(MessageStarted(self.name, STUDIO, "DreamFactory", STUDIO))
         self._record(STUDIO, text, "DreamFactory", STUDIO)
 

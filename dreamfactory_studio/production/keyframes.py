@@ -24,14 +24,17 @@ from dreamfactory_studio.backends.vision import FrameContext, Monitor, Verdict
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import (
     Emit,
+    MessageFinished,
+    MessageStarted,
     ModelLoading,
     SceneFinished,
     SceneStarted,
     StepProgress,
     TakeMade,
+    TokenReceived,
     ignore,
 )
-from dreamfactory_studio.core.model import BaseFrame, Project, Scene, Take
+from dreamfactory_studio.core.model import BaseFrame, Project, Scene, Take, TranscriptMessage
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import KeyframeSettings
 from dreamfactory_studio.production.conclusions import conclusion_text
@@ -176,6 +179,7 @@ class KeyframeDesigner:
             "context": context,
             "base_description": self.project.base_description.text,
             "critique": critique,
+            "direction": self.project.directions.get(PHASE, ""),
         }
         return await self._ask("art_director", "prompt", PROMPT_TASK, facts)
 
@@ -225,9 +229,23 @@ class KeyframeDesigner:
         image.save(buffer, format="PNG")
         return self.folder.add_asset(buffer.getvalue(), ".png")
 
+    def _monitor_says(self, text: str) -> None:
+        """The monitor's word, kept in the transcript and shown like any agent's (said at once, not streamed)."""
+        title, source = self.crew.roles["monitor"].title, self.monitor.label
+        message = TranscriptMessage(phase=PHASE, role="monitor", text=text, source=source)
+        self.emit(MessageStarted(PHASE, "monitor", title, source))
+        self.emit(TokenReceived(PHASE, "monitor", text))
+        self.emit(MessageFinished(message, title))
+        self.project.transcripts.append(message)
+
     def _keep(self, scene: Scene, take: Take, verdict: Verdict, accepted: bool) -> None:
         take.score, take.score_reason = verdict.score, verdict.reason
         scene.takes.append(take)
+        number = self.project.scene_number(scene.id)
+        self._monitor_says(
+            f"Scene {number}, take {take.id}: score {verdict.score:.2f}, "
+            f"{'accepted' if accepted else 'it drifts; a new seed is tried'}. {verdict.reason}"
+        )
         self.emit(TakeMade(scene.id, take.id, take.score, take.score_reason, accepted))
 
     # -- the iteration ------------------------------------------------------------------------------------
@@ -313,6 +331,7 @@ class KeyframeDesigner:
         context = self._context(scene, keyframe.prompt if keyframe else "")
         if not self.project.base_description.user_edited:
             self.project.base_description.text = await self.monitor.describe_base(path, context)
+            self._monitor_says(f"Base Description: {self.project.base_description.text}")
         if draw_scene_one:
             await self.memory_add(image, scene.id, self.project.base_description.text)
             await self._scene(scene, 1)
