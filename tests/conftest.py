@@ -42,3 +42,57 @@ def openai_server():
     server = OpenAIServer()
     yield server
     server.close()
+
+
+@pytest.fixture
+def loop(qapp):
+    """qasync's loop over Qt's, as the studio runs; tests wait on a job with ``loop.run_until_complete``."""
+    import asyncio
+
+    import qasync
+
+    event_loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(event_loop)
+    yield event_loop
+    event_loop.close()  # joins the executor's threads
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """Scripted answers to the window's questions; every question and warning shown is recorded."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[tuple[str, str]] = []
+    replies: list[QMessageBox.StandardButton] = []
+
+    def question(parent, title, text, *args, **kwargs):
+        shown.append((title, text))
+        return replies.pop(0) if replies else QMessageBox.StandardButton.No
+
+    def warning(parent, title, text, *args, **kwargs):
+        shown.append((title, text))
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(QMessageBox, "warning", warning)
+    monkeypatch.setattr(QMessageBox, "information", warning)
+    return shown, replies
+
+
+@pytest.fixture
+def window(qtbot, answers):
+    """The studio's main window, shown offscreen; closed at the end without saving."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from dreamfactory_studio.app.look import apply_look
+    from dreamfactory_studio.app.main_window import MainWindow
+
+    apply_look(QApplication.instance())
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    if w.session is not None and w.session.modified:
+        answers[1][:] = [QMessageBox.StandardButton.Discard]
+    w.close()

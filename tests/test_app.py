@@ -13,16 +13,16 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 
-from dreamfactory_studio.app.look import apply_look
 from dreamfactory_studio.app.main_window import MainWindow
 from dreamfactory_studio.app.settings_dialog import SettingsDialog
 from dreamfactory_studio.app.timeline import SceneListModel
-from dreamfactory_studio.core.model import Project, Scene
+from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import load_settings
 
 from .conftest import REPO
 from .film_projects import copy_project, make_project
+from .studio_window import saved, select, type_into
 
 
 @pytest.fixture(scope="module")
@@ -34,74 +34,6 @@ def made(tmp_path_factory):
 @pytest.fixture
 def project_dir(made, tmp_path):
     return copy_project(made, tmp_path / "ferry")
-
-
-@pytest.fixture
-def loop(qapp):
-    """qasync's loop over Qt's, as the studio runs; tests wait on a job with ``loop.run_until_complete``."""
-    import qasync
-
-    event_loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    event_loop.close()  # joins the executor's threads
-    asyncio.set_event_loop(None)
-
-
-@pytest.fixture
-def answers(monkeypatch):
-    """Scripted answers to the window's questions; every question and warning shown is recorded."""
-    shown: list[tuple[str, str]] = []
-    replies: list[QMessageBox.StandardButton] = []
-
-    def question(parent, title, text, *args, **kwargs):
-        shown.append((title, text))
-        return replies.pop(0) if replies else QMessageBox.StandardButton.No
-
-    def warning(parent, title, text, *args, **kwargs):
-        shown.append((title, text))
-        return QMessageBox.StandardButton.Ok
-
-    monkeypatch.setattr(QMessageBox, "question", question)
-    monkeypatch.setattr(QMessageBox, "warning", warning)
-    monkeypatch.setattr(QMessageBox, "information", warning)
-    return shown, replies
-
-
-@pytest.fixture
-def window(qtbot, answers):
-    apply_look(QApplication.instance())
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    if w.session is not None and w.session.modified:
-        answers[1][:] = [QMessageBox.StandardButton.Discard]
-    w.close()
-
-
-def saved(root) -> Project:
-    with ProjectFolder.open(root, read_only=True) as folder:
-        return folder.load()
-
-
-def select(window: MainWindow, number: int) -> Scene:
-    scene = window.session.project.scenes[number - 1]
-    window.timeline.select_ids([scene.id])
-    assert window.scene_editor.scene_id == scene.id
-    return scene
-
-
-def type_into(field, text: str) -> None:
-    """Replace a field's text the way typing does, then leave the field (which commits it)."""
-    field.widget.setFocus()
-    field.widget.selectAll()
-    if hasattr(field.widget, "insertPlainText"):
-        field.widget.insertPlainText(text)
-    else:
-        field.widget.insert(text)
-    field.commit()
-    field.run += 1
 
 
 def test_the_sample_project_opens_with_a_card_and_thumbnail_per_scene(window, qtbot):

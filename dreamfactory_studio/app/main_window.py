@@ -1,6 +1,6 @@
-"""The studio's main window: the timeline of scenes in the middle, the scene editor, the Base Frame panel and the
-story around it, the menus, toolbar and status bar, and the life of an open project (open, recover, save,
-autosave, close)."""
+"""The studio's main window: the timeline of scenes in the middle, the scene editor, the Base Frame panel, the
+crew's chat and the story around it, the menus, toolbar and status bar with the run's progress, and the life of
+an open project (open, recover, save, autosave, run, export, close)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from dreamfactory_studio.app.base_frame_panel import BaseFramePanel, DescriptionDiffDialog
+from dreamfactory_studio.app.chat_panes import ChatPanes
 from dreamfactory_studio.app.jobs import Jobs
 from dreamfactory_studio.app.look import icon
 from dreamfactory_studio.app.scene_editor import SceneEditor
@@ -38,13 +39,14 @@ from dreamfactory_studio.app.thumbnails import Thumbnails
 from dreamfactory_studio.app.timeline import SceneListModel, TimelineView
 from dreamfactory_studio.app.widgets import guarded
 from dreamfactory_studio.core.errors import DamagedProject, ProjectLocked, StudioError
-from dreamfactory_studio.core.model import Project
+from dreamfactory_studio.core.events import Event, PhaseStarted
+from dreamfactory_studio.core.model import PHASES, Project
 from dreamfactory_studio.core.paths import config_dir
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.recent import remember_project
 from dreamfactory_studio.core.settings import Settings, load_settings
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: the crew's chat dock
 
 
 def describe_backends(settings: Settings) -> str:
@@ -76,6 +78,10 @@ class MainWindow(QMainWindow):
         self.session: ProjectSession | None = None
         self.model: SceneListModel | None = None
         self._close_after_job = False
+        self._run = None  # the RunRequest of the run under way
+        self.failed_run = None  # what Retry runs after a run failed
+        self.export_dialog = None
+        self.run_progress = None  # its RunProgress
         self.setWindowTitle("DreamFactory Studio")
         self.resize(1360, 860)
 
@@ -101,6 +107,8 @@ class MainWindow(QMainWindow):
         self.base_panel.pinSelectedRequested.connect(self.pin_base_frame)
         self.base_panel.redescribeRequested.connect(self.redescribe)
         self.story = QPlainTextEdit(objectName="story", readOnly=True)
+        self.chat = ChatPanes()
+        self.chat.directionGiven.connect(self.give_direction)
         self.docks = {
             "scene": self._dock(
                 "sceneDock", "Scene", self.scene_editor, Qt.DockWidgetArea.RightDockWidgetArea
@@ -109,11 +117,16 @@ class MainWindow(QMainWindow):
                 "baseFrameDock", "Base Frame", self.base_panel, Qt.DockWidgetArea.LeftDockWidgetArea
             ),
             "story": self._dock("storyDock", "Story", self.story, Qt.DockWidgetArea.BottomDockWidgetArea),
+            "chat": self._dock("chatDock", "Crew", self.chat, Qt.DockWidgetArea.BottomDockWidgetArea),
         }
+        self.tabifyDockWidget(self.docks["story"], self.docks["chat"])
+        self.docks["chat"].raise_()
 
         self.backends = QLabel(objectName="backends")
-        self.progress = QProgressBar(objectName="jobProgress", maximumWidth=180, textVisible=False)
+        self.progress = QProgressBar(objectName="jobProgress", maximumWidth=420, textVisible=False)
         self.progress.setRange(0, 0)
+        self._tick = QTimer(self, interval=1000)  # the time left moves on between events too
+        self._tick.timeout.connect(self._show_run_progress)
         self.cancel_button = QToolButton(objectName="cancelJob", text="Cancel", icon=icon("cancel"))
         self.cancel_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.cancel_button.clicked.connect(self.jobs.cancel)
@@ -130,7 +143,7 @@ class MainWindow(QMainWindow):
         self.show_backends()
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
         self.resizeDocks([self.docks["base"], self.docks["scene"]], [330, 430], horizontal)
-        self.resizeDocks([self.docks["story"]], [110], vertical)
+        self.resizeDocks([self.docks["story"]], [190], vertical)
         self._restore_layout()
         self._update_actions()
 
@@ -138,7 +151,7 @@ class MainWindow(QMainWindow):
 
     def _dock(self, name: str, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self, objectName=name)
-        if not isinstance(widget, QPlainTextEdit):
+        if not isinstance(widget, (QPlainTextEdit, ChatPanes)):
             # Scrolls rather than forcing its full height on the window, so the studio fits a laptop screen.
             scroller = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
             scroller.setWidget(widget)
@@ -222,6 +235,34 @@ class MainWindow(QMainWindow):
             "regenerate",
         )
         a("importTake", "&Import Image as Take…", self.scene_editor.import_image, "Ctrl+I", "import")
+        a("run", "&Run", self.run_next, "F5", "run", tip="Run the phases not done yet (or only the next one)")
+        step = a("stopAfterPhase", "&Stop After Each Phase", self._remember_step, "Ctrl+F5", "run-step")
+        step.setCheckable(True)
+        step.setChecked(self.window_settings().value("stopAfterPhase", "true") == "true")
+        step.setStatusTip("Stop after each phase, so that you can edit before the crew goes on")
+        for phase in PHASES:
+            a(
+                f"runPhase_{phase}",
+                f"Run the {phase.capitalize()} Phase",
+                lambda _c=False, p=phase: self.run_phase(p),
+            )
+        a(
+            "rerunFrom",
+            "Re-run Keyframes &From This Scene",
+            self.rerun_from_selected,
+            "Shift+F5",
+            "run-from",
+            tip="Keep the scenes before this one and draw this one and every later one again",
+        )
+        a(
+            "retry",
+            "Re&try the Failed Run",
+            self.retry,
+            "Ctrl+Shift+R",
+            "regenerate",
+            tip="Go on from where the failed run stopped (a scene, or the conversation so far)",
+        )
+        a("export", "&Export Film…", self.open_export, "Ctrl+Shift+E", "export")
         a("redescribe", "Re-&describe the Base Frame", self.redescribe, "Ctrl+Shift+D", "describe")
         a("editScript", "Edit the &Script", lambda: self.scene_editor.script.setFocus(), "Ctrl+E")
         a("focusTimeline", "Go to the &Timeline", lambda: self.timeline.setFocus(), "Ctrl+1")
@@ -268,6 +309,15 @@ class MainWindow(QMainWindow):
             "cancelJob",
         ):
             scene.addSeparator() if name is None else scene.addAction(act[name])
+        production = bar.addMenu("&Production")
+        for name in ("run", "stopAfterPhase"):
+            production.addAction(act[name])
+        phases = production.addMenu("Run One &Phase")
+        for phase in PHASES:
+            phases.addAction(act[f"runPhase_{phase}"])
+        for name in (None, "rerunFrom", "regenerate", "retry", None, "cancelJob", None, "export"):
+            production.addSeparator() if name is None else production.addAction(act[name])
+        file.insertAction(act["settings"], act["export"])
         view = bar.addMenu("&View")
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
@@ -297,6 +347,12 @@ class MainWindow(QMainWindow):
             "baseFrame",
             "regenerate",
             "importTake",
+            None,
+            "run",
+            "stopAfterPhase",
+            "rerunFrom",
+            "cancelJob",
+            "export",
             None,
             "settings",
         ):
@@ -422,6 +478,8 @@ class MainWindow(QMainWindow):
         session.undo.cleanChanged.connect(self._update_title)
         session.undo.indexChanged.connect(self._update_actions)
         self.story.setPlainText(project.story)
+        self.chat.show_transcript(project.transcripts)
+        self.chat.set_directions(project.directions)
         self.base_panel.show_session(session)
         self.pages.setCurrentWidget(self.timeline)
         if project.scenes:
@@ -441,7 +499,9 @@ class MainWindow(QMainWindow):
             return True
         if self.jobs.running:
             answer = QMessageBox.question(
-                self, "A job is running", f"“{self.jobs.what}” is running. Cancel it?"
+                self,
+                "A job is running",
+                f"“{self.jobs.what}” is running. Cancel it? Everything it finished is kept.",
             )
             if answer == QMessageBox.StandardButton.Yes:
                 self.jobs.cancel()
@@ -473,6 +533,8 @@ class MainWindow(QMainWindow):
         self.scene_editor.show_scene(None, None)
         self.base_panel.show_session(None)
         self.story.clear()
+        self.chat.show_transcript([])
+        self.chat.set_directions({})
         self.start.refresh()
         self.pages.setCurrentWidget(self.start)
         self._update_title()
@@ -481,9 +543,15 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         if self.jobs.running:
-            self._close_after_job = True
-            self.jobs.cancel()
             event.ignore()
+            answer = QMessageBox.question(
+                self,
+                "A job is running",
+                f"“{self.jobs.what}” is running. Stop it and close? Everything it finished is saved.",
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                self._close_after_job = True
+                self.jobs.cancel()
             return
         if not self.close_project():
             event.ignore()
@@ -557,6 +625,8 @@ class MainWindow(QMainWindow):
     def _project_changed(self) -> None:
         self.base_panel.reload()
         self.scene_editor.reload()
+        if self.session is not None:
+            self.chat.set_directions(self.session.project.directions)
 
     def _show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
@@ -587,6 +657,11 @@ class MainWindow(QMainWindow):
             self.actions[name].setEnabled(editable and has_scene)
         self.actions["redescribe"].setEnabled(bool(editable and session.project.base_frame))
         self.actions["cancelJob"].setEnabled(self.jobs.running)
+        for name in ["run", "export", *(f"runPhase_{p}" for p in PHASES)]:
+            self.actions[name].setEnabled(editable)
+        self.actions["rerunFrom"].setEnabled(editable and has_scene)
+        self.actions["retry"].setEnabled(editable and self.failed_run is not None)
+        self.chat.set_editable(editable)
 
     # -- scene actions ------------------------------------------------------------------------------------
 
@@ -641,12 +716,97 @@ class MainWindow(QMainWindow):
 
     # -- jobs ---------------------------------------------------------------------------------------------
 
+    def start_run(self, request, label: str = "") -> None:
+        """Run the production as ``request`` asks, as the window's job, with the chat and progress following."""
+        from dreamfactory_studio.production.run_progress import RunProgress
+
+        session = self.session
+        if session is None:
+            return
+        self.scene_editor.show_scene(session, self.scene_editor.scene_id)  # commits a field being typed in
+        self.base_panel.show_session(session)
+        self._run, self.failed_run = request, None
+        self.run_progress = RunProgress()
+        task = self.jobs.start(
+            label or request.describe(),
+            lambda: session.run(request, emit=self._run_event, label=label),
+            self._run_done,
+        )
+        if task is None:
+            self._run = self.run_progress = None
+            return
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.progress.setMinimumWidth(300)
+        self._show_run_progress()
+        self._tick.start()
+
+    def run_next(self) -> None:
+        """Run: the phases not done yet, or only the next one when "Stop After Each Phase" is on."""
+        from dreamfactory_studio.production.chain_runner import RunRequest
+
+        self.start_run(RunRequest(step=self.actions["stopAfterPhase"].isChecked()))
+
+    def run_phase(self, phase: str) -> None:
+        from dreamfactory_studio.production.chain_runner import RunRequest
+
+        self.start_run(RunRequest(phase=phase))
+
+    def rerun_from_selected(self) -> None:
+        from dreamfactory_studio.production.chain_runner import RunRequest
+
+        scene_id = self.current_scene_id()
+        if self.session is not None and scene_id is not None:
+            self.start_run(RunRequest(from_scene=self.session.number_of(scene_id)))
+
     def regenerate(self, scene_id: str | None) -> None:
+        from dreamfactory_studio.production.chain_runner import RunRequest
+
         if self.session is None or scene_id is None:
             return
+        number = self.session.number_of(scene_id)
+        self.start_run(RunRequest(from_scene=number, only=True), f"Draw a new take of scene {number}")
+
+    def _remember_step(self, checked: bool) -> None:
+        stored = self.window_settings()
+        stored.setValue("stopAfterPhase", "true" if checked else "false")
+
+    def _run_event(self, event: Event) -> None:
+        self.chat.on_event(event)
+        if self.run_progress is not None:
+            self.run_progress(event)
+            self._show_run_progress()
+        if isinstance(event, PhaseStarted):
+            self.statusBar().showMessage(f"The crew is on the {event.title}…")
+
+    def _show_run_progress(self) -> None:
+        if self.run_progress is not None:
+            self.progress.setValue(round(self.run_progress.fraction * 1000))
+            self.progress.setFormat(self.run_progress.describe())
+
+    def _run_done(self, ran: list[str]) -> None:
+        """After a run went well (called after the job's end is shown): say where a stepped run stopped."""
         session = self.session
-        number = session.number_of(scene_id)
-        self.jobs.start(f"New take of scene {number}", lambda: session.regenerate(scene_id))
+        if session is None or not self.actions["stopAfterPhase"].isChecked() or not ran:
+            return
+        following = next((p for p in PHASES if session.project.phases[p].status != "done"), None)
+        if following is not None:
+            self.statusBar().showMessage(
+                f"Stopped after the {ran[-1]} phase: edit what you like, then Run (F5) to go on with the "
+                f"{following} phase."
+            )
+
+    def _retry_request(self, request):
+        """What Retry runs after ``request`` failed: from the scene that failed, or the same run again (a text
+        phase goes on from where its conversation stopped)."""
+        from dataclasses import replace
+
+        session = self.session
+        failed = [s for s in session.project.scenes if (a := session.activity.get(s.id)) and a.error]
+        if failed:
+            return replace(request, from_scene=session.number_of(failed[0].id), phase=None, step=False)
+        return request
 
     def redescribe(self) -> None:
         if self.session is not None:
@@ -670,19 +830,74 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _job_finished(self, what: str, error: str) -> None:
+        run, self._run, self.run_progress = self._run, None, None
+        self._tick.stop()
         self.progress.hide()
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setMinimumWidth(0)
         self.cancel_button.hide()
         self._update_actions()
+        if run is not None and error:
+            self.chat.stop()
+        if run is not None and error and error != "cancelled":
+            self.failed_run = self._retry_request(run)
+            self._update_actions()
         if error == "cancelled":
             self.statusBar().showMessage(f"{what}: cancelled; everything finished before is kept.", 8000)
         elif error:
-            self.statusBar().showMessage(f"{what}: failed.", 8000)
-            QMessageBox.warning(self, what, error)
+            self.statusBar().showMessage(f"{what}: failed: {error}")
+            if run is not None and not self._close_after_job:
+                self._offer_retry(what, error)
+            elif not self._close_after_job:
+                QMessageBox.warning(self, what, error)
         else:
             self.statusBar().showMessage(f"{what}: done.", 5000)
         if self._close_after_job:
             self._close_after_job = False
             QTimer.singleShot(0, self.close)
+
+    def _offer_retry(self, what: str, error: str) -> None:
+        retry = self.failed_run
+        where = f" from scene {retry.from_scene}" if retry.from_scene else ""
+        answer = QMessageBox.question(
+            self,
+            what,
+            f"{error}\n\nEverything finished before this is kept. Retry{where}? (Later: Production → Retry.)",
+            QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Close,
+        )
+        if answer == QMessageBox.StandardButton.Retry:
+            self.retry()
+
+    def retry(self) -> None:
+        """Run the failed run again from where it stopped."""
+        if self.failed_run is not None and not self.jobs.running:
+            self.start_run(self.failed_run)
+
+    def give_direction(self, phase: str, text: str) -> None:
+        if self.session is not None and guarded(
+            self, "Cannot give the direction", lambda: self.session.set_direction(phase, text)
+        ):
+            self.statusBar().showMessage(
+                f"The {phase} crew will hear your direction in its next conversation."
+                if text
+                else f"The {phase} crew has no direction from you now.",
+                6000,
+            )
+
+    def open_export(self) -> None:
+        from dreamfactory_studio.app.export_dialog import ExportDialog
+
+        if self.session is None:
+            return
+        self.scene_editor.show_scene(self.session, self.scene_editor.scene_id)
+        try:
+            settings = load_settings()
+        except StudioError as exc:
+            QMessageBox.warning(self, "Cannot export", str(exc))
+            return
+        self.export_dialog = ExportDialog(self.session, self.jobs, settings, self)
+        self.export_dialog.dialog.open()
 
     # -- dialogs ------------------------------------------------------------------------------------------
 

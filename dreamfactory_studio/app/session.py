@@ -7,7 +7,6 @@ saved; a crash leaves them in the autosave, offered back on the next open.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,14 +19,16 @@ from dreamfactory_studio.app.undo import Change
 from dreamfactory_studio.core import edits
 from dreamfactory_studio.core.errors import BadInput, StudioError
 from dreamfactory_studio.core.events import (
+    Emit,
     Event,
     ModelLoading,
+    PhaseFinished,
     SceneFinished,
     SceneStarted,
     StepProgress,
     TakeMade,
 )
-from dreamfactory_studio.core.model import Project, Scene
+from dreamfactory_studio.core.model import Project, Scene, TranscriptMessage
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.project_state import Snapshot
 from dreamfactory_studio.core.settings import load_settings
@@ -35,6 +36,8 @@ from dreamfactory_studio.core.settings import load_settings
 log = logging.getLogger(__name__)
 
 AUTOSAVE_DELAY_MS = 1500
+RUN_FIELDS = ("task", "style", "outline", "characters", "base_frame", "base_description", "phases")
+"""What a run of the crew may change besides the scenes: one undo step puts them back."""
 
 
 @dataclass
@@ -61,6 +64,8 @@ class ProjectSession(QObject):
         self.undo = QUndoStack(self)
         self.activity: dict[str, Activity] = {}
         self.busy = False
+        self.resume: dict[str, list[TranscriptMessage]] = {}  # conversations a lost connection cut off
+        self._drawing: str | None = None  # the scene a run is drawing now
         self._worker = None
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_DELAY_MS)
         self._autosave.timeout.connect(self.autosave_now)
@@ -314,39 +319,103 @@ class ProjectSession(QObject):
             self._worker = GpuWorker()
         return self._worker
 
-    async def regenerate(self, scene_id: str) -> None:
-        """Draw a new take of one scene (a new seed), undoable as one step; progress shows on its card."""
+    async def run(self, request, *, emit: Emit | None = None, label: str = "") -> list[str]:
+        """Run the production as ``request`` (a ``RunRequest``) asks, on this session's GPU worker.
+
+        The project is saved first, and the production saves as it goes, so a failure or cancel keeps all
+        that finished. The whole run is one undo step (``label``); every image it drew stays in the assets.
+        A scene whose drawing failed keeps its error on its card. ``emit`` gets every event too."""
         from dreamfactory_studio.production.chain_runner import Production
 
         if self.read_only:
-            raise BadInput("the project is open read-only; reopen it normally to draw keyframes.")
+            raise BadInput("the project is open read-only; reopen it normally to run the crew.")
         if self.busy:
-            raise BadInput("a job is already running on this project.")
-        number = self.number_of(scene_id)
+            raise BadInput("a job is already running on this project; wait for it or cancel it.")
+
+        def on_event(event: Event) -> None:
+            self._on_event(event)
+            if emit is not None:
+                emit(event)
+
         production = Production.from_settings(
-            self.folder, self.project, load_settings(), emit=self._on_event, worker=self.worker()
+            self.folder,
+            self.project,
+            load_settings(),
+            emit=on_event,
+            worker=self.worker(),
+            resume=self.resume,
         )
-        before = Snapshot.capture(self.project, scenes=[scene_id], fields=("base_frame", "base_description"))
+        if request.only and request.from_scene is not None:
+            scene_id = edits.find_scene(self.project, request.from_scene).id
+            before = Snapshot.capture(
+                self.project, scenes=[scene_id], fields=("base_frame", "base_description")
+            )
+        else:
+            scene_id = None
+            ids = [s.id for s in self.project.scenes]
+            before = Snapshot.capture(self.project, scenes=ids, fields=RUN_FIELDS, order=True)
+        self.folder.save(self.project)  # from here on the production saves as it goes
+        self.undo.setClean()
         self._set_busy(True)
-        self.activity[scene_id] = Activity(progress=0.0)
-        self.scenesChanged.emit([scene_id])
+        for failed in [i for i, a in self.activity.items() if a.error]:
+            del self.activity[failed]  # a new run tries them again
         try:
-            await production.run_keyframes(number, only=True)
-        except asyncio.CancelledError:
-            self.activity.pop(scene_id, None)
-            raise
+            return await production.perform(request)
         except StudioError as exc:
-            self.activity[scene_id] = Activity(error=str(exc))
+            if self._drawing is not None:
+                self.activity[self._drawing] = Activity(error=str(exc))
             raise
         finally:
+            touched = list(self.activity)
+            self.activity = {i: Activity(error=a.error) for i, a in self.activity.items() if a.error}
+            self._drawing = None
             self._set_busy(False)
-            self.activity.get(scene_id, Activity()).progress = None
-            if not self.activity.get(scene_id, Activity()).error:
-                self.activity.pop(scene_id, None)
-            if not before.matches(self.project):  # a job cancelled before it drew leaves no empty step
-                self._push(f"Draw a new take of scene {number}", before, scene_id)
+            if not before.matches(self.project):  # a run cancelled before it changed anything leaves no step
+                self._push(label or request.describe(), before, scene_id)
+            elif touched:
+                self.scenesChanged.emit([i for i in touched if i in {s.id for s in self.project.scenes}])
             self.undo.setClean()  # the production saved the project as it went
+
+    async def regenerate(self, scene_id: str) -> None:
+        """Draw a new take of one scene (a new seed), undoable as one step; progress shows on its card."""
+        from dreamfactory_studio.production.chain_runner import RunRequest
+
+        number = self.number_of(scene_id)
+        await self.run(RunRequest(from_scene=number, only=True), label=f"Draw a new take of scene {number}")
         self.status.emit(f"Scene {number}: a new take is drawn.")
+
+    async def export(self, options, *, emit: Emit | None = None):
+        """Export the film as the CLI's ``export`` does (``options``: an ``ExportOptions``). The project is
+        saved first; the narration and clips the export makes are kept in it, so exporting again after one edit
+        renders that scene alone."""
+        from dreamfactory_studio.core.events import ignore
+        from dreamfactory_studio.export.exporter import export_project
+
+        if self.read_only:
+            raise BadInput(
+                "the project is open read-only; reopen it normally to export (clips are kept in it)."
+            )
+        if self.busy:
+            raise BadInput("a job is already running on this project; wait for it or cancel it.")
+        settings = load_settings()
+        self.folder.save(self.project)
+        self.undo.setClean()
+        self._set_busy(True)
+        try:
+            return await export_project(
+                self.folder, self.project, settings, options, emit=emit or ignore, worker=self.worker()
+            )
+        finally:
+            self._set_busy(False)
+            self.undo.setClean()  # the exporter saved its clips and narration into the project
+
+    def set_direction(self, phase: str, text: str) -> None:
+        """The person's word to a phase's crew, for its next conversation (one undo step)."""
+        self.change(
+            f"Direct the {phase} phase",
+            lambda: edits.set_direction(self.project, phase, text),
+            fields=("directions",),
+        )
 
     async def redescribe(self) -> str:
         """The monitor's new Base Description of the Base Frame (nothing is changed until it is accepted)."""
@@ -361,6 +430,7 @@ class ProjectSession(QObject):
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, SceneStarted):
+            self._drawing = event.scene_id
             self.activity[event.scene_id] = Activity(progress=0.0)
             self.scenesChanged.emit([event.scene_id])
             self.status.emit(f"Scene {event.number}: drawing the {event.what}…")
@@ -370,7 +440,13 @@ class ProjectSession(QObject):
         elif isinstance(event, TakeMade):
             self.scenesChanged.emit([event.scene_id])
         elif isinstance(event, SceneFinished):
+            self._drawing = None
             self.activity.pop(event.scene_id, None)
             self.scenesChanged.emit([event.scene_id])
+            if event.number == 1:
+                self.projectChanged.emit()  # the Base Frame and the Base Description
+        elif isinstance(event, PhaseFinished) and event.status == "done" and event.phase != "keyframes":
+            self.orderChanged.emit()  # a text phase may write the scenes anew
+            self.projectChanged.emit()
         elif isinstance(event, ModelLoading):
             self.status.emit(event.message)

@@ -117,6 +117,9 @@ class SceneListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{index.row() + 1}. {scene.title or scene.script[:60]}"
         if role == Qt.ItemDataRole.ToolTipRole:
+            activity = self.session.activity.get(scene.id)
+            if activity and activity.error:
+                return f"Failed: {activity.error}\nDraw a new take (Ctrl+R) or retry the run to try again."
             return scene.script or "No script yet"
         if role == self.SceneIdRole:
             return scene.id

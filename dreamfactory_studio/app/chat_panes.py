@@ -1,0 +1,195 @@
+"""The crew's conversation: one tab per role and an All tab, streaming each message as its words arrive, and a
+line where the person gives a phase's crew their direction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dreamfactory_studio.app.widgets import tool_button
+from dreamfactory_studio.core.events import (
+    Event,
+    MessageFinished,
+    MessageStarted,
+    PhaseFinished,
+    TokenReceived,
+)
+from dreamfactory_studio.core.model import PHASES, TranscriptMessage
+
+ROLES = {
+    "ceo": "CEO",
+    "director": "Director",
+    "producer": "Producer",
+    "screenwriter": "Screenwriter",
+    "art_director": "Art Director",
+    "monitor": "Monitor",
+}
+"""The tabs after All, with the titles a transcript read back from disk is shown with."""
+OTHER_TITLES = {"studio": "DreamFactory", "painter": "Painter"}
+
+
+class ChatView(QPlainTextEdit):
+    """One tab's messages: a heading (who, where it came from, phase, time) and the words, appended at the
+    end as they stream in. It follows the newest words unless the user has scrolled up to read."""
+
+    def __init__(self, name: str):
+        super().__init__(objectName=name, readOnly=True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.messages = 0
+        self._open = False
+        self._bold = QTextCharFormat()
+        self._bold.setFontWeight(700)
+        self._plain = QTextCharFormat()
+
+    def _append(self, text: str, bold: bool = False) -> None:
+        bar = self.verticalScrollBar()
+        following = bar.value() >= bar.maximum() - 4
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(text, self._bold if bold else self._plain)
+        if following:
+            bar.setValue(bar.maximum())
+
+    def begin(self, heading: str) -> None:
+        self.end(cut_off=True)
+        self._append(("\n\n" if self.messages else "") + heading + "\n", bold=True)
+        self.messages += 1
+        self._open = True
+
+    def add(self, text: str) -> None:
+        self._append(text)
+
+    def end(self, cut_off: bool = False) -> None:
+        if self._open and cut_off:
+            self._append(" [cut off]")
+        self._open = False
+
+    def reset(self) -> None:
+        self.clear()
+        self.messages = 0
+        self._open = False
+
+
+def heading(title: str, source: str, phase: str, when: datetime) -> str:
+    who = title if source in ("", "studio", title) else f"{title} ({source})"
+    return f"{who} · {phase} · {when.astimezone():%H:%M:%S}"
+
+
+class ChatPanes(QWidget):
+    """The chat dock's content. Feed it the production's events (:meth:`on_event`) or a whole transcript
+    (:meth:`show_transcript`); ``directionGiven`` asks the window to set a phase's direction."""
+
+    directionGiven = Signal(str, str)  # phase, text
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.tabs = QTabWidget(objectName="chatTabs", documentMode=True)
+        self.views: dict[str, ChatView] = {"all": ChatView("chatAll")}
+        self.tabs.addTab(self.views["all"], "All")
+        for role, title in ROLES.items():
+            self.views[role] = ChatView(f"chat_{role}")
+            self.tabs.addTab(self.views[role], title)
+        self._streaming: list[ChatView] = []
+        self._streamed = False
+
+        self.phase = QComboBox(objectName="directionPhase", toolTip="The phase whose crew hears your word")
+        self.phase.addItems(PHASES)
+        self.direction = QLineEdit(
+            objectName="direction",
+            placeholderText="Your direction to this phase's crew; it goes into its next conversation",
+            clearButtonEnabled=True,
+        )
+        self.direction.returnPressed.connect(self._give)
+        self.give = tool_button("giveDirection", "describe", "Direct", "Give this direction", self._give)
+        self.phase.currentTextChanged.connect(lambda _p: self.load_direction())
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.phase, self.direction, self.give):
+            row.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(row)
+        self._directions: dict[str, str] = {}
+        self.set_editable(False)
+
+    # -- directions -----------------------------------------------------------------------------------------
+
+    def set_directions(self, directions: dict[str, str]) -> None:
+        self._directions = dict(directions)
+        self.load_direction()
+
+    def load_direction(self) -> None:
+        self.direction.setText(self._directions.get(self.phase.currentText(), ""))
+
+    def set_editable(self, editable: bool) -> None:
+        for widget in (self.direction, self.give, self.phase):
+            widget.setEnabled(editable)
+
+    def _give(self) -> None:
+        text = self.direction.text().strip()
+        if text != self._directions.get(self.phase.currentText(), ""):
+            self.directionGiven.emit(self.phase.currentText(), text)
+
+    # -- messages -------------------------------------------------------------------------------------------
+
+    def _targets(self, role: str) -> list[ChatView]:
+        return [self.views["all"], *([self.views[role]] if role in self.views else [])]
+
+    def show_transcript(self, messages: list[TranscriptMessage]) -> None:
+        """Show a project's whole conversation, as saved."""
+        for view in self.views.values():
+            view.reset()
+            view.setUpdatesEnabled(False)
+        try:
+            for message in messages:
+                title = ROLES.get(message.role) or OTHER_TITLES.get(message.role, message.role)
+                for view in self._targets(message.role):
+                    view.begin(heading(title, message.source, message.phase, message.time))
+                    view.add(message.text)
+                    view.end()
+        finally:
+            for view in self.views.values():
+                view.setUpdatesEnabled(True)
+                view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, MessageStarted):
+            self._streaming = self._targets(event.role)
+            self._streamed = False
+            for view in self._streaming:
+                view.begin(heading(event.title, event.source, event.phase, datetime.now().astimezone()))
+        elif isinstance(event, TokenReceived):
+            self._streamed = True
+            for view in self._streaming:
+                view.add(event.text)
+        elif isinstance(event, MessageFinished):
+            for view in self._streaming:
+                if not self._streamed:
+                    view.add(event.message.text)
+                view.end()
+            self._streaming = []
+        elif isinstance(event, PhaseFinished) and event.status != "done":
+            for view in self._streaming:
+                view.end(cut_off=True)
+            self._streaming = []
+
+    def stop(self) -> None:
+        """A run ended (cancelled or failed): a message still streaming is marked as cut off."""
+        for view in self._streaming:
+            view.end(cut_off=True)
+        self._streaming = []
+
+    def text(self, role: str = "all") -> str:
+        return self.views[role].toPlainText()
