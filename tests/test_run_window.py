@@ -144,9 +144,26 @@ def test_stop_after_each_phase_edit_between_phases_and_go_on(window, fresh, loop
     window.chat.direction.setText("Open on the fog, close on the sunrise.")
     window.chat.give.click()
     assert window.session.project.directions == {"script": "Open on the fog, close on the sunrise."}
-    for _ in ("style", "story", "script"):
+    window.actions["run"].trigger()
+    assert wait(loop, window) is None
+    # After the style phase: change the style in the Decisions panel; the crew keeps it from now on.
+    panel = window.decisions
+    assert panel.style_box.currentText() == window.session.project.style.style
+    type_into(panel._fields["style"], "ink wash")
+    type_into(panel._fields["palette"], "black ink, one red lantern")
+    assert window.session.project.style.user_edited == ["palette", "style"]
+    window.actions["undo"].trigger()
+    assert window.session.project.style.palette != "black ink, one red lantern"
+    window.actions["redo"].trigger()
+    for _ in ("story", "script"):
         window.actions["run"].trigger()
         assert wait(loop, window) is None
+    # After the story phase the cast is there to change too.
+    amara = next(c for c in window.session.project.characters if "Amara" in c.name)
+    panel.cast.setCurrentRow(window.session.project.characters.index(amara))
+    type_into(panel._fields["description"], "tall, faded blue coat, brass whistle")
+    assert window.session.project.characters[panel.cast.currentRow()].is_user_edited("description")
+    assert window.session.project.style.style == "ink wash"
     assert window.session.project.phases["script"].status == "done"
     assert window.model.rowCount() == 4 and window.session.project.phases["keyframes"].status == "pending"
     # Edit a script by hand between the script and keyframe phases; the keyframes draw from it.
@@ -156,7 +173,10 @@ def test_stop_after_each_phase_edit_between_phases_and_go_on(window, fresh, loop
     assert wait(loop, window) is None
     scene = window.session.project.scenes[1]
     assert "Amara lights the lantern at the bow" in scene.keyframe.prompt
-    assert saved(fresh).scenes[1].script == "Amara lights the lantern at the bow."
+    assert "ink wash" in scene.keyframe.prompt and "brass whistle" in scene.keyframe.prompt
+    on_disk = saved(fresh)
+    assert on_disk.scenes[1].script == "Amara lights the lantern at the bow."
+    assert on_disk.style.palette == "black ink, one red lantern"
 
 
 def test_rerun_from_scene_3_after_editing_its_script_keeps_scenes_1_and_2(window, project_dir, loop):

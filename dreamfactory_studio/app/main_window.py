@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from dreamfactory_studio.app.base_frame_panel import BaseFramePanel, DescriptionDiffDialog
 from dreamfactory_studio.app.chat_panes import ChatPanes
+from dreamfactory_studio.app.decisions_panel import DecisionsPanel
 from dreamfactory_studio.app.jobs import Jobs
 from dreamfactory_studio.app.look import icon
 from dreamfactory_studio.app.scene_editor import SceneEditor
@@ -46,7 +47,7 @@ from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.recent import remember_project
 from dreamfactory_studio.core.settings import Settings, load_settings
 
-LAYOUT_VERSION = 2  # 2: the crew's chat dock
+LAYOUT_VERSION = 2  # 2: the crew's chat and the decisions docks
 
 
 def describe_backends(settings: Settings) -> str:
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self.base_panel.pinSelectedRequested.connect(self.pin_base_frame)
         self.base_panel.redescribeRequested.connect(self.redescribe)
         self.story = QPlainTextEdit(objectName="story", readOnly=True)
+        self.decisions = DecisionsPanel()
         self.chat = ChatPanes()
         self.chat.directionGiven.connect(self.give_direction)
         self.docks = {
@@ -118,8 +120,13 @@ class MainWindow(QMainWindow):
             ),
             "story": self._dock("storyDock", "Story", self.story, Qt.DockWidgetArea.BottomDockWidgetArea),
             "chat": self._dock("chatDock", "Crew", self.chat, Qt.DockWidgetArea.BottomDockWidgetArea),
+            "decisions": self._dock(
+                "decisionsDock", "Decisions", self.decisions, Qt.DockWidgetArea.LeftDockWidgetArea
+            ),
         }
         self.tabifyDockWidget(self.docks["story"], self.docks["chat"])
+        self.tabifyDockWidget(self.docks["base"], self.docks["decisions"])
+        self.docks["base"].raise_()
         self.docks["chat"].raise_()
 
         self.backends = QLabel(objectName="backends")
@@ -480,6 +487,7 @@ class MainWindow(QMainWindow):
         self.story.setPlainText(project.story)
         self.chat.show_transcript(project.transcripts)
         self.chat.set_directions(project.directions)
+        self.decisions.show_session(session)
         self.base_panel.show_session(session)
         self.pages.setCurrentWidget(self.timeline)
         if project.scenes:
@@ -508,6 +516,7 @@ class MainWindow(QMainWindow):
             return False
         self.scene_editor.show_scene(session, None)  # commits a field being typed in
         self.base_panel.show_session(session)
+        self.decisions.show_session(session)
         if session.modified and not session.read_only:
             answer = QMessageBox.question(
                 self,
@@ -535,6 +544,7 @@ class MainWindow(QMainWindow):
         self.story.clear()
         self.chat.show_transcript([])
         self.chat.set_directions({})
+        self.decisions.show_session(None)
         self.start.refresh()
         self.pages.setCurrentWidget(self.start)
         self._update_title()
@@ -623,6 +633,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _project_changed(self) -> None:
+        self.decisions.reload()
         self.base_panel.reload()
         self.scene_editor.reload()
         if self.session is not None:
@@ -637,6 +648,7 @@ class MainWindow(QMainWindow):
     def _refresh_panels(self, *_args) -> None:
         self.scene_editor.reload()
         self.base_panel.reload()
+        self.decisions.reload()
         self._update_actions()
 
     def _update_actions(self, *_args) -> None:
@@ -725,6 +737,7 @@ class MainWindow(QMainWindow):
             return
         self.scene_editor.show_scene(session, self.scene_editor.scene_id)  # commits a field being typed in
         self.base_panel.show_session(session)
+        self.decisions.show_session(session)
         self._run, self.failed_run = request, None
         self.run_progress = RunProgress()
         task = self.jobs.start(

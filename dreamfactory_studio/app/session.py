@@ -409,6 +409,33 @@ class ProjectSession(QObject):
             self._set_busy(False)
             self.undo.setClean()  # the exporter saved its clips and narration into the project
 
+    def edit_style(self, *, merge_key: object = None, **values) -> None:
+        """Change the style decision (style, palette, lighting); it becomes the user's."""
+        self.change(
+            "Edit the style",
+            lambda: edits.edit_style(self.project, **values),
+            fields=("style",),
+            merge_key=merge_key,
+        )
+
+    def edit_outline(self, text: str, *, merge_key: object = None) -> None:
+        if text != self.project.outline:
+            self.change(
+                "Edit the outline",
+                lambda: edits.edit_outline(self.project, text),
+                fields=("outline",),
+                merge_key=merge_key,
+            )
+
+    def edit_character(self, name: str, *, merge_key: object = None, **values) -> None:
+        """Change a character's look or name, or add one by a new name."""
+        self.change(
+            f"Edit the character {name}",
+            lambda: edits.edit_character(self.project, name, **values),
+            fields=("characters",),
+            merge_key=merge_key,
+        )
+
     def set_direction(self, phase: str, text: str) -> None:
         """The person's word to a phase's crew, for its next conversation (one undo step)."""
         self.change(
