@@ -1,4 +1,5 @@
-"""Screenshots of the studio on the sample project: the main window, the Base Frame panel, the settings dialog.
+"""Screenshots of the studio on the sample project: the main window, the Base Frame panel, the crew's chat, the
+decisions, the settings and export dialogs.
 
     python scripts/screenshots.py [--out docs/screenshots]
 
@@ -59,7 +60,16 @@ def main() -> int:
     shots = {
         "main-window.png": window.grab(),
         "base-frame-panel.png": window.docks["base"].grab(),
+        "crew-chat.png": window.docks["chat"].grab(),
     }
+    window.docks["decisions"].raise_()
+    settle(0.2)
+    shots["decisions-panel.png"] = window.docks["decisions"].grab()
+    window.docks["base"].raise_()
+    window.open_export()
+    settle(0.2)
+    shots["export-dialog.png"] = window.export_dialog.dialog.grab()
+    window.export_dialog.dialog.reject()
     settings = SettingsDialog(window)
     settings.dialog.show()
     settle(0.2)

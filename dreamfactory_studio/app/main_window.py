@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         self.backends = QLabel(objectName="backends")
         self.progress = QProgressBar(objectName="jobProgress", maximumWidth=420, textVisible=False)
         self.progress.setRange(0, 0)
-        self._tick = QTimer(self, interval=1000)  # the time left moves on between events too
+        self._tick = QTimer(self, interval=100)  # the bar follows the run ten times a second, not per event
         self._tick.timeout.connect(self._show_run_progress)
         self.cancel_button = QToolButton(objectName="cancelJob", text="Cancel", icon=icon("cancel"))
         self.cancel_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -789,7 +789,6 @@ class MainWindow(QMainWindow):
         self.chat.on_event(event)
         if self.run_progress is not None:
             self.run_progress(event)
-            self._show_run_progress()
         if isinstance(event, PhaseStarted):
             self.statusBar().showMessage(f"The crew is on the {event.title}…")
 

@@ -4,12 +4,18 @@ change.
 The asyncio side awaits jobs; the thread runs them one at a time from a queue. Progress is handed back to the
 event loop thread-safely; cancelling an awaiting task sets the job's cancel flag, and the backend stops at its
 next step.
+
+Torch, transformers and a pipeline leave about half a million objects, and a full garbage collection of them
+holds the GIL for about 0.3 s in whatever thread triggers it, which froze the window while a model loaded and
+mid-export. So the collector is paused while a model loads, and what is alive then is frozen out of its view
+(``gc.freeze``). Unloading unfreezes it first, so that what the model leaves in reference cycles is collected.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import queue
 import threading
 from collections.abc import Callable
@@ -62,18 +68,39 @@ class GpuWorker:
         self._jobs.put((function, future))
         return future
 
-    def _use(self, backend: Loadable, on_progress: Callable[[str], None]) -> None:
-        if self._loaded is backend:
-            return
+    @staticmethod
+    def _same_model(loaded: Loadable, backend: Loadable) -> bool:
+        """Whether ``backend`` would load what ``loaded`` holds: one class, equal settings."""
+        return type(loaded) is type(backend) and getattr(loaded, "settings", None) == getattr(
+            backend, "settings", None
+        )
+
+    def _use(self, backend: Loadable, on_progress: Callable[[str], None]) -> Loadable:
+        """The loaded backend to run ``backend``'s job on: the one already loaded when it holds the same model
+        (each run makes its backends anew from the settings), else ``backend``, loaded."""
+        if self._loaded is not None and (self._loaded is backend or self._same_model(self._loaded, backend)):
+            return self._loaded
         if not getattr(backend, "uses_gpu", True):
             backend.load(on_progress)  # e.g. the camera move: nothing to free room for
-            return
-        if self._loaded is not None:
-            self._loaded.unload()
-            self._loaded = None
-        backend.load(on_progress)
+            return backend
+        self._release()
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            backend.load(on_progress)
+        finally:
+            gc.freeze()
+            if collecting:
+                gc.enable()
         self._loaded = backend
         self.loads += 1
+        return backend
+
+    def _release(self) -> None:
+        if self._loaded is not None:
+            gc.unfreeze()
+            self._loaded.unload()
+            self._loaded = None
 
     async def generate(
         self,
@@ -93,8 +120,7 @@ class GpuWorker:
             loop.call_soon_threadsafe(on_loading, message)
 
         def job():
-            self._use(backend, loading)
-            return backend.generate(request, step, stop.is_set)
+            return self._use(backend, loading).generate(request, step, stop.is_set)
 
         future = self.submit(job)
         try:
@@ -108,15 +134,10 @@ class GpuWorker:
     async def unload(self) -> None:
         """Free the loaded model."""
 
-        def job() -> None:
-            if self._loaded is not None:
-                self._loaded.unload()
-                self._loaded = None
-
-        await asyncio.wrap_future(self.submit(job))
+        await asyncio.wrap_future(self.submit(self._release))
 
     def shutdown(self) -> None:
         if self._thread is not None and self._thread.is_alive():
-            self.submit(lambda: self._loaded.unload() if self._loaded else None)
+            self.submit(self._release)
             self._jobs.put(None)
             self._thread.join(timeout=10)
