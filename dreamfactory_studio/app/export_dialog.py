@@ -179,6 +179,12 @@ class ExportDialog(FormDialog):
         elif error:
             self.find("stage").setText(f"Failed: {error}")
 
+    def discard(self) -> None:
+        """Let the dialog go (its project closed, or a new one is opened in its place)."""
+        self.jobs.finished.disconnect(self._finished)
+        self.dialog.reject()
+        self.dialog.deleteLater()
+
     def show_in_folder(self) -> None:
         if self.result is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.result.video).parent)))

@@ -532,6 +532,7 @@ class MainWindow(QMainWindow):
                 return False
             if answer == QMessageBox.StandardButton.Discard:
                 session.folder.discard_autosave()
+        self._discard_export()
         self.undo_group.removeStack(session.undo)
         self.timeline.setModel(None)
         session.undo.blockSignals(True)
@@ -898,9 +899,13 @@ class MainWindow(QMainWindow):
             )
 
     def open_export(self) -> None:
+        from dreamfactory_studio.app.export_dialog import JOB as EXPORT_JOB
         from dreamfactory_studio.app.export_dialog import ExportDialog
 
         if self.session is None:
+            return
+        if self.export_dialog is not None and self.jobs.running and self.jobs.what == EXPORT_JOB:
+            self.export_dialog.dialog.open()  # the export under way
             return
         self.scene_editor.show_scene(self.session, self.scene_editor.scene_id)
         try:
@@ -908,8 +913,14 @@ class MainWindow(QMainWindow):
         except StudioError as exc:
             QMessageBox.warning(self, "Cannot export", str(exc))
             return
+        self._discard_export()
         self.export_dialog = ExportDialog(self.session, self.jobs, settings, self)
         self.export_dialog.dialog.open()
+
+    def _discard_export(self) -> None:
+        if self.export_dialog is not None:
+            self.export_dialog.discard()
+            self.export_dialog = None
 
     # -- dialogs ------------------------------------------------------------------------------------------
 

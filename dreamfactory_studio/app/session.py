@@ -357,8 +357,6 @@ class ProjectSession(QObject):
         self.folder.save(self.project)  # from here on the production saves as it goes
         self.undo.setClean()
         self._set_busy(True)
-        for failed in [i for i, a in self.activity.items() if a.error]:
-            del self.activity[failed]  # a new run tries them again
         try:
             return await production.perform(request)
         except StudioError as exc:
