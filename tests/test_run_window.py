@@ -166,11 +166,13 @@ def test_stop_after_each_phase_edit_between_phases_and_go_on(window, fresh, loop
     assert window.session.project.style.style == "ink wash"
     assert window.session.project.phases["script"].status == "done"
     assert window.model.rowCount() == 4 and window.session.project.phases["keyframes"].status == "pending"
+    assert window.scene_editor.scene_id == window.session.project.scenes[0].id, "the first scene is shown"
     # Edit a script by hand between the script and keyframe phases; the keyframes draw from it.
     select(window, 2)
     type_into(window.scene_editor._texts["script"], "Amara lights the lantern at the bow.")
     window.actions["run"].trigger()
     assert wait(loop, window) is None
+    assert "Every phase is done: export the film" in window.statusBar().currentMessage()
     scene = window.session.project.scenes[1]
     assert "Amara lights the lantern at the bow" in scene.keyframe.prompt
     assert "ink wash" in scene.keyframe.prompt and "brass whistle" in scene.keyframe.prompt
@@ -390,6 +392,7 @@ def test_the_export_dialog_writes_a_playable_film_and_shows_its_folder(
     f = dialog.find
     assert f("resolution").currentText() == "320x180"
     f("output").setText(str(tmp_path / "out" / "film.mp4"))
+    assert f("csv").text() == str(tmp_path / "out" / "film-shots.csv"), "the other files follow the film"
     f("pdfOn").setChecked(True)
     f("pdf").setText(str(tmp_path / "out" / "board.pdf"))
     f("transition").setCurrentText("cut")

@@ -51,12 +51,13 @@ class ExportDialog(FormDialog):
         f("titleCard").setChecked(settings.export.title_card)
         f("endCard").setChecked(settings.export.end_card)
         f("music").setText(settings.export.music)
-        f("pdf").setText(str(exports / f"{name}.pdf"))
-        f("frames").setText(str(exports / f"{name}-frames"))
-        f("csv").setText(str(exports / f"{name}-shots.csv"))
+        self._chosen: set[str] = set()  # the companion files whose place the user chose
         for box, field in (("pdfOn", "pdf"), ("framesOn", "frames"), ("csvOn", "csv")):
             f(field).setEnabled(False)
             f(box).toggled.connect(f(field).setEnabled)
+            f(field).textEdited.connect(lambda _t, name=field: self._chosen.add(name))
+        f("output").textChanged.connect(self._follow_output)
+        self._follow_output(f("output").text())
         f("transition").currentTextChanged.connect(lambda t: f("crossfade").setEnabled(t == "crossfade"))
         f("crossfade").setEnabled(settings.export.transition == "crossfade")
         f("chooseOutput").clicked.connect(self._choose_output)
@@ -70,6 +71,18 @@ class ExportDialog(FormDialog):
         f("showButton").setEnabled(False)
 
     # -- the form -------------------------------------------------------------------------------------------
+
+    def _follow_output(self, text: str) -> None:
+        """Keep the PDF, PNG and CSV beside the film, named after it, unless the user placed them."""
+        film = Path(text.strip() or "film.mp4").expanduser()
+        places = {
+            "pdf": film.with_suffix(".pdf"),
+            "frames": film.with_name(f"{film.stem}-frames"),
+            "csv": film.with_name(f"{film.stem}-shots.csv"),
+        }
+        for name, place in places.items():
+            if name not in self._chosen:
+                self.find(name).setText(str(place))
 
     def _choose_output(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

@@ -627,7 +627,10 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _order_changed(self) -> None:
-        if self.scene_editor.scene() is None:
+        scenes = self.session.project.scenes if self.session else []
+        if self.current_scene_id() is None and scenes:
+            self._select(scenes[0].id)  # the script phase wrote the first scenes: show one
+        elif self.scene_editor.scene() is None:
             self.scene_editor.show_scene(self.session, self.current_scene_id())
         else:
             self.scene_editor.reload()
@@ -808,6 +811,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"Stopped after the {ran[-1]} phase: edit what you like, then Run (F5) to go on with the "
                 f"{following} phase."
+            )
+        else:
+            self.statusBar().showMessage(
+                "Every phase is done: export the film (Ctrl+Shift+E), or re-run any scene or phase."
             )
 
     def _retry_request(self, request):
