@@ -195,6 +195,7 @@ def main() -> None:
     print("| measure | result | target |\n|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+    loop.close()  # joins the loop's executor threads
     shutil.rmtree(HOME, ignore_errors=True)
 
 
