@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
-from dreamfactory_studio.core.events import MessageStarted, SceneStarted
+from dreamfactory_studio.core.events import MessageStarted, ModelLoading, SceneStarted
 from dreamfactory_studio.core.model import PHASES, Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import LLMSettings, MonitorSettings, save_settings
@@ -447,7 +447,10 @@ def test_run_progress_counts_turns_scenes_and_estimates_the_time_left():
     progress(PhaseFinished("script", "done"))
     assert progress.fraction == 0.25 and progress.remaining() == pytest.approx(30.0)
     progress(SceneStarted("s1", 1, "base frame"))
+    progress(ModelLoading("loading sd-turbo"))
+    assert progress.describe().startswith("Loading the model: loading sd-turbo")
     progress(StepProgress("s1", 5, 10))
+    assert progress.describe().startswith("Scene 1: drawing the base frame")
     assert progress.fraction == pytest.approx(1.5 / 4)
     for n in (1, 2, 3):
         progress(SceneFinished(f"s{n}", n, "done"))
