@@ -46,6 +46,7 @@ from dreamfactory_studio.core.paths import config_dir
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.recent import remember_project
 from dreamfactory_studio.core.settings import Settings, load_settings
+from dreamfactory_studio.production.run_request import RunRequest
 
 LAYOUT_VERSION = 2  # 2: the crew's chat and the decisions docks
 
@@ -732,7 +733,7 @@ class MainWindow(QMainWindow):
 
     # -- jobs ---------------------------------------------------------------------------------------------
 
-    def start_run(self, request, label: str = "") -> None:
+    def start_run(self, request: RunRequest, label: str = "") -> None:
         """Run the production as ``request`` asks, as the window's job, with the chat and progress following."""
         from dreamfactory_studio.production.run_progress import RunProgress
 
@@ -761,25 +762,17 @@ class MainWindow(QMainWindow):
 
     def run_next(self) -> None:
         """Run: the phases not done yet, or only the next one when "Stop After Each Phase" is on."""
-        from dreamfactory_studio.production.chain_runner import RunRequest
-
         self.start_run(RunRequest(step=self.actions["stopAfterPhase"].isChecked()))
 
     def run_phase(self, phase: str) -> None:
-        from dreamfactory_studio.production.chain_runner import RunRequest
-
         self.start_run(RunRequest(phase=phase))
 
     def rerun_from_selected(self) -> None:
-        from dreamfactory_studio.production.chain_runner import RunRequest
-
         scene_id = self.current_scene_id()
         if self.session is not None and scene_id is not None:
             self.start_run(RunRequest(from_scene=self.session.number_of(scene_id)))
 
     def regenerate(self, scene_id: str | None) -> None:
-        from dreamfactory_studio.production.chain_runner import RunRequest
-
         if self.session is None or scene_id is None:
             return
         number = self.session.number_of(scene_id)
@@ -817,7 +810,7 @@ class MainWindow(QMainWindow):
                 "Every phase is done: export the film (Ctrl+Shift+E), or re-run any scene or phase."
             )
 
-    def _retry_request(self, request):
+    def _retry_request(self, request: RunRequest) -> RunRequest:
         """What Retry runs after ``request`` failed: from the scene that failed, or the same run again (a text
         phase goes on from where its conversation stopped)."""
         from dataclasses import replace

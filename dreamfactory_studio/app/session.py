@@ -374,14 +374,6 @@ class ProjectSession(QObject):
                 self.scenesChanged.emit([i for i in touched if i in {s.id for s in self.project.scenes}])
             self.undo.setClean()  # the production saved the project as it went
 
-    async def regenerate(self, scene_id: str) -> None:
-        """Draw a new take of one scene (a new seed), undoable as one step; progress shows on its card."""
-        from dreamfactory_studio.production.chain_runner import RunRequest
-
-        number = self.number_of(scene_id)
-        await self.run(RunRequest(from_scene=number, only=True), label=f"Draw a new take of scene {number}")
-        self.status.emit(f"Scene {number}: a new take is drawn.")
-
     async def export(self, options, *, emit: Emit | None = None):
         """Export the film as the CLI's ``export`` does (``options``: an ``ExportOptions``). The project is
         saved first; the narration and clips the export makes are kept in it, so exporting again after one edit

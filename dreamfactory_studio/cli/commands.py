@@ -66,7 +66,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from dreamfactory_studio.cli.printer import ConversationPrinter
     from dreamfactory_studio.core.events import ignore
-    from dreamfactory_studio.production.chain_runner import Production, RunRequest
+    from dreamfactory_studio.production.chain_runner import Production
+    from dreamfactory_studio.production.run_request import RunRequest
 
     settings = _settings_for(args)
     if sum(bool(x) for x in (args.phase, args.from_scene, args.scene, args.next)) > 1:

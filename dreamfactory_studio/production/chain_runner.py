@@ -8,7 +8,6 @@ transcript of what was said.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 from dreamfactory_studio.backends.image import ImageBackend
 from dreamfactory_studio.backends.llm import LLM
@@ -25,32 +24,7 @@ from dreamfactory_studio.production.gpu_worker import GpuWorker
 from dreamfactory_studio.production.image_memory import ImageMemory
 from dreamfactory_studio.production.keyframes import KeyframeDesigner
 from dreamfactory_studio.production.phase_outputs import APPLY, prompt_values
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    """One run of the production, as the CLI's ``run`` options and the window's run controls ask for it:
-    the phases not done yet up to ``until`` (all of them when None); or the one ``phase`` again; or the
-    keyframes from scene ``from_scene`` on (that scene ``only``). ``step`` runs only the next phase not done, so
-    that the person can edit before going on."""
-
-    until: str | None = None
-    step: bool = False
-    phase: str | None = None
-    from_scene: int | None = None
-    only: bool = False
-    overwrite_edits: bool = False
-
-    def describe(self) -> str:
-        if self.from_scene is not None:
-            return (
-                f"Redraw scene {self.from_scene}" if self.only else f"Keyframes from scene {self.from_scene}"
-            )
-        if self.phase is not None:
-            return f"Run the {self.phase} phase"
-        if self.step:
-            return "Run the next phase"
-        return f"Run up to the {self.until} phase" if self.until else "Run all phases"
+from dreamfactory_studio.production.run_request import RunRequest
 
 
 class Production:
