@@ -170,3 +170,33 @@ def test_vae_tiling_and_precision_options_reach_the_pipeline(models):
     assert made.text2img.unet.dtype == torch.float32
     image, events = draw(made, steps=2)
     assert image.size == (64, 64) and len(events) == 2
+
+
+def test_without_the_gpu_stack_the_diffusers_backends_say_how_to_get_it(
+    models, monkeypatch, capsys, tmp_path
+):
+    """The packaged app leaves torch out: choosing a diffusers model there gives one clear line, exit 1."""
+    import importlib.util
+
+    from dreamfactory_studio.backends.video.diffusers_video import DiffusersVideo
+    from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
+    from dreamfactory_studio.core.settings import VideoSettings
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)
+    )
+    for make in (
+        lambda: DiffusersBackend(ImageSettings(backend="diffusers", model=str(models["sd15"]))).load(print),
+        lambda: DiffusersVideo(VideoSettings(backend="diffusers", model=str(models["sd15"]))).load(print),
+        lambda: ClipEmbedder(tmp_path),
+    ):
+        with pytest.raises(BackendError, match="needs torch, which this installation .* does not have"):
+            make()
+    story = tmp_path / "s.txt"
+    story.write_text((STORIES / "robot-garden.txt").read_text())
+    assert main(["new", str(story), str(tmp_path / "p"), "--scenes", "2"]) == 0
+    code = main(
+        ["run", str(tmp_path / "p"), "--image-backend", "diffusers", "--image-model", str(models["sd15"])]
+    )
+    assert code == 1 and "the diffusers painter needs torch" in capsys.readouterr().err

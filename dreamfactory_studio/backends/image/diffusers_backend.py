@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from dreamfactory_studio.backends.gpu_stack import require_gpu_stack
 from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, ImageRequest, StepSink
 from dreamfactory_studio.core.errors import BackendError
 from dreamfactory_studio.core.settings import ImageSettings
@@ -138,6 +139,7 @@ class DiffusersBackend:
         self._embeds: dict[tuple[str, bool], object] = {}
 
     def load(self, on_progress: Callable[[str], None]) -> None:
+        require_gpu_stack("the diffusers painter")
         path = resolve_model(self.settings.model)
         on_progress(f"loading {path.name}")
         from diffusers import AutoPipelineForImage2Image, AutoPipelineForText2Image

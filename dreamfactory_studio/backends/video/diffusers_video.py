@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from dreamfactory_studio.backends.gpu_stack import require_gpu_stack
 from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, StepSink
 from dreamfactory_studio.backends.image.diffusers_backend import (
     load_pipeline,
@@ -63,6 +64,7 @@ class DiffusersVideo:
         )
 
     def load(self, on_progress: Callable[[str], None]) -> None:
+        require_gpu_stack("the diffusers image-to-video backend")
         path = resolve_model(self.settings.model, layout=LAYOUT, setting="the video model setting")
         on_progress(f"loading {path.name}")
         from diffusers import DiffusionPipeline

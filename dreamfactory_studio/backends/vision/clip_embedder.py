@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dreamfactory_studio.backends.gpu_stack import require_gpu_stack
 from dreamfactory_studio.core.errors import BackendError
 
 
@@ -13,6 +14,7 @@ class ClipEmbedder:
     """Unit-length CLIP features; images and texts land in the same space, so either can search frames."""
 
     def __init__(self, folder: Path | str):
+        require_gpu_stack("the image memory's CLIP model ([memory] clip_model)")
         self.folder = Path(folder).expanduser()
         if not (self.folder / "config.json").is_file():
             raise BackendError(
