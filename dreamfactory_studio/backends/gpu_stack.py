@@ -1,25 +1,135 @@
-"""Whether the GPU stack (torch, diffusers, transformers) is installed, asked before a backend imports it.
+"""The GPU stack (torch, diffusers, transformers): whether it is there, and the managed folder it goes into.
 
-The packaged app leaves the stack out (it would triple its size, and a GPU needs the torch build for its own
-CUDA); the pip-installed studio has it. A backend that needs it says so in one clear message.
+The pip-installed studio has the stack among its dependencies. The packaged app leaves it out (it would triple
+the app's size, and a GPU wants the torch build for its own CUDA): ``dreamfactory-studio gpu-stack install``
+puts it into a folder of the user's data folder, one per Python version, with the pip the app carries. A backend
+that needs the stack asks :func:`require_gpu_stack` first, which puts that folder on the import path.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
 import importlib.util
+import re
+import shutil
+import sys
+from pathlib import Path
 
 from dreamfactory_studio.core.errors import BackendError
+from dreamfactory_studio.core.paths import APP_NAME, data_dir
 
 GPU_STACK = ("torch", "diffusers", "transformers")
+# What the diffusers backends import, as named in the package's requirements.
+_DISTRIBUTIONS = ("torch", "diffusers", "transformers", "accelerate", "safetensors")
+
+
+def managed_dir() -> Path:
+    """The folder ``gpu-stack install`` fills: packages for this Python's version only."""
+    return data_dir() / "gpu-stack" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def use_managed_stack() -> bool:
+    """Put the managed folder first on the import path; True when it is there.
+
+    First, because the packaged app carries parts of some packages the stack needs whole (PyInstaller keeps only
+    the modules the studio itself imports); what is already imported stays as it is.
+    """
+    folder = managed_dir()
+    if not folder.is_dir():
+        return False
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+        importlib.invalidate_caches()
+    return True
+
+
+def missing_parts() -> list[str]:
+    """The parts of the stack that cannot be imported, looking in the managed folder too."""
+    use_managed_stack()
+    return [name for name in GPU_STACK if importlib.util.find_spec(name) is None]
 
 
 def require_gpu_stack(what: str) -> None:
     """Raise :class:`BackendError` when a part of the stack is missing; ``what`` names who needs it."""
-    missing = [name for name in GPU_STACK if importlib.util.find_spec(name) is None]
+    missing = missing_parts()
     if missing:
         raise BackendError(
             f"{what} needs {', '.join(missing)}, which this installation of DreamFactory Studio does not have "
-            "(the packaged app leaves the GPU stack out). Install the studio with pip in Python 3.11 or newer, "
-            "with the torch build for your GPU (see the README), or choose the sketch renderer, the camera move "
-            "and the built-in image memory in the settings."
+            "(the packaged app leaves the GPU stack out). Install it once with "
+            f"`{APP_NAME} gpu-stack install` (add --torch and --torch-index for your GPU's torch build; see "
+            "packaging/README.md), or choose the sketch renderer, the camera move and the built-in image "
+            "memory in the settings."
         )
+
+
+def installed_versions() -> dict[str, str | None]:
+    """The version of each part of the stack this studio would import, or None where it is missing."""
+    use_managed_stack()
+    versions: dict[str, str | None] = {}
+    for name in _DISTRIBUTIONS:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def requirements(torch: str | None = None) -> list[str]:
+    """The stack's requirements as the studio's own package states them; ``torch`` replaces torch's."""
+    try:
+        declared = importlib.metadata.requires(APP_NAME) or []
+    except importlib.metadata.PackageNotFoundError as error:
+        raise BackendError(
+            "This copy of DreamFactory Studio carries no package metadata, so it cannot tell which GPU stack "
+            "it needs; reinstall it with pip or rebuild the app with packaging/build_app.sh."
+        ) from error
+    wanted = []
+    for requirement in declared:
+        name = re.match(r"[A-Za-z0-9_.-]+", requirement)
+        if name and name.group(0).lower() in _DISTRIBUTIONS and "extra ==" not in requirement:
+            wanted.append(torch if torch and name.group(0).lower() == "torch" else requirement)
+    return wanted
+
+
+def install_command(target: Path, torch: str | None = None, torch_index: str | None = None) -> list[str]:
+    """The pip command that installs the stack into ``target``: wheels only, nothing to compile.
+
+    In the packaged app ``sys.executable`` is the app, whose launcher runs its own pip for ``-m pip``.
+    """
+    command = [sys.executable, "-m", "pip", "install", "--target", str(target), "--only-binary", ":all:"]
+    command += ["--disable-pip-version-check", "--no-input", "--progress-bar", "off", "--no-warn-conflicts"]
+    command += ["--root-user-action", "ignore"]
+    if torch_index:
+        # torch's own index has torch and its dependencies; the rest comes from the usual index.
+        command += ["--extra-index-url", torch_index]
+    return command + requirements(torch)
+
+
+def finish_install(staging: Path) -> Path:
+    """Move a completed install from ``staging`` into the managed folder, replacing what was there."""
+    folder = managed_dir()
+    old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def staging_dir() -> Path:
+    """A fresh folder beside the managed one for an install in progress; a cancelled install leaves no trace."""
+    staging = managed_dir().with_name(managed_dir().name + ".installing")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    return staging
+
+
+def remove_managed_stack() -> bool:
+    """Delete the managed folder; True when there was one."""
+    folder = managed_dir()
+    if not folder.exists():
+        return False
+    shutil.rmtree(folder)
+    return True

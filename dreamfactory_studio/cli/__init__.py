@@ -196,6 +196,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("recover", help="restore a damaged project from its last good autosave")
     p.add_argument("project")
+
+    p = commands.add_parser(
+        "gpu-stack",
+        help="show, install or remove the GPU stack (torch, diffusers) the packaged app leaves out",
+    )
+    p.add_argument("action", nargs="?", choices=("status", "install", "remove"), default="status")
+    p.add_argument(
+        "--torch", metavar="SPEC", help="the torch requirement, e.g. torch==2.5.1 (default: the studio's)"
+    )
+    p.add_argument(
+        "--torch-index",
+        metavar="URL",
+        help="where to find that torch build, e.g. https://download.pytorch.org/whl/cu124",
+    )
     return parser
 
 
