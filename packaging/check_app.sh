@@ -11,7 +11,7 @@ gpu_stack=no
 app=$(realpath "${1:-build/app/dreamfactory-studio}")/dreamfactory-studio
 [ -x "$app" ] || { echo "check_app: no app at $app; build it with bash packaging/build_app.sh" >&2; exit 2; }
 home=$(mktemp -d)
-trap 'kill "${pid:-}" 2>/dev/null; rm -rf "$home"' EXIT
+trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$home"' EXIT
 clean=(env -i HOME="$home" PATH=/usr/bin:/bin LANG=C.UTF-8 DREAMFACTORY_CONFIG_DIR="$home/config"
     DREAMFACTORY_DATA_DIR="$home/data" DREAMFACTORY_LOG_DIR="$home/log")
 run() { "${clean[@]}" "$@"; }
@@ -52,7 +52,7 @@ if [ $gpu_stack = yes ]; then
     .venv/bin/python -c "import sys; from tests.tiny_models import build_sd15; build_sd15(__import__('pathlib').Path(sys.argv[1]))" \
         "$home/tiny-sd15" > /dev/null 2>&1
     run DREAMFACTORY_IMAGE_STEPS=2 DREAMFACTORY_KEYFRAMES_WIDTH=64 DREAMFACTORY_KEYFRAMES_HEIGHT=64 \
-        "$app" run "$home/data/samples/the-last-ferry" --phase keyframes --image-model "$home/tiny-sd15" > "$home/run.log"
+        "$app" run "$home/data/samples/the-last-ferry" --phase keyframes --image-model "$home/tiny-sd15" > "$home/run.log" 2>&1
     grep -q "^loading: loading tiny-sd15" "$home/run.log" || { cat "$home/run.log"; echo "check_app: no model loaded" >&2; exit 1; }
     echo "gpu stack: the app drew $(grep -c -- '--- scene .*: done' "$home/run.log") keyframes with diffusers from its managed folder"
     run "$app" export "$home/data/samples/the-last-ferry" "$home/drawn.mp4" --resolution 640x360 > /dev/null
