@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-rm -rf build/dist
-.venv/bin/python -m build --outdir build/dist . > build/dist.log 2>&1 || { cat build/dist.log; exit 1; }
+rm -rf build/dist && mkdir -p build/dist
+.venv/bin/python -m build --outdir build/dist . > build/dist/build.log 2>&1 || { cat build/dist/build.log; exit 1; }
 sdist=$(ls build/dist/dreamfactory_studio-*.tar.gz)
 wheel=$(ls build/dist/dreamfactory_studio-*.whl)
 in_wheel=$(unzip -Z1 "$wheel")
