@@ -106,9 +106,29 @@ def install_command(target: Path, torch: str | None = None, torch_index: str | N
     return command + requirements(torch)
 
 
-def finish_install(staging: Path) -> Path:
-    """Move a completed install from ``staging`` into the managed folder, replacing what was there."""
+def install(torch: str | None = None, torch_index: str | None = None) -> Path:
+    """Install the stack with pip (its output goes to this process's) and return the managed folder.
+
+    pip writes into a staging folder beside the managed one, which replaces it only when pip succeeded: a
+    failed or interrupted install leaves the stack that was there.
+    """
+    import subprocess
+
     folder = managed_dir()
+    staging = folder.with_name(folder.name + ".installing")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        done = subprocess.run(install_command(staging, torch, torch_index)).returncode == 0
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if not done:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BackendError(
+            "pip could not install the GPU stack (its message is above); nothing was changed. Check the "
+            "network, or give a torch build for your GPU with --torch and --torch-index."
+        )
     old = folder.with_name(folder.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if folder.exists():
@@ -116,14 +136,6 @@ def finish_install(staging: Path) -> Path:
     staging.rename(folder)
     shutil.rmtree(old, ignore_errors=True)
     return folder
-
-
-def staging_dir() -> Path:
-    """A fresh folder beside the managed one for an install in progress; a cancelled install leaves no trace."""
-    staging = managed_dir().with_name(managed_dir().name + ".installing")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.parent.mkdir(parents=True, exist_ok=True)
-    return staging
 
 
 def remove_managed_stack() -> bool:

@@ -473,9 +473,6 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 
 def cmd_gpu_stack(args: argparse.Namespace) -> int:
-    import shutil
-    import subprocess
-
     from dreamfactory_studio.backends import gpu_stack
 
     if args.action == "remove":
@@ -483,24 +480,9 @@ def cmd_gpu_stack(args: argparse.Namespace) -> int:
         print(f"removed {gpu_stack.managed_dir()}" if removed else "there was no GPU stack to remove")
         return 0
     if args.action == "install":
-        staging = gpu_stack.staging_dir()
-        command = gpu_stack.install_command(staging, torch=args.torch, torch_index=args.torch_index)
-        print(
-            f"installing {' '.join(gpu_stack.requirements(args.torch))} (this can take a few minutes)",
-            flush=True,
-        )
-        try:
-            done = subprocess.run(command).returncode == 0
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        if not done:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise StudioError(
-                "pip could not install the GPU stack (its message is above); nothing was changed. Check the "
-                "network, or give a torch build for your GPU with --torch and --torch-index."
-            )
-        print(f"installed into {gpu_stack.finish_install(staging)}")
+        wanted = " ".join(gpu_stack.requirements(args.torch))
+        print(f"installing {wanted} (this can take a few minutes)", flush=True)
+        print(f"installed into {gpu_stack.install(args.torch, args.torch_index)}")
     where = gpu_stack.managed_dir()
     print(f"managed folder: {where}{'' if where.is_dir() else ' (not installed)'}")
     for name, version in gpu_stack.installed_versions().items():
