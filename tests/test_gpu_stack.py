@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import socket
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +40,18 @@ def _wheel(folder, version: str) -> None:
     with zipfile.ZipFile(folder / f"probe_stack-{version}-py3-none-any.whl", "w") as made:
         for name, text in files.items():
             made.writestr(name, text)
+
+
+def _processes_naming(text: str) -> list[int]:
+    """The processes whose command line holds ``text`` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
 
 
 @pytest.fixture
@@ -127,3 +141,44 @@ def test_status_names_what_is_missing(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "(not installed)" in out and "missing: diffusers" in out
     assert f"torch        {__import__('torch').__version__}" in out
+
+
+def test_the_settings_show_the_stack_and_install_it_in_a_child_process_that_can_fail_or_be_cancelled(
+    window, qtbot, local_index, monkeypatch
+):
+    """The window runs the CLI's install; with no index pip fails, and the dialog says so in pip's words."""
+    import importlib.util
+
+    from dreamfactory_studio.app.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(window)
+    assert dialog.find("gpuStackState").text().startswith(f"torch {__import__('torch').__version__}")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "torch" else real(n, *a))
+    dialog._show_gpu_stack()
+    assert dialog.find("gpuStackState").text().startswith("Not installed: torch missing")
+
+    installer = dialog.install_gpu_stack()
+    with qtbot.waitSignal(installer.process.finished, timeout=120_000):
+        pass
+    assert installer.state.text().startswith("✘ The install failed")
+    assert "pip could not install the GPU stack" in installer.output.toPlainText()
+    assert not gpu_stack.managed_dir().exists()
+    installer.reject()
+
+    # An index that takes the connection and never answers keeps pip waiting until Cancel.
+    silent = socket.create_server(("127.0.0.1", 0))
+    monkeypatch.delenv("PIP_NO_INDEX")
+    monkeypatch.setenv("PIP_INDEX_URL", f"http://127.0.0.1:{silent.getsockname()[1]}/simple")
+    installer = dialog.install_gpu_stack()
+    qtbot.waitUntil(lambda: "installing" in installer.output.toPlainText(), timeout=60_000)
+    qtbot.wait(1500)
+    assert installer.process.state() != installer.process.ProcessState.NotRunning
+    staging = f"{gpu_stack.managed_dir()}.installing"
+    assert _processes_naming(staging), "pip runs in its own process"
+    installer.reject()  # Cancel while pip runs
+    qtbot.waitUntil(lambda: installer.state.text().startswith("Cancelled"), timeout=30_000)
+    qtbot.waitUntil(lambda: not _processes_naming(staging), timeout=10_000)  # pip stopped too
+    assert installer.isVisible(), "the dialog stays to say what happened"
+    assert not gpu_stack.managed_dir().exists()
+    silent.close()

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from PySide6.QtWidgets import QComboBox, QFileDialog, QMessageBox, QWidget
 
 from dreamfactory_studio.app.forms import FormDialog
+from dreamfactory_studio.app.gpu_stack_dialog import GpuStackInstallDialog, stack_summary
 from dreamfactory_studio.app.jobs import Jobs
 from dreamfactory_studio.core.errors import StudioError
 from dreamfactory_studio.core.settings import (
@@ -46,6 +47,8 @@ class SettingsDialog(FormDialog):
         f("storeKey").clicked.connect(self.store_key)
         f("imageBrowse").clicked.connect(lambda: self._browse("imageModel"))
         f("videoBrowse").clicked.connect(lambda: self._browse("videoModel"))
+        f("gpuStackInstall").clicked.connect(self.install_gpu_stack)
+        self._show_gpu_stack()
         f("buttonBox").accepted.connect(self.accept)
         f("buttonBox").rejected.connect(self.dialog.reject)
         self.jobs.finished.connect(self._tested)
@@ -190,6 +193,17 @@ class SettingsDialog(FormDialog):
         self.find("llmKey").clear()
         self.find("llmKey").setPlaceholderText("kept in the OS keyring")
         self.find("connectionResult").setText("The key is in the OS keyring.")
+
+    def _show_gpu_stack(self) -> None:
+        self.find("gpuStackState").setText(stack_summary())
+
+    def install_gpu_stack(self) -> GpuStackInstallDialog:
+        """Open the install dialog and start pip; the settings show the new stack when it is in place."""
+        self.installer = GpuStackInstallDialog(self.dialog)
+        self.installer.succeeded.connect(self._show_gpu_stack)
+        self.installer.start()
+        self.installer.open()
+        return self.installer
 
     def _browse(self, field: str) -> None:
         folder = QFileDialog.getExistingDirectory(self.dialog, "Choose a diffusers model folder")
