@@ -153,10 +153,12 @@ def test_the_settings_show_the_stack_and_install_it_in_a_child_process_that_can_
 
     dialog = SettingsDialog(window)
     assert dialog.find("gpuStackState").text().startswith(f"torch {__import__('torch').__version__}")
+    assert dialog.find("gpuStackInstall").text() == "Reinstall…"
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "torch" else real(n, *a))
     dialog._show_gpu_stack()
     assert dialog.find("gpuStackState").text().startswith("Not installed: torch missing")
+    assert dialog.find("gpuStackInstall").text() == "Install…"
 
     installer = dialog.install_gpu_stack()
     with qtbot.waitSignal(installer.process.finished, timeout=120_000):

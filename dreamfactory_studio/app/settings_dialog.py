@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QMessageBox, QWidget
 from dreamfactory_studio.app.forms import FormDialog
 from dreamfactory_studio.app.gpu_stack_dialog import GpuStackInstallDialog, stack_summary
 from dreamfactory_studio.app.jobs import Jobs
+from dreamfactory_studio.backends import gpu_stack
 from dreamfactory_studio.core.errors import StudioError
 from dreamfactory_studio.core.settings import (
     ENV_PREFIX,
@@ -196,6 +197,7 @@ class SettingsDialog(FormDialog):
 
     def _show_gpu_stack(self) -> None:
         self.find("gpuStackState").setText(stack_summary())
+        self.find("gpuStackInstall").setText("Install…" if gpu_stack.missing_parts() else "Reinstall…")
 
     def install_gpu_stack(self) -> GpuStackInstallDialog:
         """Open the install dialog and start pip; the settings show the new stack when it is in place."""
