@@ -96,3 +96,20 @@ def window(qtbot, answers):
     if w.session is not None and w.session.modified:
         answers[1][:] = [QMessageBox.StandardButton.Discard]
     w.close()
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """A four-scene project with keyframes, made once per test module by the offline production; a module may
+    define its own ``made`` instead."""
+    from .film_projects import make_project
+
+    return make_project(tmp_path_factory.mktemp("made") / "ferry", scenes=4)
+
+
+@pytest.fixture
+def project_dir(made, tmp_path):
+    """A copy of ``made`` for one test to change."""
+    from .film_projects import copy_project
+
+    return copy_project(made, tmp_path / "ferry")

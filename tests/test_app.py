@@ -21,19 +21,7 @@ from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import load_settings
 
 from .conftest import REPO
-from .film_projects import copy_project, make_project
 from .studio_window import saved, select, type_into
-
-
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    """A four-scene project with keyframes, made once by the offline production."""
-    return make_project(tmp_path_factory.mktemp("made") / "ferry", scenes=4)
-
-
-@pytest.fixture
-def project_dir(made, tmp_path):
-    return copy_project(made, tmp_path / "ferry")
 
 
 def test_the_sample_project_opens_with_a_card_and_thumbnail_per_scene(window, qtbot):

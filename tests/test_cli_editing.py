@@ -10,18 +10,13 @@ from dreamfactory_studio.cli import main
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import load_settings
 
-from .film_projects import copy_project, make_project
+from .film_projects import make_project
 from .openai_server import png
 
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     return make_project(tmp_path_factory.mktemp("made") / "ferry", scenes=3)
-
-
-@pytest.fixture
-def project_dir(made, tmp_path):
-    return copy_project(made, tmp_path / "ferry")
 
 
 def load(root):

@@ -19,22 +19,12 @@ from dreamfactory_studio.core.settings import LLMSettings, MonitorSettings, save
 from dreamfactory_studio.production.run_progress import RunProgress
 
 from .conftest import SAMPLE_STORY
-from .film_projects import copy_project, make_project, small_settings
+from .film_projects import small_settings
 from .openai_server import Play
 from .studio_window import saved, select, type_into
 from .test_crew_llm import TASK
 
 Retry, Yes = QMessageBox.StandardButton.Retry, QMessageBox.StandardButton.Yes
-
-
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    return make_project(tmp_path_factory.mktemp("made") / "ferry", scenes=4)
-
-
-@pytest.fixture
-def project_dir(made, tmp_path):
-    return copy_project(made, tmp_path / "ferry")
 
 
 @pytest.fixture(autouse=True)
