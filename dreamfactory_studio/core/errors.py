@@ -19,12 +19,6 @@ class BadInput(StudioError):
     exit_code = 2
 
 
-class NotBuiltYet(StudioError):
-    """A part of the studio that does not exist yet. Said plainly, never pretended."""
-
-    exit_code = 3
-
-
 class ProjectError(BadInput):
     """The project folder cannot be used as asked."""
 

@@ -189,6 +189,33 @@ class TranscriptMessage(_Model):
     time: datetime = Field(default_factory=now)
 
 
+class Evaluation(_Model):
+    """The scores of the last ``evaluate``: overall, per scene (by scene id), and what could not be computed."""
+
+    created: datetime = Field(default_factory=now)
+    overall: dict[str, float | str] = Field(default_factory=dict)
+    scenes: dict[str, dict[str, float | str | None]] = Field(default_factory=dict)
+    unavailable: dict[str, str] = Field(default_factory=dict, description="metric -> why it was not computed")
+    warnings: list[str] = Field(default_factory=list)
+    models: dict[str, str] = Field(
+        default_factory=dict, description="what measured: CLIP, face detector, ..."
+    )
+    drift_threshold: float = 0.6
+
+    def drifting(self, scene_id: str) -> bool:
+        """Whether the scene's keyframe strays from the Base Frame more than the threshold allows."""
+        value = self.scenes.get(scene_id, {}).get("base_similarity")
+        return isinstance(value, float) and value < self.drift_threshold
+
+    def drift(self, scene_id: str, keyframe: str) -> float | None:
+        """The similarity of a drifting scene's keyframe to the Base Frame, if ``keyframe`` (an asset) is the
+        one that was scored; else None (no drift, or a keyframe drawn since)."""
+        scores = self.scenes.get(scene_id, {})
+        if scores.get("keyframe") != keyframe or not self.drifting(scene_id):
+            return None
+        return scores["base_similarity"]
+
+
 def _phase_states() -> dict[str, PhaseState]:
     return {name: PhaseState() for name in PHASES}
 
@@ -213,6 +240,7 @@ class Project(_Editable):
     phases: dict[str, PhaseState] = Field(default_factory=_phase_states)
     directions: dict[str, str] = Field(default_factory=dict, description="the user's word to a phase's crew")
     transcripts: list[TranscriptMessage] = Field(default_factory=list)
+    evaluation: Evaluation | None = None
 
     def scene(self, scene_id: str) -> Scene:
         for scene in self.scenes:

@@ -85,6 +85,31 @@ class MemorySettings(_Section):
     )
 
 
+class EvalSettings(_Section):
+    """The weights ``evaluate`` and ``compare`` use: local files or cached Hugging Face ids, never downloaded."""
+
+    clip_model: str = Field(
+        default="", description="a CLIP folder or cached id for the CLIP metrics; empty: [memory] clip_model"
+    )
+    dino_model: str = Field(
+        default="", description="a DINOv2 folder or cached id: similarity to the Base Frame; empty: CLIP"
+    )
+    face_detector: str = Field(
+        default="", description="OpenCV's YuNet face detector, an .onnx file (for CSFD)"
+    )
+    style_classifier: Literal["auto", "vision", "clip"] = Field(
+        default="auto",
+        description="CSSC: the monitor's vision model (auto, when one is set) or zero-shot CLIP",
+    )
+    inception: str = Field(
+        default="", description="Inception-v3 as TorchScript (inception-2015-12-05.pt), for FID and IS"
+    )
+    i3d: str = Field(default="", description="I3D as TorchScript (i3d_torchscript.pt), for FVD and KVD")
+    drift_threshold: float = Field(
+        default=0.6, ge=0, le=1, description="similarity to the Base Frame under which a scene drifts"
+    )
+
+
 class VideoSettings(_Section):
     backend: Literal["camera", "diffusers"] = Field(
         default="camera", description="camera: a pan or zoom over the keyframe; diffusers: image-to-video"
@@ -171,6 +196,7 @@ class Settings(_Section):
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
     keyframes: KeyframeSettings = Field(default_factory=KeyframeSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
+    eval: EvalSettings = Field(default_factory=EvalSettings)
     video: VideoSettings = Field(default_factory=VideoSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)

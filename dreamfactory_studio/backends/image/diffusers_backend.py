@@ -29,8 +29,11 @@ LAYOUT = (
 )
 
 
-def resolve_model(model: str, *, layout: str = LAYOUT, setting: str = "--image-model") -> Path:
-    """The local folder of a model given as a path or as a Hugging Face id already in the cache."""
+def resolve_model(
+    model: str, *, layout: str = LAYOUT, setting: str = "--image-model", marker: str = "model_index.json"
+) -> Path:
+    """The local folder of a model given as a path or as a Hugging Face id already in the cache; ``marker`` is
+    the file that folder must hold."""
     if not model:
         raise BackendError(
             f"no diffusers model is set; choose a checkpoint folder in the settings or pass {setting}."
@@ -53,8 +56,8 @@ def resolve_model(model: str, *, layout: str = LAYOUT, setting: str = "--image-m
                 f"the model '{model}' is not in the Hugging Face cache, and the studio never downloads while it "
                 f"runs. Fetch it first (`hf download {model}`), or point to a local folder."
             ) from None
-    if not (path / "model_index.json").is_file():
-        raise BackendError(f"{path} is not a diffusers model: it has no model_index.json; expected {layout}.")
+    if not (path / marker).is_file():
+        raise BackendError(f"{path} is not such a model: it has no {marker}; expected {layout}.")
     return path
 
 

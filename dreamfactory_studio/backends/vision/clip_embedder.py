@@ -44,11 +44,17 @@ class ClipEmbedder:
         return (vector / (np.linalg.norm(vector) or 1.0)).astype(np.float32)
 
     def image(self, path: Path) -> np.ndarray:
-        import torch
         from PIL import Image
 
+        with Image.open(path) as image:
+            return self.picture(image)
+
+    def picture(self, image) -> np.ndarray:
+        """The features of a PIL image already in memory (a face crop, say)."""
+        import torch
+
         model, processor = self._load()
-        with Image.open(path) as image, torch.no_grad():
+        with torch.no_grad():
             inputs = processor(images=image.convert("RGB"), return_tensors="pt")
             return self._unit(_features(model.get_image_features(**inputs)))
 

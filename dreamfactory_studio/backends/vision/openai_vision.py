@@ -39,6 +39,16 @@ JUDGE = (
 )
 
 
+STYLE_QUESTION = "Which one of these styles is this image in: {styles}? Answer with the style's name only."
+
+
+def parse_style(answer: str, styles: tuple[str, ...]) -> str | None:
+    """The style an answer names first (``oil-painting`` and ``Oil Painting`` count), or None."""
+    text = re.sub(r"[-_]", " ", answer.lower())
+    found = [(text.find(style), style) for style in styles if style in text]
+    return min(found)[1] if found else None
+
+
 def data_url(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode()
 
@@ -118,6 +128,19 @@ class OpenAIVisionMonitor:
                 f"{answer[:80]!r}. Use a model that follows instructions, or the offline describer."
             )
         return verdict
+
+    async def classify_style(self, image: Path, styles: tuple[str, ...]) -> str | None:
+        """The style class of an image (the paper's GPT-4V divider for CSSC); asked again once when the
+        answer names none of ``styles``, then None."""
+        question = STYLE_QUESTION.format(styles=", ".join(styles))
+        answer = await self._ask(question, [image])
+        style = parse_style(answer, styles)
+        if style is None:
+            answer = await self._ask(
+                f"{question}\nYour last answer was {answer[:200]!r}: one name only.", [image]
+            )
+            style = parse_style(answer, styles)
+        return style
 
     async def describe_base(self, image: Path, context: FrameContext) -> str:
         return await self._ask(f"{BASE}\n{_facts(context)}", [image])
