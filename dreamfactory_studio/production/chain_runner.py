@@ -156,8 +156,11 @@ class Production:
             ran.append(name)
         return ran
 
-    async def run_keyframes(self, from_scene: int = 1, *, only: bool = False) -> list[int]:
-        """The keyframe phase, from scene ``from_scene`` on (or that scene ``only``); saved scene by scene."""
+    async def run_keyframes(
+        self, from_scene: int = 1, *, only: bool = False, script_only: bool = False
+    ) -> list[int]:
+        """The keyframe phase, from scene ``from_scene`` on (or that scene ``only``); saved scene by scene.
+        ``script_only`` draws the ablation baseline instead (see :meth:`KeyframeDesigner.run_script_only`)."""
         if self.painter is None or self.monitor is None:
             raise BadInput("no painter or monitor was given for the keyframe phase.")
         if self.project.phases["script"].status not in ("done", "stale") or not self.project.scenes:
@@ -180,7 +183,10 @@ class Production:
         state = self.project.phases["keyframes"]
         self.emit(PhaseStarted("keyframes", "Keyframe Design"))
         try:
-            drawn = await self.designer.run(from_scene, only=only)
+            if script_only:
+                drawn = await self.designer.run_script_only()
+            else:
+                drawn = await self.designer.run(from_scene, only=only)
         except asyncio.CancelledError:
             self.emit(PhaseFinished("keyframes", "cancelled"))
             raise

@@ -185,8 +185,19 @@ class KeyframeDesigner:
 
     # -- painting -------------------------------------------------------------------------------------------
 
-    async def _paint(self, scene: Scene, prompt: str, references: list[str]) -> Take:
+    async def _paint(self, scene: Scene, prompt: str, references: list[str], *, bare: bool = False) -> Take:
+        """Draw one take; ``bare`` gives a fact-drawing painter the scene's script and shot alone (no cast,
+        look or Base Description), as a prompt-only model gets them in the script-only baseline."""
         number = self.project.scene_number(scene.id)
+        held = (
+            {}
+            if bare
+            else dict(
+                characters=self._figures(scene),
+                **look(self.project),
+                base_description=self.project.base_description.text,
+            )
+        )
         request = ImageRequest(
             prompt=prompt,
             seed=self._seed(scene),
@@ -200,9 +211,7 @@ class KeyframeDesigner:
                 script=scene.script,
                 shot=scene.shot or "medium",
                 camera=scene.camera,
-                characters=self._figures(scene),
-                **look(self.project),
-                base_description=self.project.base_description.text,
+                **held,
             ),
         )
         self.painter_calls += 1
@@ -278,6 +287,25 @@ class KeyframeDesigner:
                 self.folder.save(self.project)
         finally:
             # Whatever finished is saved, on success, failure and cancel alike; an unfinished take never is.
+            self.folder.save(self.project)
+        return drawn
+
+    async def run_script_only(self) -> list[int]:
+        """The ablation baseline, the paper's "Script + model" rows: each scene's script straight to the painter,
+        with no Base Frame, Base Description, context or reference; one take per scene, not judged."""
+        drawn: list[int] = []
+        try:
+            for number, scene in enumerate(self.project.scenes, 1):
+                if scene.pinned:
+                    continue
+                self.emit(SceneStarted(scene.id, number, "script only"))
+                take = await self._paint(scene, scene.script, [], bare=True)
+                scene.takes.append(take)
+                scene.selected_take = take.id
+                self.emit(TakeMade(scene.id, take.id, None, "", True))
+                drawn.append(number)
+                self.folder.save(self.project)
+        finally:
             self.folder.save(self.project)
         return drawn
 
