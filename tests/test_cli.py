@@ -102,17 +102,15 @@ def test_scene_count_out_of_range(tmp_path, capsys):
     assert not (tmp_path / "p").exists()
 
 
-def test_commands_not_built_yet_exit_3_and_bad_projects_exit_2(tmp_path, capsys):
+def test_bad_projects_exit_2(tmp_path, capsys):
     story = str(STORIES / "the-last-ferry.txt")
     assert main(["new", story, str(tmp_path / "p")]) == 0
-    assert main(["evaluate", str(tmp_path / "p")]) == 3
-    assert "not built yet" in capsys.readouterr().err
     assert main(["export", str(tmp_path / "p"), str(tmp_path / "out.mp4")]) == 2
     assert "no scenes yet" in capsys.readouterr().err
     assert main(["run", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
     (tmp_path / "plain").mkdir()
-    assert main(["evaluate", str(tmp_path / "plain")]) == 2
+    assert main(["show", str(tmp_path / "plain")]) == 2
     assert "not a DreamFactory project" in capsys.readouterr().err
 
 

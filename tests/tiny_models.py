@@ -272,3 +272,113 @@ def build_svd(folder: Path) -> Path:
     )
     pipe.save_pretrained(folder, safe_serialization=True)
     return folder
+
+
+def build_dinov2(folder: Path) -> Path:
+    """A DINOv2 model with random weights and its image processor, as a user's local folder."""
+    import torch
+    from transformers import BitImageProcessor, Dinov2Config, Dinov2Model
+
+    torch.manual_seed(3)
+    config = Dinov2Config(
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=37,
+        image_size=32,
+        patch_size=8,
+    )
+    Dinov2Model(config).save_pretrained(folder, safe_serialization=True)
+    BitImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(
+        folder
+    )
+    return folder
+
+
+def build_yunet(path: Path) -> Path:
+    """An ONNX model with YuNet's inputs and outputs (cls/obj/bbox/kps at strides 8, 16, 32) and random weights,
+    which OpenCV's FaceDetectorYN runs: its 'faces' depend on the pixels, so one image always gives one crop."""
+    import torch
+
+    class Heads(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.heads = torch.nn.ModuleList(torch.nn.Conv2d(3, 16, s, stride=s) for s in (8, 16, 32))
+            for head in self.heads:
+                torch.nn.init.normal_(head.weight, std=1e-4 / head.kernel_size[0])  # the input is 0-255
+                # Scores near 0.9 and boxes of about two strides, so that the faces lie on the image.
+                head.bias.data = torch.tensor([2.0, 2.0, 0.0, 0.0, 0.7, 0.7] + [0.0] * 10)
+
+        def forward(self, x):
+            rows = [head(x).flatten(2).transpose(1, 2) for head in self.heads]
+            out = []
+            for part in (slice(0, 1), slice(1, 2), slice(2, 6), slice(6, 16)):
+                for row in rows:
+                    value = row[:, :, part]
+                    out.append(torch.sigmoid(value) if part.stop <= 2 else value)
+            return tuple(out)
+
+    torch.manual_seed(4)
+    names = [f"{kind}_{stride}" for kind in ("cls", "obj", "bbox", "kps") for stride in (8, 16, 32)]
+    torch.onnx.export(
+        Heads().eval(),
+        (torch.zeros(1, 3, 64, 64),),
+        str(path),
+        input_names=["input"],
+        output_names=names,
+        dynamic_axes={"input": {2: "h", 3: "w"}, **{name: {1: "n"} for name in names}},
+        dynamo=False,
+        opset_version=13,
+    )
+    return path
+
+
+def build_inception(path: Path) -> Path:
+    """A TorchScript network called like the reference Inception-v3 (``inception-2015-12-05.pt``): uint8 images
+    in, pool features with ``return_features``, else class probabilities; 8 features and 10 classes here."""
+    import torch
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 8, 9, stride=8)
+            self.fc = torch.nn.Linear(8, 10)
+
+        def forward(
+            self,
+            img: torch.Tensor,
+            return_features: bool = False,
+            use_fp16: bool = False,
+            no_output_bias: bool = False,
+        ) -> torch.Tensor:
+            x = torch.relu(self.conv(img.float() / 255.0)).mean(dim=(2, 3))
+            if return_features:
+                return x
+            logits = x @ self.fc.weight.t() * 20.0
+            if not no_output_bias:
+                logits = logits + self.fc.bias
+            return torch.softmax(logits, dim=1)
+
+    torch.manual_seed(5)
+    torch.jit.script(Net().eval()).save(str(path))
+    return path
+
+
+def build_i3d(path: Path) -> Path:
+    """A TorchScript network called like StyleGAN-V's I3D (``i3d_torchscript.pt``): videos NCTHW in [-1, 1] in,
+    features out with ``return_features``; 8 features here."""
+    import torch
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv3d(3, 8, (2, 16, 16), stride=(2, 16, 16))
+
+        def forward(
+            self, x: torch.Tensor, rescale: bool = False, resize: bool = False, return_features: bool = False
+        ) -> torch.Tensor:
+            return torch.relu(self.conv(x)).mean(dim=(2, 3, 4))
+
+    torch.manual_seed(6)
+    torch.jit.script(Net().eval()).save(str(path))
+    return path

@@ -42,6 +42,9 @@ class Card:
     image_state: str  # "none", "loading", "ready", "missing"
     activity: Activity | None
     is_base_frame: bool
+    drift: float | None = (
+        None  # similarity to the Base Frame, when the last evaluation found the scene drifting
+    )
 
 
 def badges(card: Card) -> list[tuple[str, str]]:
@@ -62,6 +65,8 @@ def badges(card: Card) -> list[tuple[str, str]]:
         out.append(("stale", "#a0a4ab"))
     if scene.keyframe and scene.keyframe.score is not None:
         out.append((f"score {scene.keyframe.score:.2f}", "#5a7fa6"))
+    if card.drift is not None:
+        out.append((f"drift {card.drift:.2f}", "#b3261e"))
     return out
 
 
@@ -108,6 +113,9 @@ class SceneListModel(QAbstractListModel):
             image_state=state,
             activity=self.session.activity.get(scene.id),
             is_base_frame=bool(base and scene.keyframe and base.image == scene.keyframe.image),
+            drift=evaluation.drift(scene.id, scene.keyframe.image)
+            if (evaluation := self.project.evaluation) and scene.keyframe
+            else None,
         )
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):

@@ -1,6 +1,6 @@
 """The command line: ``dreamfactory-studio COMMAND ...``. Everything the window does, on the same project.
 
-Exit codes: 0 done; 1 failure; 2 bad input (one line on stderr says what to do); 3 a part not built yet.
+Exit codes: 0 done; 1 failure; 2 bad input (one line on stderr says what to do).
 Only ``argparse`` is imported up front so that ``--version`` and ``--help`` answer at once.
 """
 
@@ -190,9 +190,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="print only the result")
     _export_arguments(p)
 
-    p = commands.add_parser("evaluate", help="score a project with the paper's metrics")
-    p.add_argument("project")
+    p = commands.add_parser(
+        "evaluate",
+        help="score a project (or a folder of outputs) with the paper's metrics; saved in the project",
+    )
+    p.add_argument("project", metavar="PROJECT", help="a project, or a folder of images and videos")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
+    p.add_argument(
+        "--report", metavar="REPORT.html", help="write an HTML report with the keyframes and plots"
+    )
+    p.add_argument("--reference", metavar="DIR", help="real images and videos, for FID, FVD and KVD")
+
+    p = commands.add_parser(
+        "compare", help="draw stories script-only and with the Keyframe Iteration, and score both (Table 3)"
+    )
+    p.add_argument("stories", nargs="+", metavar="STORY")
+    p.add_argument("--out", required=True, metavar="DIR", help="where the projects and the tables go")
+    p.add_argument("--scenes", type=_positive_int, help="how many scenes each film should have")
+    p.add_argument("--reference", metavar="DIR", help="real images and videos, for FID, FVD and KVD")
+    p.add_argument("--llm-url", help="an OpenAI-compatible endpoint for this run")
+    p.add_argument("--llm-model", help="the model to ask at that endpoint")
+    p.add_argument(
+        "--image-model", metavar="DIR", help="a diffusers model to draw with (default: the settings')"
+    )
 
     p = commands.add_parser("recover", help="restore a damaged project from its last good autosave")
     p.add_argument("project")

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from dreamfactory_studio.core.errors import BadInput, NotBuiltYet, StudioError
+from dreamfactory_studio.core.errors import BadInput, StudioError
 from dreamfactory_studio.core.logs import redact, setup_logging
 from dreamfactory_studio.core.project_folder import ProjectFolder
 
@@ -457,10 +457,75 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reference(args: argparse.Namespace) -> Path | None:
+    if not args.reference:
+        return None
+    reference = Path(args.reference).expanduser()
+    if not reference.is_dir():
+        raise BadInput(
+            f"the reference folder {reference} does not exist; give a folder of real images or videos."
+        )
+    return reference
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    with ProjectFolder.open(args.project, read_only=True) as folder:
-        folder.load()
-    raise NotBuiltYet("`evaluate` is not built yet: the metrics are still to come (issue 8).")
+    import asyncio
+
+    from dreamfactory_studio.cli.printer import print_evaluation
+    from dreamfactory_studio.core.project_folder import is_project
+    from dreamfactory_studio.eval.evaluate import Evaluator, project_frames
+
+    target, reference = Path(args.project).expanduser(), _reference(args)
+    evaluator = Evaluator(_settings_for(args), say=lambda message: print(message, file=sys.stderr))
+    if is_project(target):
+        with ProjectFolder.open(target) as folder:
+            project = folder.load()
+            evaluation = asyncio.run(evaluator.project(folder, project, reference))
+            project.evaluation = evaluation
+            folder.save(project)
+            frames, title = project_frames(folder, project), project.title
+            where = f"saved in {target}"
+    elif target.is_dir():
+        evaluation, frames = asyncio.run(evaluator.outputs(target, reference))
+        title, where = target.name, ""
+    else:
+        raise BadInput(f"{target} is neither a project nor a folder of outputs.")
+    if args.report:
+        from dreamfactory_studio.eval.report import write_report
+
+        report = write_report(Path(args.report).expanduser(), title, evaluation, frames)
+        where += f"{'; ' if where else ''}report: {report}"
+    print_evaluation(evaluation, frames, sys.stdout, as_json=args.json)
+    if where and not args.json:
+        print(where)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from dreamfactory_studio.eval.compare import compare
+
+    stories = [Path(story).expanduser() for story in args.stories]
+    for story in stories:
+        if not story.is_file():
+            raise BadInput(f"there is no story file {story}.")
+    out = Path(args.out).expanduser()
+    result = asyncio.run(
+        compare(
+            stories,
+            out,
+            _settings_for(args),
+            reference=_reference(args),
+            scenes=args.scenes,
+            say=lambda message: print(message, file=sys.stderr),
+        )
+    )
+    print(result.markdown(), end="")
+    for key, why in result.missing().items():
+        print(f"not computed: {key}: {why}")
+    print(f"written: {out / 'comparison.csv'} and {out / 'comparison.md'}")
+    return 0
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
@@ -512,6 +577,7 @@ COMMANDS = {
     "export": cmd_export,
     "render": cmd_render,
     "evaluate": cmd_evaluate,
+    "compare": cmd_compare,
     "recover": cmd_recover,
     "gpu-stack": cmd_gpu_stack,
 }

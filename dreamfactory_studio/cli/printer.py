@@ -144,3 +144,46 @@ def print_transcript(
         out.write(f"\n{title}{source} · {message.time.astimezone():%H:%M:%S}:\n{message.text}\n")
     if not messages:
         out.write("the crew has not spoken yet; run it with `dreamfactory-studio run PROJECT`.\n")
+
+
+def print_evaluation(evaluation, frames, out: TextIO, *, as_json: bool = False) -> None:
+    """The scores of ``evaluate``: overall, per scene, and what could not be computed and why."""
+    from dreamfactory_studio.eval.evaluate import METRICS
+
+    if as_json:
+        import json
+
+        data = evaluation.model_dump(mode="json")
+        data["scenes"] = [
+            {"key": f.key, "label": f.label, **evaluation.scenes.get(f.key, {})} for f in frames
+        ]
+        out.write(json.dumps(data, indent=1) + "\n")
+        return
+    out.write("scores\n")
+    for key, label in METRICS.items():
+        if key in evaluation.overall:
+            value = evaluation.overall[key]
+            extra = f" (most common: {evaluation.overall['cssc_style']})" if key == "cssc" else ""
+            out.write(f"  {label}: {value}{extra}\n")
+    for key, reason in evaluation.unavailable.items():
+        out.write(f"  not computed, {METRICS.get(key, key)}: {reason}\n")
+    columns = ("clip_score", "base_similarity", "face", "csfd", "style")
+    shown = [c for c in columns if any(c in evaluation.scenes.get(f.key, {}) for f in frames)]
+    if shown:
+        out.write("per scene\n  " + "  ".join(f"{c:>15}" for c in ("", *shown)) + "\n")
+        for frame in frames:
+            scores = evaluation.scenes.get(frame.key, {})
+            cells = [_cell(scores.get(c)) for c in shown]
+            drift = "  drifts" if evaluation.drifting(frame.key) else ""
+            out.write(
+                f"  {frame.label.split(':')[0][:15]:>15}  "
+                + "  ".join(f"{c:>15}" for c in cells)
+                + drift
+                + "\n"
+            )
+    for warning in evaluation.warnings:
+        out.write(f"note: {warning}\n")
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
