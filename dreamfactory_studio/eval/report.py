@@ -73,22 +73,29 @@ def _plots(evaluation: Evaluation, frames: list[Frame]) -> str:
     if not series and not styles:
         return ""
     figure = Figure(figsize=(11, 3.6), layout="constrained")
-    left, right = figure.subplots(1, 2, width_ratios=(3, 1))
-    positions = list(range(1, len(frames) + 1))
-    for label, values in series.items():
-        left.plot(
-            positions, [v if isinstance(v, float) else float("nan") for v in values], marker="o", label=label
-        )
-    if "similarity to Base Frame" in series:
-        left.axhline(evaluation.drift_threshold, color="#b3261e", linestyle=":", label="drift threshold")
-    left.set_xticks(positions)
-    left.set_xlabel("scene" if len(frames) == len(evaluation.scenes) else "image")
-    left.set_title("per scene")
+    if series and styles:
+        left, right = figure.subplots(1, 2, width_ratios=(3, 1))
+    else:
+        left = right = figure.subplots()
     if series:
+        positions = list(range(1, len(frames) + 1))
+        for label, values in series.items():
+            left.plot(
+                positions,
+                [v if isinstance(v, float) else float("nan") for v in values],
+                marker="o",
+                label=label,
+            )
+        if "similarity to Base Frame" in series:
+            left.axhline(evaluation.drift_threshold, color="#b3261e", linestyle=":", label="drift threshold")
+        left.set_xticks(positions)
+        left.set_xlabel("scene")
+        left.set_title("per scene")
         left.legend(fontsize=8)
-    right.bar(list(styles), list(styles.values()), color="#5b7bb4")
-    right.set_title("style classes")
-    right.tick_params(axis="x", labelrotation=30, labelsize=8)
+    if styles:
+        right.bar(list(styles), list(styles.values()), color="#5b7bb4")
+        right.set_title("style classes")
+        right.tick_params(axis="x", labelrotation=30, labelsize=8)
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg")
     return buffer.getvalue()[buffer.getvalue().find("<svg") :]
