@@ -8,6 +8,12 @@ from pathlib import Path
 TOKENIZER = Path(__file__).parent / "fixtures" / "tiny-clip-tokenizer"
 
 
+TINY_VIT = dict(
+    hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37, image_size=32
+)
+"""The vision transformer of every tiny image encoder here (CLIP, the IP-Adapter's encoder, DINOv2)."""
+
+
 def _tokenizer():
     from transformers import CLIPTokenizer
 
@@ -164,17 +170,7 @@ def build_ip_adapter(folder: Path, unet_folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     weights = folder / "ip-adapter.safetensors"
     save_file(tensors, weights)
-    encoder = CLIPVisionModelWithProjection(
-        CLIPVisionConfig(
-            hidden_size=32,
-            projection_dim=embed,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            image_size=32,
-            intermediate_size=37,
-            patch_size=4,
-        )
-    )
+    encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(**TINY_VIT, projection_dim=embed, patch_size=4))
     encoder.save_pretrained(folder / "image_encoder", safe_serialization=True)
     return weights
 
@@ -187,14 +183,7 @@ def build_clip(folder: Path) -> Path:
     torch.manual_seed(2)
     config = CLIPConfig(
         text_config=_text_config().to_dict(),
-        vision_config=CLIPVisionConfig(
-            hidden_size=32,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            image_size=32,
-            intermediate_size=37,
-            patch_size=4,
-        ).to_dict(),
+        vision_config=CLIPVisionConfig(**TINY_VIT, patch_size=4).to_dict(),
         projection_dim=16,
     )
     CLIPModel(config).save_pretrained(folder, safe_serialization=True)
@@ -280,15 +269,7 @@ def build_dinov2(folder: Path) -> Path:
     from transformers import BitImageProcessor, Dinov2Config, Dinov2Model
 
     torch.manual_seed(3)
-    config = Dinov2Config(
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=37,
-        image_size=32,
-        patch_size=8,
-    )
-    Dinov2Model(config).save_pretrained(folder, safe_serialization=True)
+    Dinov2Model(Dinov2Config(**TINY_VIT, patch_size=8)).save_pretrained(folder, safe_serialization=True)
     BitImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(
         folder
     )
