@@ -148,7 +148,7 @@ def print_transcript(
 
 def print_evaluation(evaluation, frames, out: TextIO, *, as_json: bool = False) -> None:
     """The scores of ``evaluate``: overall, per scene, and what could not be computed and why."""
-    from dreamfactory_studio.eval.evaluate import METRICS
+    from dreamfactory_studio.eval.evaluate import METRICS, format_score
 
     if as_json:
         import json
@@ -173,17 +173,8 @@ def print_evaluation(evaluation, frames, out: TextIO, *, as_json: bool = False) 
         out.write("per scene\n  " + "  ".join(f"{c:>15}" for c in ("", *shown)) + "\n")
         for frame in frames:
             scores = evaluation.scenes.get(frame.key, {})
-            cells = [_cell(scores.get(c)) for c in shown]
+            cells = [format_score(scores.get(c)) for c in shown]
             drift = "  drifts" if evaluation.drifting(frame.key) else ""
-            out.write(
-                f"  {frame.label.split(':')[0][:15]:>15}  "
-                + "  ".join(f"{c:>15}" for c in cells)
-                + drift
-                + "\n"
-            )
+            out.write(f"  {frame.short[:15]:>15}  " + "  ".join(f"{c:>15}" for c in cells) + drift + "\n")
     for warning in evaluation.warnings:
         out.write(f"note: {warning}\n")
-
-
-def _cell(value: object) -> str:
-    return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)

@@ -24,7 +24,7 @@ from dreamfactory_studio.core.new_project import new_project
 from dreamfactory_studio.core.project_folder import ProjectFolder, is_project
 from dreamfactory_studio.core.project_lock import LOCK_NAME
 from dreamfactory_studio.core.settings import Settings
-from dreamfactory_studio.eval.evaluate import METRICS, Evaluator
+from dreamfactory_studio.eval.evaluate import METRICS, Evaluator, format_score
 
 VARIANTS = {"script-only": "Script", "keyframe-iteration": "DreamFactory"}
 COLUMNS = ("csfd", "cssc", "clip_score", "base_similarity", "fid", "is", "fvd", "kvd")
@@ -71,11 +71,11 @@ class Comparison:
             "|---|---|" + "---|" * len(columns),
         ]
         for story, variant, evaluation in self.rows:
-            cells = [_cell(evaluation.overall.get(c)) for c in columns]
+            cells = [format_score(evaluation.overall.get(c)) for c in columns]
             lines.append(f"| {story} | {self.label(variant)} | " + " | ".join(cells) + " |")
         if len({story for story, _, _ in self.rows}) > 1:
             for variant, means in self.averages().items():
-                cells = [_cell(means.get(c)) for c in columns]
+                cells = [format_score(means.get(c)) for c in columns]
                 lines.append(f"| **mean** | {self.label(variant)} | " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
 
@@ -97,10 +97,6 @@ class Comparison:
                 if key in COLUMNS and key not in self.columns:
                     reasons.setdefault(key, reason)
         return reasons
-
-
-def _cell(value: object) -> str:
-    return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def _slug(name: str) -> str:

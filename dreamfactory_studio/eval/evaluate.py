@@ -47,6 +47,20 @@ class Frame:
     image: Path
     text: str
 
+    @property
+    def short(self) -> str:
+        """The label without its title: ``Scene 3``."""
+        return self.label.split(":")[0]
+
+
+def format_score(value: object) -> str:
+    """A score as the tables show it: three decimals (one from 100 up), ``-`` for none."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
+    return str(value)
+
 
 def project_frames(folder: ProjectFolder, project: Project) -> list[Frame]:
     frames = []
@@ -177,7 +191,7 @@ class Evaluator:
             result.scenes[frame.key]["base_similarity"] = round(value, 4)
         others = [v for f, v in zip(frames, values, strict=True) if f.image.resolve() != base.resolve()]
         result.overall["base_similarity"] = round(float(np.mean(others or values)), 4)
-        drifting = [f.label.split(":")[0] for f in frames if result.drifting(f.key)]
+        drifting = [f.short for f in frames if result.drifting(f.key)]
         if drifting:
             result.warnings.append(
                 f"{', '.join(drifting)} drift from the Base Frame (similarity under {result.drift_threshold})."
@@ -197,7 +211,7 @@ class Evaluator:
             if face is not None:
                 found.append((frame, clip.picture(face)))
         result.models["faces"] = finder.name
-        faceless = [f.label.split(":")[0] for f in frames if result.scenes[f.key]["face"] == "none"]
+        faceless = [f.short for f in frames if result.scenes[f.key]["face"] == "none"]
         if len(found) < 2:
             result.unavailable["csfd"] = (
                 f"CSFD needs a face in at least two keyframes; {finder.name} found one in {len(found)} of "

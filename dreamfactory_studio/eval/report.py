@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dreamfactory_studio.core.atomic import atomic_write_text
 from dreamfactory_studio.core.model import Evaluation
-from dreamfactory_studio.eval.evaluate import METRICS, Frame
+from dreamfactory_studio.eval.evaluate import METRICS, Frame, format_score
 
 SCENE_COLUMNS = (
     ("clip_score", "CLIP score"),
@@ -31,14 +31,6 @@ text-align: left; } th { background: #f4f4f4; } td.num { text-align: right; font
 .strip img { height: 110px; border-radius: 4px; display: block; } .strip figcaption { font-size: 12px; }
 .drift { color: #b3261e; font-weight: 600; } .plots img { max-width: 100%; }
 """
-
-
-def _format(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
-    return str(value)
 
 
 def _thumbnail(path: Path, height: int = 220) -> str:
@@ -105,7 +97,7 @@ def write_report(path: Path, title: str, evaluation: Evaluation, frames: list[Fr
     """Write the report to ``path`` (atomically) and return it."""
     e = html.escape
     overall = "".join(
-        f"<tr><td>{e(label)}</td><td class=num>{_format(evaluation.overall[key])}</td></tr>"
+        f"<tr><td>{e(label)}</td><td class=num>{format_score(evaluation.overall[key])}</td></tr>"
         for key, label in METRICS.items()
         if key in evaluation.overall
     )
@@ -126,9 +118,9 @@ def write_report(path: Path, title: str, evaluation: Evaluation, frames: list[Fr
     for frame in frames:
         scores = evaluation.scenes.get(frame.key, {})
         cells = "".join(
-            f"<td class=num>{_format(scores.get(key))}</td>"
+            f"<td class=num>{format_score(scores.get(key))}</td>"
             if key not in ("face", "style")
-            else f"<td>{_format(scores.get(key))}</td>"
+            else f"<td>{format_score(scores.get(key))}</td>"
             for key, _ in SCENE_COLUMNS
         )
         badge = " <span class=drift>drifts</span>" if evaluation.drifting(frame.key) else ""
