@@ -25,15 +25,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from dreamfactory_studio.backends.speech import make_speech  # noqa: E402
-from dreamfactory_studio.backends.video import make_video_backend  # noqa: E402
+from dreamfactory_studio.backends.backend_set import Backends  # noqa: E402
 from dreamfactory_studio.backends.video.ffmpeg import ffmpeg_exe  # noqa: E402
 from dreamfactory_studio.core.project_folder import ProjectFolder  # noqa: E402
 from dreamfactory_studio.core.settings import load_settings  # noqa: E402
 from dreamfactory_studio.export.assembly import FilmPicture  # noqa: E402
-from dreamfactory_studio.export.exporter import ExportOptions, export_project  # noqa: E402
+from dreamfactory_studio.export.exporter import ExportOptions  # noqa: E402
+from dreamfactory_studio.export.film import FilmFormat, FilmMaker  # noqa: E402
 from dreamfactory_studio.export.timeline import build_timeline  # noqa: E402
-from dreamfactory_studio.production.film import FilmFormat, FilmMaker  # noqa: E402
+from dreamfactory_studio.workspace import Workspace  # noqa: E402
 
 STORY = REPO / "resources" / "sample" / "the-last-ferry.txt"
 CLI = [sys.executable, "-m", "dreamfactory_studio"]
@@ -52,11 +52,9 @@ def render(work: Path) -> tuple[float, str]:
 
 
 def export_once(project_dir: Path, out: Path) -> tuple[float, int]:
-    settings = load_settings()
-    with ProjectFolder.open(project_dir) as folder:
-        project = folder.load()
+    with Workspace.open(project_dir) as workspace:
         started = time.perf_counter()
-        result = asyncio.run(export_project(folder, project, settings, ExportOptions(out)))
+        result = asyncio.run(workspace.export(ExportOptions(out)))
         seconds = time.perf_counter() - started
     assert result.renders == 0, "the clips should all be cached"
     return seconds, result.timeline.frames
@@ -66,13 +64,14 @@ def raw_frames(project_dir: Path, raw: Path) -> tuple[int, FilmFormat]:
     """The film's frames exactly as the export makes them, written to a raw RGB file."""
     settings = load_settings()
     film_format = FilmFormat.parse(settings.defaults.resolution, settings.defaults.fps)
-    with ProjectFolder.open(project_dir) as folder:
+    with ProjectFolder.open(project_dir) as folder, Backends(settings) as backends:
         project = folder.load()
         maker = FilmMaker(
             folder,
             project,
-            speech=make_speech(settings.speech),
-            video=make_video_backend(settings.video),
+            speech=backends.speech,
+            video=backends.video,
+            worker=backends.worker,
             settings=settings.export,
             film_format=film_format,
         )
@@ -121,7 +120,7 @@ def main() -> None:
         export_fps = frames / statistics.median(export_times)
         bare_fps = frames / statistics.median(bare_times)
         settings = load_settings()
-        speech = make_speech(settings.speech).label
+        speech = Backends(settings).speech.label
         print(
             f"film: {film_line.removeprefix('wrote ')}; speech: {speech}; x264 preset {settings.export.preset}"
         )

@@ -21,12 +21,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from dreamfactory_studio.backends.backend_set import Backends  # noqa: E402
 from dreamfactory_studio.backends.image import FigureFacts, ImageRequest, PanelFacts  # noqa: E402
 from dreamfactory_studio.backends.image.sketch import render_panel  # noqa: E402
 from dreamfactory_studio.core.model import Project  # noqa: E402
 from dreamfactory_studio.core.project_folder import ProjectFolder  # noqa: E402
 from dreamfactory_studio.core.settings import KeyframeSettings, Settings  # noqa: E402
-from dreamfactory_studio.production.chain_runner import Production  # noqa: E402
+from dreamfactory_studio.production.run import Production  # noqa: E402
 
 STORY = REPO / "resources" / "sample" / "the-last-ferry.txt"
 
@@ -96,12 +97,12 @@ def rerun_calls(scenes: int = 10) -> dict[int, int]:
     with ProjectFolder.create(
         root / "p", Project(title="b", story=STORY.read_text(), request={"scenes": scenes})
     ) as f:
-        made = Production.from_settings(f, f.load(), settings)
-        asyncio.run(made.run())
+        with Backends(settings) as backends:
+            asyncio.run(Production(f, f.load(), backends).run())
         for k in range(1, scenes + 1):
-            made = Production.from_settings(f, f.load(), settings)
-            asyncio.run(made.run_keyframes(k))
-            made.worker.shutdown()
+            with Backends(settings) as backends:
+                made = Production(f, f.load(), backends)
+                asyncio.run(made.run_keyframes(k))
             calls[k] = made.designer.painter_calls
     shutil.rmtree(root)
     return calls

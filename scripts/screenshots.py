@@ -36,7 +36,7 @@ def main() -> int:
     from dreamfactory_studio.app.look import apply_look
     from dreamfactory_studio.app.main_window import MainWindow
     from dreamfactory_studio.app.settings_dialog import SettingsDialog
-    from dreamfactory_studio.production.sample import sample_project
+    from dreamfactory_studio.workspace.sample import sample_project
 
     app = QApplication([])
     apply_look(app)

@@ -9,9 +9,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-REPO = Path(__file__).resolve().parent.parent
-STORIES = REPO.parent / "shared" / "stories"
-SAMPLE_STORY = REPO / "resources" / "sample" / "the-last-ferry.txt"
+from .paths import SAMPLE_STORY
 
 
 @pytest.fixture(autouse=True)

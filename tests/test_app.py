@@ -15,17 +15,17 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 
 from dreamfactory_studio.app.main_window import MainWindow
 from dreamfactory_studio.app.settings_dialog import SettingsDialog
-from dreamfactory_studio.app.timeline import SceneListModel
+from dreamfactory_studio.app.timeline_view import SceneListModel
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import load_settings
 
-from .conftest import REPO
+from .paths import REPO
 from .studio_window import saved, select, type_into
 
 
 def test_the_sample_project_opens_with_a_card_and_thumbnail_per_scene(window, qtbot):
-    from dreamfactory_studio.production.sample import sample_project
+    from dreamfactory_studio.workspace.sample import sample_project
 
     path = sample_project()
     assert window.open_project(str(path))
@@ -246,14 +246,14 @@ def test_a_new_take_is_drawn_with_a_new_seed_shows_progress_and_undoes(window, p
         )
     )
     progress = []
-    window.session.scenesChanged.connect(lambda ids: progress.append(window.model.card(1).activity))
+    window.session.changed.connect(lambda changes: progress.append(window.model.card(1).activity))
     window.actions["regenerate"].trigger()
-    assert window.jobs.running and window.progress.isVisible() and window.cancel_button.isVisible()
+    assert window.jobs.running and window.runs.bar.isVisible() and window.runs.cancel_button.isVisible()
     loop.run_until_complete(window.jobs.current)
     # No edits while the job changes the scene, and its card showed the drawing's progress.
     assert during == [(True, True, False), (False, False, True)]
     assert any(a is not None and a.progress is not None for a in progress)
-    assert not window.progress.isVisible()
+    assert not window.runs.bar.isVisible()
     scene = window.session.project.scenes[1]
     assert len(scene.takes) > len(seeds) and scene.takes[-1].seed not in seeds
     assert not window.session.busy and not window.scene_editor.script.isReadOnly()
@@ -309,7 +309,7 @@ def test_settings_persist_across_restarts(window, qtbot, user_dirs):
     dialog.find("defaultStyle").setCurrentText("ink wash")
     dialog.accept()
     assert dialog.dialog.result() == QDialog.DialogCode.Accepted
-    window.show_backends()
+    window.reload_settings()
     assert "llama3.2 @ http://localhost:11434/v1" in window.backends.text()
     assert "diffusers sd-turbo on cuda" in window.backends.text()
     window.resize(700, 520)  # within the offscreen screen, which restoreGeometry() keeps windows inside

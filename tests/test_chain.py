@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
 from dreamfactory_studio.cli import main
 from dreamfactory_studio.core import edits
@@ -13,15 +14,15 @@ from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import Settings
-from dreamfactory_studio.production.chain_runner import Production
 from dreamfactory_studio.production.crew_config import load_crew
+from dreamfactory_studio.production.run import Production
 
-from .conftest import STORIES
+from .paths import SAMPLE_STORY, STORIES
 
 
 @pytest.fixture
 def folder(tmp_path):
-    story = (STORIES / "the-last-ferry.txt").read_text()
+    story = (SAMPLE_STORY).read_text()
     with ProjectFolder.create(tmp_path / "p", Project(title="Ferry", story=story)) as folder:
         yield folder
 
@@ -37,7 +38,9 @@ class RecordingWriter(OfflineWriter):
 
 
 def run(folder, until=None, phase=None, **kw):
-    production = Production(folder, folder.load(), RecordingWriter(), **kw)
+    production = Production(
+        folder, folder.load(), Backends(llm=RecordingWriter(), painter=None, monitor=None), **kw
+    )
     if phase:
         asyncio.run(production.run_phase(phase))
         return [phase]
@@ -79,13 +82,15 @@ def test_user_edits_survive_a_rerun_unless_asked(folder):
     assert third.user_edited == ["duration", "script"] and third.id == scene.id
     assert project.scenes[3].user_edited == [] and len(project.scenes) == 10
 
-    asyncio.run(Production(folder, project, OfflineWriter()).run_phase("script", overwrite_edits=True))
+    asyncio.run(
+        Production(folder, project, Backends(llm=OfflineWriter())).run_phase("script", overwrite_edits=True)
+    )
     assert folder.load().scenes[2].script.startswith("Midway across")
 
 
 def test_keyframes_need_a_painter_and_a_script(folder):
     with pytest.raises(BadInput, match="script is not written yet"):
-        asyncio.run(Production.from_settings(folder, folder.load(), Settings()).run_keyframes(1))
+        asyncio.run(Production(folder, folder.load(), Backends(Settings())).run_keyframes(1))
     with pytest.raises(BadInput, match="no painter or monitor"):
         run(folder)
     assert folder.load().phases["script"].status == "done"
@@ -154,7 +159,7 @@ def test_long_mode_and_the_large_crew(folder):
     assert run(folder, until="task", mode="long", crew_preset="large") == ["task"]
     assert folder.load().task.scenes == 30 and folder.load().task.mode == "long"
     with pytest.raises(BadInput, match="unknown mode or crew"):
-        Production(folder, folder.load(), OfflineWriter(), mode="epic")
+        Production(folder, folder.load(), Backends(llm=OfflineWriter()), mode="epic")
 
 
 def test_a_direction_reaches_the_next_conversation_of_its_phase(folder):

@@ -13,7 +13,7 @@ from dreamfactory_studio import __version__
 from dreamfactory_studio.cli import main
 from dreamfactory_studio.core.project_folder import ProjectFolder
 
-from .conftest import REPO, STORIES
+from .paths import REPO, SAMPLE_STORY, STORIES
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -36,7 +36,7 @@ def test_version_and_help():
 
 
 def test_new_makes_a_valid_project_from_the_ferry_story(tmp_path):
-    done = run_cli("new", str(STORIES / "the-last-ferry.txt"), str(tmp_path / "ferry"), "--scenes", "10")
+    done = run_cli("new", str(SAMPLE_STORY), str(tmp_path / "ferry"), "--scenes", "10")
     assert done.returncode == 0, done.stderr
     with ProjectFolder.open(tmp_path / "ferry") as folder:
         project = folder.load()
@@ -103,7 +103,7 @@ def test_scene_count_out_of_range(tmp_path, capsys):
 
 
 def test_bad_projects_exit_2(tmp_path, capsys):
-    story = str(STORIES / "the-last-ferry.txt")
+    story = str(SAMPLE_STORY)
     assert main(["new", story, str(tmp_path / "p")]) == 0
     assert main(["export", str(tmp_path / "p"), str(tmp_path / "out.mp4")]) == 2
     assert "no scenes yet" in capsys.readouterr().err
@@ -115,7 +115,7 @@ def test_bad_projects_exit_2(tmp_path, capsys):
 
 
 def test_a_damaged_project_is_reported_and_recovered_from_the_cli(tmp_path):
-    story = str(STORIES / "the-last-ferry.txt")
+    story = str(SAMPLE_STORY)
     assert run_cli("new", story, str(tmp_path / "p")).returncode == 0
     (tmp_path / "p" / "project.json").write_text("{ broken")
     done = run_cli("evaluate", str(tmp_path / "p"))
@@ -130,7 +130,7 @@ def test_a_damaged_project_is_reported_and_recovered_from_the_cli(tmp_path):
 
 
 def test_a_locked_project_is_refused_from_the_cli(tmp_path, capsys):
-    assert main(["new", str(STORIES / "the-last-ferry.txt"), str(tmp_path / "p")]) == 0
+    assert main(["new", str(SAMPLE_STORY), str(tmp_path / "p")]) == 0
     with ProjectFolder.open(tmp_path / "p"):
         assert main(["recover", str(tmp_path / "p")]) == 2
     assert "open in another program" in capsys.readouterr().err

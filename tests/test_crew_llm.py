@@ -11,44 +11,19 @@ import time
 
 import pytest
 
+from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.backends.llm.openai_compatible import OpenAICompatibleLLM
 from dreamfactory_studio.core.errors import BackendError, BadInput
 from dreamfactory_studio.core.events import MessageFinished, TokenReceived
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import LLMSettings
-from dreamfactory_studio.production.chain_runner import Production
 from dreamfactory_studio.production.conversation import MAX_REPLY_CHARS, PhaseFailed
+from dreamfactory_studio.production.run import Production
 
-from .conftest import REPO, SAMPLE_STORY
+from .crew_answers import STORY, STYLE, TASK, script
 from .openai_server import Play
-
-TASK = (
-    '<INFO> {"mode": "short", "scenes": 3, "audience": "all ages", "aspect": "16:9", "duration_target": 30}'
-)
-STYLE = 'I pick ink wash. <INFO> {"style": "ink wash", "palette": "black and red", "lighting": "misty"}'
-STORY = (
-    "Step by step: the ferry, the fog, the music.\n"
-    '<INFO> {"outline": "A ferry crosses in fog.", "characters": [{"name": "Amara", "description": "tall, blue coat"},'
-    ' {"name": "Tomas", "description": "old man, violin case"}]}'
-)
-
-
-def script(n: int, **extra) -> str:
-    scenes = [
-        {
-            "title": f"S{i}",
-            "script": f"Moment {i} on the river.",
-            "narration": f"Line {i}.",
-            "shot": "wide",
-            "camera": "static",
-            "characters": ["Amara"] if i % 2 else ["Tomas", "Amara"],
-            "duration": 4,
-            **extra,
-        }
-        for i in range(1, n + 1)
-    ]
-    return "Here is the script.\n<INFO> " + json.dumps({"scenes": scenes})
+from .paths import REPO, SAMPLE_STORY
 
 
 def clean_run() -> list[str]:
@@ -74,7 +49,7 @@ def project_folder(tmp_path):
 
 def production(folder, server, *, emit=None, **settings) -> Production:
     llm = OpenAICompatibleLLM(LLMSettings(base_url=server.url, model="test-model", **settings))
-    return Production(folder, folder.load(), llm, **({"emit": emit} if emit else {}))
+    return Production(folder, folder.load(), Backends(llm=llm), **({"emit": emit} if emit else {}))
 
 
 def test_a_clean_run_through_all_text_phases(project_folder, openai_server):
@@ -227,7 +202,11 @@ def test_unreachable_server_401_and_unknown_model_give_clear_messages(project_fo
     with pytest.raises(
         BackendError, match=r"cannot reach the LLM server at http://127.0.0.1:9/v1.*offline writer"
     ):
-        asyncio.run(Production(project_folder, project, OpenAICompatibleLLM(unreachable)).run(until="task"))
+        asyncio.run(
+            Production(project_folder, project, Backends(llm=OpenAICompatibleLLM(unreachable))).run(
+                until="task"
+            )
+        )
     openai_server.api_key = "sk-right-key-000000"
     os.environ["OPENAI_API_KEY"] = "sk-wrong-key-000000"
     try:
@@ -238,7 +217,7 @@ def test_unreachable_server_401_and_unknown_model_give_clear_messages(project_fo
     openai_server.api_key = None
     wrong = OpenAICompatibleLLM(LLMSettings(base_url=openai_server.url, model="llama-9", max_retries=0))
     with pytest.raises(BackendError, match="has no model 'llama-9' \\(404\\)"):
-        asyncio.run(Production(project_folder, project_folder.load(), wrong).run(until="task"))
+        asyncio.run(Production(project_folder, project_folder.load(), Backends(llm=wrong)).run(until="task"))
     with pytest.raises(BadInput, match="no model is set"):
         OpenAICompatibleLLM(LLMSettings(base_url=openai_server.url))
 
@@ -309,7 +288,9 @@ def test_a_phase_cut_off_by_the_server_goes_on_from_where_it_stopped(project_fol
     )
     resume = {}
     settings = LLMSettings(base_url=openai_server.url, model="test-model", max_retries=0)
-    first = Production(project_folder, project_folder.load(), OpenAICompatibleLLM(settings), resume=resume)
+    first = Production(
+        project_folder, project_folder.load(), Backends(llm=OpenAICompatibleLLM(settings)), resume=resume
+    )
     with pytest.raises(BackendError, match="upstream went away"):
         asyncio.run(first.run_phase("task"))
     assert [m.text for m in resume["task"]][:2] == [
@@ -317,7 +298,9 @@ def test_a_phase_cut_off_by_the_server_goes_on_from_where_it_stopped(project_fol
         "A short film, I think. Who is it for?",
     ]
     # A new production (the window makes one per run) given the same dict asks only for what is missing.
-    again = Production(project_folder, project_folder.load(), OpenAICompatibleLLM(settings), resume=resume)
+    again = Production(
+        project_folder, project_folder.load(), Backends(llm=OpenAICompatibleLLM(settings)), resume=resume
+    )
     asyncio.run(again.run_phase("task"))
     assert len(openai_server.requests) == 4 and resume == {}
     project = project_folder.load()

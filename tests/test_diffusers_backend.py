@@ -9,15 +9,15 @@ import json
 import pytest
 from PIL import Image
 
+from dreamfactory_studio.backends.gpu_worker import GpuWorker
 from dreamfactory_studio.backends.image import GenerationCancelled, ImageRequest
 from dreamfactory_studio.backends.image.diffusers_backend import DiffusersBackend
 from dreamfactory_studio.cli import main
 from dreamfactory_studio.core.errors import BackendError
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import ImageSettings
-from dreamfactory_studio.production.gpu_worker import GpuWorker
 
-from .conftest import STORIES
+from .paths import STORIES
 from .tiny_models import build_ip_adapter, build_sd15, build_sdxl
 
 

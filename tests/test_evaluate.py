@@ -19,8 +19,8 @@ from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import EvalSettings, MonitorSettings, Settings
 from dreamfactory_studio.eval.evaluate import Evaluator, Frame
 
-from .conftest import SAMPLE_STORY
 from .openai_server import Play
+from .paths import SAMPLE_STORY
 from .tiny_models import build_clip, build_dinov2, build_i3d, build_inception, build_yunet
 
 
@@ -231,7 +231,7 @@ def test_compare_draws_each_story_both_ways_with_the_same_seeds(weights, tmp_pat
 
 
 def test_a_drifting_scene_gets_a_badge_on_its_card_until_its_keyframe_changes(project_dir, monkeypatch):
-    from dreamfactory_studio.app.timeline import Card, badges
+    from dreamfactory_studio.app.timeline_view import Card, badges
 
     monkeypatch.setenv("DREAMFACTORY_EVAL_DRIFT_THRESHOLD", "0.99")
     assert main(["evaluate", str(project_dir)]) == 0

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.cli import main
 from dreamfactory_studio.core import edits
 from dreamfactory_studio.core.errors import BackendError, BadInput
@@ -21,7 +22,7 @@ from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.export.assembly import _explain
 from dreamfactory_studio.export.exporter import ExportOptions, export_project
 
-from .film_projects import SMALL, copy_project, make_project, small_settings
+from .film_projects import SMALL, copy_project, make_project, probe, small_settings
 from .openai_server import SPEECH_SECONDS_PER_WORD
 
 FPS = 24
@@ -41,21 +42,8 @@ def export(project_dir: Path, options: ExportOptions, settings=None, events=None
     with ProjectFolder.open(project_dir) as folder:
         project = folder.load()
         emit = events.append if events is not None else (lambda event: None)
-        return asyncio.run(export_project(folder, project, settings or small_settings(), options, emit=emit))
-
-
-def probe(path: Path) -> dict:
-    """What ffmpeg says the file holds, and every frame decoded."""
-    import imageio_ffmpeg
-
-    info = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True
-    ).stderr
-    reader = imageio_ffmpeg.read_frames(str(path))
-    meta = next(reader)
-    width, height = meta["size"]
-    frames = np.stack([np.frombuffer(f, np.uint8).reshape(height, width, 3) for f in reader])
-    return {"info": info, "meta": meta, "frames": frames}
+        with Backends(settings or small_settings()) as backends:
+            return asyncio.run(export_project(folder, project, backends, options, emit=emit))
 
 
 def test_the_mp4_matches_the_timeline_to_the_frame(project_dir, tmp_path):
@@ -229,7 +217,11 @@ def test_cancel_leaves_no_partial_file(project_dir, tmp_path):
 
             task = asyncio.create_task(
                 export_project(
-                    folder, project, small_settings(), ExportOptions(out, resolution="640x360"), emit=emit
+                    folder,
+                    project,
+                    Backends(small_settings()),
+                    ExportOptions(out, resolution="640x360"),
+                    emit=emit,
                 )
             )
             await asyncio.wait_for(started.wait(), 60)

@@ -10,16 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dreamfactory_studio.backends.backend_set import make_speech, make_video_backend
+from dreamfactory_studio.backends.gpu_worker import GpuWorker
 from dreamfactory_studio.backends.image import GenerationCancelled
-from dreamfactory_studio.backends.speech import Silence, make_speech, reading_seconds, wav_seconds
-from dreamfactory_studio.backends.video import ClipRequest, make_video_backend
+from dreamfactory_studio.backends.speech import Silence, reading_seconds, wav_seconds
+from dreamfactory_studio.backends.video import ClipRequest
 from dreamfactory_studio.backends.video.camera_move import CameraMove, choose_move, cover, frame_at
 from dreamfactory_studio.backends.video.ffmpeg import FrameWriter
 from dreamfactory_studio.core import edits
 from dreamfactory_studio.core.errors import BackendError, BadInput
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import ExportSettings, SpeechSettings, VideoSettings
-from dreamfactory_studio.production.film import FilmFormat, FilmMaker
+from dreamfactory_studio.export.film import FilmFormat, FilmMaker
 
 from .film_projects import copy_project, make_project
 from .openai_server import SPEECH_SECONDS_PER_WORD
@@ -43,6 +45,7 @@ def maker(folder, project=None, *, speech=None, video=None, **export) -> FilmMak
         project or folder.load(),
         speech=speech or Silence(),
         video=video or CameraMove(),
+        worker=GpuWorker(),
         settings=ExportSettings(**export),
         film_format=FilmFormat(160, 90, 24),
     )

@@ -9,15 +9,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
 from dreamfactory_studio.core.errors import BackendError
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import KeyframeSettings, MemorySettings, Settings
-from dreamfactory_studio.production.chain_runner import Production
 from dreamfactory_studio.production.image_memory import ImageMemory
+from dreamfactory_studio.production.run import Production
 
-from .conftest import STORIES
+from .paths import STORIES
 from .tiny_models import build_clip
 
 
@@ -72,9 +73,9 @@ def test_a_keyframe_run_with_a_local_clip_model(tmp_path):
     with ProjectFolder.create(
         tmp_path / "p", Project(title="t", story=story, request={"scenes": 3})
     ) as folder:
-        made = Production.from_settings(folder, folder.load(), settings)
+        made = Production(folder, folder.load(), Backends(settings))
         asyncio.run(made.run())
-        made.worker.shutdown()
+        made.backends.close()
         index = json.loads((folder.root / "memory" / "index.json").read_text())
     assert index["descriptor"] == "clip:clip" and len(index["entries"]) == 3
 

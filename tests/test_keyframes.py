@@ -8,6 +8,7 @@ import threading
 import pytest
 from PIL import Image
 
+from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.backends.image import GenerationCancelled, ImageRequest
 from dreamfactory_studio.backends.image.sketch import SketchRenderer
 from dreamfactory_studio.cli import main
@@ -17,10 +18,10 @@ from dreamfactory_studio.core.events import StepProgress, TakeMade
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import KeyframeSettings, Settings
-from dreamfactory_studio.production.chain_runner import Production
 from dreamfactory_studio.production.imports import import_base_frame
+from dreamfactory_studio.production.run import Production
 
-from .conftest import STORIES
+from .paths import SAMPLE_STORY, STORIES
 
 
 def settings(**keyframes) -> Settings:
@@ -28,7 +29,7 @@ def settings(**keyframes) -> Settings:
 
 
 def production(folder, **keyframes) -> Production:
-    return Production.from_settings(folder, folder.load(), settings(**keyframes))
+    return Production(folder, folder.load(), Backends(settings(**keyframes)))
 
 
 def run(folder, coroutine_of):
@@ -36,12 +37,12 @@ def run(folder, coroutine_of):
     try:
         return asyncio.run(coroutine_of(made)), made
     finally:
-        made.worker.shutdown()
+        made.backends.close()
 
 
 @pytest.fixture
 def folder(tmp_path):
-    story = (STORIES / "the-last-ferry.txt").read_text()
+    story = (SAMPLE_STORY).read_text()
     with ProjectFolder.create(
         tmp_path / "p", Project(title="Ferry", story=story, request={"scenes": 5})
     ) as folder:
@@ -64,7 +65,7 @@ def test_the_iteration_over_five_scenes(folder):
     made = production(folder)
     made.emit = events.append
     asyncio.run(made.run())
-    made.worker.shutdown()
+    made.backends.close()
     project = folder.load()
     assert project.phases["keyframes"].status == "done"
     assert project.base_frame and project.base_frame.image == project.scenes[0].keyframe.image
@@ -111,7 +112,7 @@ def test_painter_calls_are_proportional_to_the_scenes_redrawn(folder):
     for k in (2, 3, 4, 5):
         made = production(folder, threshold=0.0)
         asyncio.run(made.run_keyframes(k))
-        made.worker.shutdown()
+        made.backends.close()
         calls[k] = made.designer.painter_calls
     assert calls == {2: 4, 3: 3, 4: 2, 5: 1}
 
@@ -187,8 +188,7 @@ class BlockingPainter(SketchRenderer):
 def test_cancel_mid_generation_saves_no_half_take(folder):
     run(folder, lambda p: p.run())
     before = folder.load()
-    made = production(folder)
-    made.painter = BlockingPainter()
+    made = Production(folder, folder.load(), Backends(settings(), painter=BlockingPainter()))
 
     async def go():
         task = asyncio.create_task(made.run_keyframes(2))
@@ -199,7 +199,7 @@ def test_cancel_mid_generation_saves_no_half_take(folder):
             await task
 
     asyncio.run(go())
-    made.worker.shutdown()
+    made.backends.close()
     after = folder.load()
     assert [len(s.takes) for s in after.scenes] == [len(s.takes) for s in before.scenes]
     assert after.scenes[1].selected_take == before.scenes[1].selected_take

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from .conftest import REPO
+from .paths import REPO
 
 HEAVY = ("torch", "diffusers", "transformers", "openai", "cv2", "moviepy")
 PROBE = """

@@ -6,13 +6,14 @@ import asyncio
 
 import pytest
 
+from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
 from dreamfactory_studio.backends.llm.story_analysis import find_characters, split_scenes
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
-from dreamfactory_studio.production.chain_runner import Production
+from dreamfactory_studio.production.run import Production
 
-from .conftest import STORIES
+from .paths import SAMPLE_STORY, STORIES
 
 NAMED = {
     "the-last-ferry.txt": {"Captain Amara Okafor", "Tomas"},
@@ -31,7 +32,7 @@ def produce(tmp_path, story: str, scenes: int, name: str = "p") -> Project:
         tmp_path / name, Project(title="t", story=story, request={"scenes": scenes})
     )
     with folder:
-        asyncio.run(Production(folder, folder.load(), OfflineWriter()).run(until="script"))
+        asyncio.run(Production(folder, folder.load(), Backends(llm=OfflineWriter())).run(until="script"))
         return folder.load()
 
 
@@ -59,7 +60,7 @@ def test_scene_counts_1_to_30(story):
 
 
 def test_named_characters_and_their_looks():
-    ferry = {c.name: c.description for c in find_characters((STORIES / "the-last-ferry.txt").read_text())}
+    ferry = {c.name: c.description for c in find_characters((SAMPLE_STORY).read_text())}
     assert ferry["Captain Amara Okafor"] == "a tall woman in a faded blue coat"
     assert "violin case" in ferry["Tomas"]
     assert ferry["the girl"] == "a girl in a red scarf"
@@ -86,14 +87,14 @@ def test_the_users_style_and_scene_count_are_honoured(tmp_path):
         ),
     )
     with folder:
-        asyncio.run(Production(folder, folder.load(), OfflineWriter()).run(until="script"))
+        asyncio.run(Production(folder, folder.load(), Backends(llm=OfflineWriter())).run(until="script"))
         project = folder.load()
     assert project.style.style == "cyberpunk" and len(project.scenes) == 7 and project.task.scenes == 7
     assert "The client asked for this style: cyberpunk" in project.transcripts[2].text
 
 
 def test_deterministic(tmp_path):
-    story = (STORIES / "the-last-ferry.txt").read_text()
+    story = (SAMPLE_STORY).read_text()
     first, second = produce(tmp_path, story, 10, "a"), produce(tmp_path, story, 10, "b")
 
     def content(project):

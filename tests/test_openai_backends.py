@@ -8,6 +8,7 @@ import json
 import pytest
 from PIL import Image
 
+from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.backends.image import ImageRequest
 from dreamfactory_studio.backends.image.openai_images import OpenAIImages, api_size
 from dreamfactory_studio.backends.vision import FrameContext
@@ -16,10 +17,10 @@ from dreamfactory_studio.core.errors import BackendError
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import ImageSettings, KeyframeSettings, MonitorSettings, Settings
-from dreamfactory_studio.production.chain_runner import Production
+from dreamfactory_studio.production.run import Production
 
-from .conftest import STORIES
 from .openai_server import Play
+from .paths import STORIES
 
 
 def painter(server, **settings) -> OpenAIImages:
@@ -139,9 +140,9 @@ def test_a_keyframe_run_with_the_vision_monitor(tmp_path, openai_server):
     with ProjectFolder.create(
         tmp_path / "p", Project(title="t", story=story, request={"scenes": 3})
     ) as folder:
-        made = Production.from_settings(folder, folder.load(), settings)
+        made = Production(folder, folder.load(), Backends(settings))
         asyncio.run(made.run())
-        made.worker.shutdown()
+        made.backends.close()
         project = folder.load()
     assert project.base_description.text.startswith("Base Description: ink wash")
     assert all(s.keyframe.score == 0.9 and s.keyframe_description == "A frame." for s in project.scenes)

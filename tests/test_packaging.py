@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from .conftest import REPO
+from .paths import REPO
 
 LINUX = REPO / "packaging" / "linux"
 

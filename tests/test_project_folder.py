@@ -26,7 +26,7 @@ from dreamfactory_studio.core.model import Project, Scene, Take
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.project_lock import LOCK_NAME
 
-from .conftest import REPO
+from .paths import REPO
 
 
 def make(tmp_path, scenes=3, name="p"):

@@ -18,11 +18,11 @@ from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import LLMSettings, MonitorSettings, save_settings
 from dreamfactory_studio.production.run_progress import RunProgress
 
-from .conftest import SAMPLE_STORY
+from .crew_answers import TASK
 from .film_projects import small_settings
 from .openai_server import Play
+from .paths import SAMPLE_STORY
 from .studio_window import saved, select, type_into
-from .test_crew_llm import TASK
 
 Retry, Yes = QMessageBox.StandardButton.Retry, QMessageBox.StandardButton.Yes
 
@@ -80,10 +80,10 @@ def test_from_a_story_to_a_finished_run_with_chat_and_progress(window, fresh, lo
     window.actions["stopAfterPhase"].setChecked(False)
     fractions, doing = [], set()
     window.actions["run"].trigger()
-    progress = window.run_progress
-    window.session.scenesChanged.connect(lambda _ids: fractions.append(progress.fraction))
-    window.session.orderChanged.connect(lambda: doing.add(progress.doing))
-    assert window.progress.isVisible() and window.progress.maximum() == 1000
+    progress = window.runs.progress
+    window.session.changed.connect(lambda _changes: fractions.append(progress.fraction))
+    window.session.changed.connect(lambda _changes: doing.add(progress.doing))
+    assert window.runs.bar.isVisible() and window.runs.bar.maximum() == 1000
     assert wait(loop, window) is None
     project = window.session.project
     assert all(project.phases[p].status == "done" for p in PHASES)
@@ -101,7 +101,7 @@ def test_from_a_story_to_a_finished_run_with_chat_and_progress(window, fresh, lo
     # Progress rose to the end and named the phase and its round.
     assert fractions == sorted(fractions) and progress.fraction == 1.0
     assert any("round" in d for d in doing), doing
-    assert not window.progress.isVisible()
+    assert not window.runs.bar.isVisible()
     # Saved as it went; the whole run is one undo step that takes the project back.
     assert saved(fresh).phases["keyframes"].status == "done"
     assert window.session.undo.count() == 1 and not window.session.modified
@@ -212,11 +212,11 @@ def test_cancel_during_a_run_keeps_what_finished(window, fresh, loop):
     window.actions["stopAfterPhase"].setChecked(False)
     window.actions["run"].trigger()
 
-    def cancel_at_scene_2(_ids):
+    def cancel_at_scene_2(_changes):
         if len([s for s in window.session.project.scenes if s.keyframe]) >= 1:
             window.actions["cancelJob"].trigger()
 
-    window.session.scenesChanged.connect(cancel_at_scene_2)
+    window.session.changed.connect(cancel_at_scene_2)
     assert isinstance(wait(loop, window), asyncio.CancelledError)
     assert "cancelled" in window.statusBar().currentMessage()
     session = window.session
@@ -250,7 +250,7 @@ def test_streamed_words_appear_in_the_chat_token_by_token(window, fresh, loop, o
     seen = []
     ceo = window.chat.views["ceo"]
     ceo.textChanged.connect(lambda: seen.append(ceo.toPlainText()))
-    window.run_phase("task")
+    window.runs.run_phase("task")
     assert wait(loop, window) is None
     lengths = [len(text) for text in seen]
     # Shown as they come (gathered for at most 40 ms, so a view is not laid out again for every token).
@@ -288,8 +288,8 @@ def test_a_monitor_that_fails_mid_run_marks_the_scene_keeps_the_rest_and_retries
             failed.append(event)
             openai_server.queue(Play(status=400, error="the vision model fell over"))
 
-    original = window._run_event
-    window._run_event = lambda e: (original(e), fail_on_scene_3(e))
+    original = window.runs.on_event
+    window.runs.on_event = lambda e: (original(e), fail_on_scene_3(e))
     before = [s.model_dump() for s in saved(project_dir).scenes[:2]]
     shown, replies = answers
     replies.append(QMessageBox.StandardButton.Close)
@@ -333,7 +333,7 @@ def test_a_lost_llm_connection_is_retried_without_losing_the_conversation(
     )
     window.open_project(str(fresh))
     answers[1].append(Retry)
-    window.run_phase("task")
+    window.runs.run_phase("task")
     first, second = settle(loop, window)
     assert "connection lost" in str(first) and "Retry?" in answers[0][-1][1]
     assert second is None
@@ -372,7 +372,7 @@ def test_closing_during_a_run_asks_cancels_cleanly_and_saves(window, fresh, loop
 def test_the_export_dialog_writes_a_playable_film_and_shows_its_folder(
     window, project_dir, loop, tmp_path, monkeypatch
 ):
-    from .test_export import probe
+    from .film_projects import probe
 
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
@@ -438,13 +438,13 @@ def test_run_progress_counts_turns_scenes_and_estimates_the_time_left():
     assert progress.fraction == 0.25 and progress.remaining() == pytest.approx(30.0)
     progress(SceneStarted("s1", 1, "base frame"))
     progress(ModelLoading("loading sd-turbo"))
-    assert progress.describe().startswith("Loading the model: loading sd-turbo")
+    assert progress.status_line().startswith("Loading the model: loading sd-turbo")
     progress(StepProgress("s1", 5, 10))
-    assert progress.describe().startswith("Scene 1: drawing the base frame")
+    assert progress.status_line().startswith("Scene 1: drawing the base frame")
     assert progress.fraction == pytest.approx(1.5 / 4)
     for n in (1, 2, 3):
         progress(SceneFinished(f"s{n}", n, "done"))
-    assert progress.fraction == 1.0 and "100%" in progress.describe()
+    assert progress.fraction == 1.0 and "100%" in progress.status_line()
 
 
 def test_the_window_never_stalls_while_a_diffusers_model_draws(window, project_dir, loop, tmp_path):
@@ -476,7 +476,10 @@ def test_the_window_never_stalls_while_a_diffusers_model_draws(window, project_d
     takes = len(scene.takes)
     window.actions["regenerate"].trigger()
     assert wait(loop, window) is None
-    assert len(window.session.project.scenes[2].takes) > takes and window.session.worker().loads == 1
+    assert (
+        len(window.session.project.scenes[2].takes) > takes
+        and window.session.workspace.backends.worker.loads == 1
+    )
     worst = max(gaps[1:]) * 1000
     print(f"largest UI stall while drawing with diffusers: {worst:.1f} ms over {len(gaps)} ticks")
     assert worst < 100, f"the window stalled {worst:.0f} ms"

@@ -23,12 +23,13 @@ from PySide6.QtWidgets import (
 
 from dreamfactory_studio.app.scene_editor import IMAGE_FILTER
 from dreamfactory_studio.app.session import ProjectSession
-from dreamfactory_studio.app.widgets import CommittingText, guarded, tool_button
+from dreamfactory_studio.app.widgets import CommittingText, SessionView, guarded, tool_button
+from dreamfactory_studio.core.changes import Changes
 
 FRAME_WIDTH = 320
 
 
-class BaseFramePanel(QWidget):
+class BaseFramePanel(QWidget, SessionView):
     pinSelectedRequested = Signal()
     redescribeRequested = Signal()
 
@@ -88,7 +89,12 @@ class BaseFramePanel(QWidget):
     def show_session(self, session: ProjectSession | None) -> None:
         self._text.commit()
         self.session = session
+        self.follow(session)
         self.reload()
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.fields & {"base_frame", "base_description"}:
+            self.reload()
 
     def reload(self) -> None:
         session = self.session

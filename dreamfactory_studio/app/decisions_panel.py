@@ -19,13 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from dreamfactory_studio.app.session import ProjectSession
-from dreamfactory_studio.app.widgets import CommittingText, guarded, tool_button
+from dreamfactory_studio.app.widgets import CommittingText, SessionView, guarded, tool_button
+from dreamfactory_studio.core.changes import Changes
 from dreamfactory_studio.core.model import PHASES, STYLES
 
 MARKS = {"done": "✓", "stale": "stale", "failed": "failed", "running": "…", "pending": "–"}
 
 
-class DecisionsPanel(QWidget):
+class DecisionsPanel(QWidget, SessionView):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("decisionsPanel")
@@ -81,7 +82,12 @@ class DecisionsPanel(QWidget):
         for field in self._fields.values():
             field.commit()  # what was being typed goes to the project it belongs to
         self.session = session
+        self.follow(session)
         self.reload()
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.fields & {"task", "style", "outline", "characters", "phases"}:
+            self.reload()
 
     def _character(self):
         item = self.cast.currentItem()

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from dreamfactory_studio.app.session import ProjectSession
 from dreamfactory_studio.app.thumbnails import Thumbnails
-from dreamfactory_studio.app.widgets import CommittingText, guarded, tool_button
+from dreamfactory_studio.app.widgets import CommittingText, SessionView, guarded, tool_button
+from dreamfactory_studio.core.changes import Changes
 from dreamfactory_studio.core.model import Scene, Take
 
 SHOTS = ("", "wide", "establishing", "medium", "close-up", "extreme close-up", "over-the-shoulder", "aerial")
@@ -43,7 +44,7 @@ def take_caption(take: Take, chosen: bool) -> str:
     return f"{'✓ ' if chosen else ''}seed {take.seed}\nscore {score}"
 
 
-class SceneEditor(QWidget):
+class SceneEditor(QWidget, SessionView):
     regenerateRequested = Signal(str)
 
     def __init__(self, thumbnails: Thumbnails, parent: QWidget | None = None):
@@ -179,7 +180,12 @@ class SceneEditor(QWidget):
             field.commit()
             field.run += 1
         self.session, self.scene_id = session, scene_id
+        self.follow(session)
         self.reload()
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches_scene(self.scene_id) or changes.fields:
+            self.reload()
 
     def scene(self) -> Scene | None:
         if self.session is None or self.scene_id is None:

@@ -162,7 +162,7 @@ class SettingsDialog(FormDialog):
         self.find("llmModel").setText(llm.model)
 
     def test_connection(self) -> None:
-        from dreamfactory_studio.backends.llm import check_llm
+        from dreamfactory_studio.backends.backend_set import check_llm
 
         try:
             llm = self.settings().llm

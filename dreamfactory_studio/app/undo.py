@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
 
+from dreamfactory_studio.core.changes import Changes
 from dreamfactory_studio.core.project_state import Snapshot
 
 MERGING = 1
@@ -13,8 +14,9 @@ MERGING = 1
 
 class Change(QUndoCommand):
     """An edit already made to the project. ``redo`` after the first puts the after-state back; ``undo`` the
-    before-state. ``notify`` tells the window which parts to redraw. Edits with the same ``merge_key`` in a
-    row merge into one step (typing in one field)."""
+    before-state. ``changes`` is what the edit declared it touches; ``notify`` passes it on, after the edit and
+    each undo and redo, so that the views redraw those parts. Edits with the same ``merge_key`` in a row merge
+    into one step (typing in one field)."""
 
     def __init__(
         self,
@@ -22,30 +24,22 @@ class Change(QUndoCommand):
         project,
         before: Snapshot,
         after: Snapshot,
+        changes: Changes,
         notify: Callable[[Change], None],
         *,
-        focus: str | None = None,
         merge_key: object = None,
     ):
         super().__init__(text)
         self.project = project
         self.before, self.after = before, after
+        self.changes = changes
         self.notify = notify
-        self.focus = focus
         self.merge_key = merge_key
         self._first = True
 
     @property
     def scene_ids(self) -> set[str]:
         return set(self.before.scenes) | set(self.after.scenes)
-
-    @property
-    def reorders(self) -> bool:
-        return self.before.order is not None
-
-    @property
-    def fields(self) -> set[str]:
-        return set(self.before.fields)
 
     def redo(self) -> None:
         if self._first:
@@ -65,4 +59,5 @@ class Change(QUndoCommand):
         if not isinstance(other, Change) or other.merge_key != self.merge_key:
             return False
         self.after = other.after
+        self.changes = self.changes | other.changes
         return True

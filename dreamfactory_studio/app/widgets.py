@@ -1,4 +1,5 @@
-"""Small pieces the panels share: text fields that commit as one undoable edit, and guarded calls."""
+"""Small pieces the panels share: text fields that commit as one undoable edit, guarded calls, and following
+an open session's changes."""
 
 from __future__ import annotations
 
@@ -35,6 +36,35 @@ def guarded(parent: QWidget | None, title: str, action: Callable[[], object]) ->
         QMessageBox.warning(parent, title, str(exc))
         return False
     return True
+
+
+class SessionView:
+    """A panel that shows an open session: :meth:`follow` points it at a session (or none), after which the
+    session's ``changed`` records reach :meth:`on_changes` and its busy state :meth:`on_busy`. Each panel
+    filters the record for what it shows; nothing outside tells it to reload."""
+
+    _followed = None
+
+    def follow(self, session) -> None:
+        old = self._followed
+        if old is session:
+            return
+        if old is not None:
+            try:
+                old.changed.disconnect(self.on_changes)
+                old.busyChanged.disconnect(self.on_busy)
+            except (RuntimeError, TypeError):  # the session is already gone
+                pass
+        self._followed = session
+        if session is not None:
+            session.changed.connect(self.on_changes)
+            session.busyChanged.connect(self.on_busy)
+
+    def on_changes(self, changes) -> None:
+        raise NotImplementedError
+
+    def on_busy(self, _busy: bool) -> None:
+        self.reload()  # what may be edited changes
 
 
 class _UndoToWindow(QObject):

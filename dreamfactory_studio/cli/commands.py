@@ -10,6 +10,7 @@ from pathlib import Path
 from dreamfactory_studio.core.errors import BadInput, StudioError
 from dreamfactory_studio.core.logs import redact, setup_logging
 from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.workspace import Workspace
 
 log = logging.getLogger("dreamfactory_studio.cli")
 
@@ -38,7 +39,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
 def cmd_open(args: argparse.Namespace) -> int:
     from dreamfactory_studio.app.studio import launch
-    from dreamfactory_studio.production.sample import sample_project
+    from dreamfactory_studio.workspace.sample import sample_project
 
     project = getattr(args, "project", None)
     if getattr(args, "sample", False):
@@ -66,8 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from dreamfactory_studio.cli.printer import ConversationPrinter
     from dreamfactory_studio.core.events import ignore
-    from dreamfactory_studio.production.chain_runner import Production
-    from dreamfactory_studio.production.run_request import RunRequest
+    from dreamfactory_studio.production.run_plan import RunRequest
 
     settings = _settings_for(args)
     if sum(bool(x) for x in (args.phase, args.from_scene, args.scene, args.next)) > 1:
@@ -80,18 +80,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         only=bool(args.scene),
         overwrite_edits=args.overwrite_edits,
     )
-    with ProjectFolder.open(args.project) as folder:
-        project = folder.load()
+    with Workspace.open(args.project, settings=settings) as workspace:
         printer = ignore if args.quiet else ConversationPrinter(sys.stdout)
-        production = Production.from_settings(
-            folder, project, settings, crew_preset=args.crew, mode=args.mode, emit=printer
-        )
-        try:
-            ran = asyncio.run(production.perform(request))
-        finally:
-            production.worker.shutdown()
+        crew = {"crew_preset": args.crew, "mode": args.mode}
+        ran = asyncio.run(workspace.run(workspace.plan(request, **crew), emit=printer, **crew))
     if ran:
-        print(f"done: {', '.join(ran)}; saved in {folder.root}")
+        print(f"done: {', '.join(ran)}; saved in {workspace.root}")
     else:
         print(
             f"nothing to do: the phases up to {args.until or 'the end'} are done. Re-run one with --phase NAME."
@@ -103,8 +97,8 @@ def cmd_pin(args: argparse.Namespace) -> int:
     from dreamfactory_studio.core import edits
     from dreamfactory_studio.production.imports import import_base_frame, import_take
 
-    with ProjectFolder.open(args.project) as folder:
-        project = folder.load()
+    with Workspace.open(args.project) as workspace:
+        folder, project = workspace.folder, workspace.project
         if args.base_frame:
             if args.unpin:
                 edits.unpin_base_frame(project)
@@ -129,7 +123,7 @@ def cmd_pin(args: argparse.Namespace) -> int:
             else:
                 edits.pin_scene(scene, args.take, pinned=not args.unpin)
             said = f"{'unpinned' if args.unpin else 'pinned'} scene {args.scene}'s keyframe"
-        folder.save(project)
+        workspace.save()
     print(said)
     return 0
 
@@ -138,8 +132,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     from dreamfactory_studio.cli.printer import print_project
     from dreamfactory_studio.core.project_folder import project_json
 
-    with ProjectFolder.open(args.project, read_only=True) as folder:
-        project = folder.load()
+    with Workspace.open(args.project, read_only=True) as workspace:
+        project, folder = workspace.project, workspace.folder
     if args.transcript:
         from dreamfactory_studio.cli.printer import print_transcript
         from dreamfactory_studio.production.crew_config import load_crew
@@ -156,8 +150,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_edit(args: argparse.Namespace) -> int:
     from dreamfactory_studio.core import edits
 
-    with ProjectFolder.open(args.project) as folder:
-        project = folder.load()
+    with Workspace.open(args.project) as workspace:
+        project = workspace.project
         done: list[str] = []
         scene_values = {
             "title": args.title,
@@ -196,7 +190,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
             done.append("Base Description")
         if not done:
             raise BadInput("nothing to change; see `dreamfactory-studio edit --help` for what can be edited.")
-        folder.save(project)
+        workspace.save()
     print("changed: " + "; ".join(done))
     return 0
 
@@ -204,8 +198,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
 def cmd_scene(args: argparse.Namespace) -> int:
     from dreamfactory_studio.core import edits
 
-    with ProjectFolder.open(args.project) as folder:
-        project = folder.load()
+    with Workspace.open(args.project) as workspace:
+        project = workspace.project
         if args.to and not args.move:
             raise BadInput("--to goes with --move.")
         if args.insert:
@@ -222,7 +216,7 @@ def cmd_scene(args: argparse.Namespace) -> int:
         else:
             removed = edits.delete_scenes(project, args.delete)
             said = f"deleted {len(removed)} scene(s); their images stay in the project's assets"
-        folder.save(project)
+        workspace.save()
     print(f"{said}; the project has {len(project.scenes)} scenes")
     return 0
 
@@ -231,10 +225,10 @@ def cmd_take(args: argparse.Namespace) -> int:
     from dreamfactory_studio.core import edits
     from dreamfactory_studio.production.imports import import_take
 
-    with ProjectFolder.open(
+    with Workspace.open(
         args.project, read_only=not (args.select or args.delete or args.import_file)
-    ) as folder:
-        project = folder.load()
+    ) as workspace:
+        folder, project = workspace.folder, workspace.project
         scene = edits.find_scene(project, args.scene)
         if args.select:
             edits.select_take(scene, args.select)
@@ -253,7 +247,7 @@ def cmd_take(args: argparse.Namespace) -> int:
             if not scene.takes:
                 print(f"scene {args.scene} has no takes yet")
             return 0
-        folder.save(project)
+        workspace.save()
     print(said)
     return 0
 
@@ -262,23 +256,20 @@ def cmd_describe(args: argparse.Namespace) -> int:
     import asyncio
     import difflib
 
-    from dreamfactory_studio.backends.vision import make_monitor
     from dreamfactory_studio.core import edits
-    from dreamfactory_studio.core.settings import load_settings
-    from dreamfactory_studio.production.keyframes import describe_base_frame
 
-    with ProjectFolder.open(args.project, read_only=not args.apply) as folder:
-        project = folder.load()
-        monitor = make_monitor(load_settings())
-        text = asyncio.run(describe_base_frame(folder, project, monitor))
+    with Workspace.open(args.project, read_only=not args.apply) as workspace:
+        project = workspace.project
+        text = asyncio.run(workspace.describe())
         old = project.base_description.text
+        label = workspace.backends.monitor.label
         diff = difflib.unified_diff(
-            old.splitlines(), text.splitlines(), "current", f"new ({monitor.label})", lineterm=""
+            old.splitlines(), text.splitlines(), "current", f"new ({label})", lineterm=""
         )
         print("\n".join(diff) or "the monitor's description is the same as the current one")
         if args.apply:
             edits.replace_base_description(project, text)
-            folder.save(project)
+            workspace.save()
             print("replaced the Base Description with the monitor's")
         elif text != old:
             print("nothing was changed; add --apply to replace the Base Description")
@@ -291,7 +282,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
     import tomli_w
 
-    from dreamfactory_studio.backends.llm import check_llm
+    from dreamfactory_studio.backends.backend_set import check_llm
     from dreamfactory_studio.core.settings import (
         apply_llm_preset,
         load_settings,
@@ -393,22 +384,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     import asyncio
 
     from dreamfactory_studio.cli.printer import ExportPrinter
-    from dreamfactory_studio.export.exporter import export_project
-    from dreamfactory_studio.production.gpu_worker import GpuWorker
 
-    settings = _settings_for(args)
-    options = _export_options(args)
-    worker = GpuWorker()
-    with ProjectFolder.open(args.project) as folder:
-        project = folder.load()
-        try:
-            result = asyncio.run(
-                export_project(
-                    folder, project, settings, options, emit=ExportPrinter(sys.stdout), worker=worker
-                )
-            )
-        finally:
-            worker.shutdown()
+    settings, options = _settings_for(args), _export_options(args)
+    with Workspace.open(args.project, settings=settings) as workspace:
+        result = asyncio.run(workspace.export(options, emit=ExportPrinter(sys.stdout)))
     _print_export(result)
     return 0
 
@@ -420,8 +399,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     from dreamfactory_studio.core.events import ignore
     from dreamfactory_studio.core.new_project import new_project
     from dreamfactory_studio.core.project_folder import is_project
-    from dreamfactory_studio.export.exporter import export_project, prepare_outputs
-    from dreamfactory_studio.production.chain_runner import Production
+    from dreamfactory_studio.export.exporter import prepare_outputs
+    from dreamfactory_studio.production.run_plan import RunRequest
 
     settings = _settings_for(args)
     options = _export_options(args)
@@ -433,23 +412,16 @@ def cmd_render(args: argparse.Namespace) -> int:
     else:
         folder = new_project(args.story_file, target, scenes=args.scenes, style=args.style)
         print(f"made a project in {target}")
-    with folder:
-        project = folder.load()
-        production = Production.from_settings(folder, project, settings, emit=ignore)
-        quiet = ignore if args.quiet else ExportPrinter(sys.stdout)
+    quiet = ignore if args.quiet else ExportPrinter(sys.stdout)
 
-        async def make() -> object:
-            ran = await production.run()
-            if ran and not args.quiet:
-                print(f"ran: {', '.join(ran)}")
-            return await export_project(
-                folder, project, settings, options, emit=quiet, worker=production.worker
-            )
+    async def make(workspace: Workspace):
+        ran = await workspace.run(RunRequest())
+        if ran and not args.quiet:
+            print(f"ran: {', '.join(ran)}")
+        return await workspace.export(options, emit=quiet)
 
-        try:
-            result = asyncio.run(make())
-        finally:
-            production.worker.shutdown()
+    with Workspace(folder, settings=settings) as workspace:
+        result = asyncio.run(make(workspace))
     _print_export(result)
     print(
         f"the project is in {target}: open it with `dreamfactory-studio open {target}` to edit and export again"
@@ -476,17 +448,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from dreamfactory_studio.eval.evaluate import Evaluator, project_frames
 
     target, reference = Path(args.project).expanduser(), _reference(args)
-    evaluator = Evaluator(_settings_for(args), say=lambda message: print(message, file=sys.stderr))
+    settings = _settings_for(args)
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr)
+
     if is_project(target):
-        with ProjectFolder.open(target) as folder:
-            project = folder.load()
-            evaluation = asyncio.run(evaluator.project(folder, project, reference))
-            project.evaluation = evaluation
-            folder.save(project)
-            frames, title = project_frames(folder, project), project.title
-            where = f"saved in {target}"
+        with Workspace.open(target, settings=settings) as workspace:
+            evaluation = asyncio.run(workspace.evaluate(reference, say=say))
+            frames = project_frames(workspace.folder, workspace.project)
+            title, where = workspace.project.title, f"saved in {target}"
     elif target.is_dir():
-        evaluation, frames = asyncio.run(evaluator.outputs(target, reference))
+        evaluation, frames = asyncio.run(Evaluator(settings, say).outputs(target, reference))
         title, where = target.name, ""
     else:
         raise BadInput(f"{target} is neither a project nor a folder of outputs.")

@@ -1,10 +1,13 @@
 """The edits a person makes to a project. Each marks what it changed as the user's, so no agent overwrites it.
 
-The CLI's ``edit`` command and the window's undo commands both go through these functions.
+The CLI's ``edit`` command and the window's undo commands both go through these functions. Each edit declares
+what it changes with :func:`~dreamfactory_studio.core.changes.touches`, from its arguments and before it runs:
+the window's session snapshots those parts for undo and tells its views about them.
 """
 
 from __future__ import annotations
 
+from dreamfactory_studio.core.changes import Changes, touches
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.model import (
     PHASES,
@@ -31,6 +34,25 @@ def find_scene(project: Project, number: int) -> Scene:
     return project.scenes[number - 1]
 
 
+def _scene_ids(project: Project, numbers) -> list[str]:
+    """The ids of the scenes at these 1-based numbers (those that exist: the edit itself refuses the rest)."""
+    return [project.scenes[n - 1].id for n in numbers if 1 <= n <= len(project.scenes)]
+
+
+def _one_scene(project_or_scene, scene: Scene | None = None, *_args, **_kwargs) -> Changes:
+    scene = scene if isinstance(scene, Scene) else project_or_scene
+    return Changes.of([scene.id], focus=scene.id)
+
+
+def _fields(*names: str):
+    return lambda *_args, **_kwargs: Changes.of(fields=names)
+
+
+@touches(
+    lambda project, scene, **values: Changes.of(
+        [scene.id], ["characters"] if values.get("characters") is not None else [], focus=scene.id
+    )
+)
 def edit_scene(project: Project, scene: Scene, **values) -> list[str]:
     """Set a scene's fields (text fields, ``duration``, ``characters`` as names); return the fields changed."""
     changed = []
@@ -66,6 +88,11 @@ def _check_position(project: Project, number: int, *, end: bool = False) -> None
         raise BadInput(f"there is no scene position {number}; give 1 to {max(last, 1)}.")
 
 
+@touches(
+    lambda project, numbers, to: Changes.of(
+        order=True, focus=next(iter(_scene_ids(project, sorted(set(numbers)))), None)
+    )
+)
 def move_scenes(project: Project, numbers: list[int], to: int) -> None:
     """Move scenes (1-based numbers, in any order) so that the first of them becomes scene ``to``; the moved
     scenes keep their order among themselves."""
@@ -78,6 +105,7 @@ def move_scenes(project: Project, numbers: list[int], to: int) -> None:
     project.scenes[:] = rest[: to - 1] + moving + rest[to - 1 :]
 
 
+@touches(lambda project, number, scene=None: Changes.of(order=True))
 def insert_scene(project: Project, number: int, scene: Scene | None = None) -> Scene:
     """Put a new (blank, or given) scene at position ``number``; it is the user's, so no agent rewrites it."""
     _check_position(project, number, end=True)
@@ -87,6 +115,7 @@ def insert_scene(project: Project, number: int, scene: Scene | None = None) -> S
     return scene
 
 
+@touches(lambda project, number: Changes.of(order=True))
 def duplicate_scene(project: Project, number: int) -> Scene:
     """A copy of scene ``number`` (text, characters and takes; a new id) placed right after it."""
     original = find_scene(project, number)
@@ -96,6 +125,7 @@ def duplicate_scene(project: Project, number: int) -> Scene:
     return copy
 
 
+@touches(lambda project, numbers: Changes.of(_scene_ids(project, numbers), order=True))
 def delete_scenes(project: Project, numbers: list[int]) -> list[Scene]:
     """Remove scenes (their images stay in the project's assets); return them."""
     for number in numbers:
@@ -106,6 +136,7 @@ def delete_scenes(project: Project, numbers: list[int]) -> list[Scene]:
     return removed
 
 
+@touches(_one_scene)
 def delete_take(project: Project, scene: Scene, take_id: str) -> None:
     """Remove one take of a scene; the Base Frame's take and a pinned keyframe are refused."""
     try:
@@ -133,6 +164,7 @@ def _set_fields(owner, given: dict) -> list[str]:
     return changed
 
 
+@touches(_fields("style"))
 def edit_style(project: Project, **values) -> list[str]:
     """Set the style decision's fields (style, palette, lighting, notes)."""
     given = {k: v for k, v in values.items() if v is not None}
@@ -145,6 +177,7 @@ def edit_style(project: Project, **values) -> list[str]:
     return _set_fields(project.style, given)
 
 
+@touches(_fields("task"))
 def edit_task(project: Project, **values) -> list[str]:
     """Set the task decision's fields (mode, scenes, audience, aspect, duration_target, notes)."""
     given = {k: v for k, v in values.items() if v is not None}
@@ -169,6 +202,7 @@ def character_named(project: Project, name: str, *, create: bool = False) -> Cha
     return character
 
 
+@touches(_fields("characters"))
 def edit_character(
     project: Project, name: str, *, description: str | None = None, rename: str | None = None
 ) -> Character:
@@ -183,11 +217,13 @@ def edit_character(
     return character
 
 
+@touches(_fields("outline"))
 def edit_outline(project: Project, outline: str) -> None:
     project.outline = outline
     project.mark_user_edit("outline")
 
 
+@touches(_fields("directions"))
 def set_direction(project: Project, phase: str, text: str) -> None:
     """The person's word to a phase's crew; it goes into that phase's next conversation."""
     if phase not in PHASES:
@@ -198,6 +234,7 @@ def set_direction(project: Project, phase: str, text: str) -> None:
         project.directions.pop(phase, None)
 
 
+@touches(_one_scene)
 def select_take(scene: Scene, take_id: str | None) -> None:
     """Make a take the scene's keyframe (the selected one when ``take_id`` is None)."""
     if take_id is None:
@@ -212,6 +249,7 @@ def select_take(scene: Scene, take_id: str | None) -> None:
     scene.selected_take = take_id
 
 
+@touches(_one_scene)
 def pin_scene(scene: Scene, take_id: str | None = None, *, pinned: bool = True) -> None:
     """Pin (or unpin) a scene's keyframe: a pinned keyframe is never redrawn and serves as context."""
     if pinned:
@@ -219,6 +257,7 @@ def pin_scene(scene: Scene, take_id: str | None = None, *, pinned: bool = True) 
     scene.pinned = pinned
 
 
+@touches(lambda project, scene, take_id=None: Changes.of([scene.id], ["base_frame"], focus=scene.id))
 def pin_base_frame(project: Project, scene: Scene, take_id: str | None = None) -> None:
     """Pin one of a scene's takes as the Base Frame that every keyframe is held to."""
     select_take(scene, take_id)
@@ -229,16 +268,19 @@ def pin_base_frame(project: Project, scene: Scene, take_id: str | None = None) -
     )
 
 
+@touches(_fields("base_frame"))
 def unpin_base_frame(project: Project) -> None:
     if project.base_frame is not None:
         project.base_frame.pinned_by_user = False
 
 
+@touches(_fields("base_description"))
 def edit_base_description(project: Project, text: str) -> None:
     """The user's Base Description: kept, and never overwritten by the monitor."""
     project.base_description = BaseDescription(text=text, user_edited=bool(text.strip()))
 
 
+@touches(_fields("base_description"))
 def replace_base_description(project: Project, text: str) -> None:
     """Take the monitor's Base Description (from a re-describe the user accepted); agents may update it again."""
     project.base_description = BaseDescription(text=text, user_edited=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dreamfactory_studio.core.changes import Changes
 from dreamfactory_studio.core.model import Project, Scene
 
 
@@ -35,6 +36,11 @@ class Snapshot:
             fields={name: _copy(getattr(project, name)) for name in fields},
             order=[s.id for s in project.scenes] if order else None,
         )
+
+    @classmethod
+    def of(cls, project: Project, changes: Changes) -> Snapshot:
+        """Copy what an edit declares it touches (see :mod:`~dreamfactory_studio.core.changes`)."""
+        return cls.capture(project, scenes=changes.scenes, fields=tuple(changes.fields), order=changes.order)
 
     def after(self, project: Project) -> Snapshot:
         """The snapshot of the same parts now that the edit is made (with the scenes it added), for redo."""

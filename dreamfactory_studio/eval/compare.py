@@ -133,41 +133,36 @@ async def compare(
     emit: Emit = ignore,
 ) -> Comparison:
     """Make, draw and score each story both ways; write ``comparison.csv`` and ``comparison.md`` into ``out``."""
-    from dreamfactory_studio.production.chain_runner import Production
+    from dreamfactory_studio.backends.backend_set import Backends
+    from dreamfactory_studio.production.run import Production
 
     slugs = [_slug(Path(story).stem) for story in stories]
     if len(set(slugs)) < len(slugs):
         raise BadInput("two of the stories have the same name; give each story file its own name.")
     out.mkdir(parents=True, exist_ok=True)
-    evaluator = Evaluator(settings, say)
-    result = Comparison(painter_name(settings))
-    for story, slug in zip(stories, slugs, strict=True):
-        full, baseline = out / slug / "keyframe-iteration", out / slug / "script-only"
-        say(f"{slug}: the script (one for both variants)")
-        folder = ProjectFolder.open(full) if is_project(full) else new_project(story, full, scenes=scenes)
-        with folder:
-            project = folder.load()
-            production = Production.from_settings(folder, project, settings, emit=emit)
-            try:
-                await production.run(until="script")
-            finally:
-                production.worker.shutdown()
-        if not is_project(baseline):
-            _copy_script(full, baseline)
-        for variant, root in (("script-only", baseline), ("keyframe-iteration", full)):
-            with ProjectFolder.open(root) as folder:
+    with Backends(settings) as backends:
+        evaluator = Evaluator(settings, say, monitor=backends.monitor)
+        result = Comparison(painter_name(settings))
+        for story, slug in zip(stories, slugs, strict=True):
+            full, baseline = out / slug / "keyframe-iteration", out / slug / "script-only"
+            say(f"{slug}: the script (one for both variants)")
+            folder = ProjectFolder.open(full) if is_project(full) else new_project(story, full, scenes=scenes)
+            with folder:
                 project = folder.load()
-                if project.phases["keyframes"].status != "done":
-                    say(f"{slug}: keyframes, {variant}")
-                    production = Production.from_settings(folder, project, settings, emit=emit)
-                    try:
+                await Production(folder, project, backends, emit=emit).run(until="script")
+            if not is_project(baseline):
+                _copy_script(full, baseline)
+            for variant, root in (("script-only", baseline), ("keyframe-iteration", full)):
+                with ProjectFolder.open(root) as folder:
+                    project = folder.load()
+                    if project.phases["keyframes"].status != "done":
+                        say(f"{slug}: keyframes, {variant}")
+                        production = Production(folder, project, backends, emit=emit)
                         await production.run_keyframes(script_only=variant == "script-only")
-                    finally:
-                        production.worker.shutdown()
-                say(f"{slug}: scoring {variant}")
-                project.evaluation = await evaluator.project(folder, project, reference)
-                folder.save(project)
-                result.rows.append((slug, variant, project.evaluation))
+                    say(f"{slug}: scoring {variant}")
+                    project.evaluation = await evaluator.project(folder, project, reference)
+                    folder.save(project)
+                    result.rows.append((slug, variant, project.evaluation))
     atomic_write_text(out / "comparison.csv", result.csv())
     notes = "".join(f"- {METRICS[k]}: not computed, {why}\n" for k, why in result.missing().items())
     atomic_write_text(out / "comparison.md", result.markdown() + (f"\n{notes}" if notes else ""))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dreamfactory_studio.backends.vision.descriptor import DESCRIPTOR, describe_image
+from dreamfactory_studio.backends.vision.descriptor import DESCRIPTOR, image_descriptor
 from dreamfactory_studio.core.errors import BackendError, BadInput
 from dreamfactory_studio.core.model import STYLES, Evaluation, Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
@@ -79,10 +79,14 @@ def folder_files(root: Path, suffixes: tuple[str, ...]) -> list[Path]:
 class Evaluator:
     """Computes the metrics into one :class:`Evaluation`; ``say`` hears what is being done."""
 
-    def __init__(self, settings: Settings, say: Callable[[str], None] = lambda message: None):
+    def __init__(
+        self, settings: Settings, say: Callable[[str], None] = lambda message: None, *, monitor=None
+    ):
         self.settings = settings
         self.models = EvalModels(settings)
         self.say = say
+        self.monitor = monitor
+        """The vision monitor that divides styles (a workspace's); made from the settings when needed."""
 
     # -- entry points ---------------------------------------------------------------------------------------
 
@@ -176,7 +180,7 @@ class Evaluator:
 
     def _base_similarity(self, frames: list[Frame], base: Path, result: Evaluation) -> None:
         embedder = self._similarity_embedder(result)
-        embed = embedder.image if embedder else describe_image
+        embed = embedder.image if embedder else image_descriptor
         result.models["base_similarity"] = embedder.name if embedder else DESCRIPTOR
         self.say(
             f"similarity of {len(frames)} keyframes to the Base Frame ({result.models['base_similarity']})"
@@ -235,9 +239,9 @@ class Evaluator:
                     "eval.style_classifier is 'vision' but no vision model is set: set monitor.base_url and "
                     "monitor.model, or eval.style_classifier=clip."
                 )
-            from dreamfactory_studio.backends.vision.openai_vision import OpenAIVisionMonitor
+            from dreamfactory_studio.backends.backend_set import make_monitor
 
-            vision = OpenAIVisionMonitor(monitor)
+            vision = self.monitor if hasattr(self.monitor, "classify_style") else make_monitor(monitor)
             return (lambda path: vision.classify_style(path, STYLES)), vision.label
         clip = self.models.clip()
         prompts = np.stack([clip.text(f"a picture in {style} style") for style in STYLES])

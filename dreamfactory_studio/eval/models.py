@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dreamfactory_studio.backends.backend_set import make_embedder
 from dreamfactory_studio.backends.gpu_stack import require_gpu_stack
 from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
 from dreamfactory_studio.core.errors import BackendError
@@ -196,7 +197,7 @@ class EvalModels:
 
     def clip(self) -> ClipEmbedder:
         key = "eval.clip_model" if self.settings.clip_model or not self.clip_setting else "memory.clip_model"
-        return self._get("clip", lambda: ClipEmbedder(_pretrained(self.clip_setting, key, "CLIP model")))
+        return self._get("clip", lambda: make_embedder(_pretrained(self.clip_setting, key, "CLIP model")))
 
     def dino(self) -> DinoEmbedder:
         return self._get(

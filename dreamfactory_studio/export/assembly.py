@@ -27,8 +27,8 @@ from dreamfactory_studio.core.atomic import FILE_MODE
 from dreamfactory_studio.core.errors import BackendError, BadInput
 from dreamfactory_studio.core.settings import ExportSettings
 from dreamfactory_studio.export.cards import SubtitleOverlay, card_frame
+from dreamfactory_studio.export.film import FilmFormat
 from dreamfactory_studio.export.timeline import Segment, Timeline
-from dreamfactory_studio.production.film import FilmFormat
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,6 @@
 """One export, start to end: narration and clips (cached), the timeline, the MP4, the SRT, and on request the PDF
-storyboard, the PNG sequence and the CSV shot list. The CLI and the window both call :func:`export_project`."""
+storyboard, the PNG sequence and the CSV shot list. A workspace's ``export`` calls :func:`export_project` with
+its backends, for the CLI and the window alike."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.backends.image import GenerationCancelled
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import Emit, ExportProgress, ignore
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import ExportSettings, Settings
+from dreamfactory_studio.export.film import FilmFormat, FilmMaker
 from dreamfactory_studio.export.timeline import Timeline, build_timeline
-from dreamfactory_studio.production.film import FilmFormat, FilmMaker
-from dreamfactory_studio.production.gpu_worker import GpuWorker
 
 
 @dataclass
@@ -107,30 +108,29 @@ def prepare_outputs(settings: Settings, options: ExportOptions) -> tuple[ExportS
 async def export_project(
     folder: ProjectFolder,
     project: Project,
-    settings: Settings,
+    backends: Backends,
     options: ExportOptions,
     *,
     emit: Emit = ignore,
-    worker: GpuWorker | None = None,
 ) -> ExportResult:
-    """Export ``project``; cancelling the awaiting task stops it and leaves no partial file."""
-    from dreamfactory_studio.backends.speech import make_speech
-    from dreamfactory_studio.backends.video import make_video_backend
+    """Export ``project`` with the speech and video backends of ``backends``, on its GPU worker; cancelling the
+    awaiting task stops it and leaves no partial file."""
     from dreamfactory_studio.export.assembly import assemble
     from dreamfactory_studio.export.documents import write_frames, write_shot_list
     from dreamfactory_studio.export.storyboard_pdf import Panel, write_storyboard
     from dreamfactory_studio.export.subtitles import write_srt
 
+    settings = backends.settings
     chosen, film_format = prepare_outputs(settings, options)
     maker = FilmMaker(
         folder,
         project,
-        speech=make_speech(settings.speech),
-        video=make_video_backend(settings.video),
+        speech=backends.speech,
+        video=backends.video,
+        worker=backends.worker,
         settings=chosen,
         film_format=film_format,
         words_per_second=settings.speech.words_per_second,
-        worker=worker,
         emit=emit,
     )
     plans = await maker.prepare()

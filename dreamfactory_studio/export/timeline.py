@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from dreamfactory_studio.core.settings import ExportSettings
-from dreamfactory_studio.production.film import ScenePlan
+from dreamfactory_studio.export.film import ScenePlan
 
 MAX_CUE_CHARS = 84  # two subtitle lines of 42 characters
 

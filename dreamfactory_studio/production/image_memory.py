@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
-from dreamfactory_studio.backends.vision.descriptor import DESCRIPTOR, describe_image
+from dreamfactory_studio.backends.vision.descriptor import DESCRIPTOR, image_descriptor
 from dreamfactory_studio.core.atomic import atomic_write_bytes, atomic_write_text
 from dreamfactory_studio.core.project_folder import ProjectFolder
 
@@ -63,7 +63,7 @@ class ImageMemory:
         # A take is judged by similarity and then added: embed each file once (a CLIP pass is not free).
         key = str(Path(image).resolve())
         if key not in self._embedded:
-            self._embedded[key] = self.embedder.image(image) if self.embedder else describe_image(image)
+            self._embedded[key] = self.embedder.image(image) if self.embedder else image_descriptor(image)
         return self._embedded[key]
 
     def add(self, asset: str, scene_id: str, text: str) -> np.ndarray:

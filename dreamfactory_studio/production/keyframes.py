@@ -18,6 +18,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 
+from dreamfactory_studio.backends.gpu_worker import GpuWorker
 from dreamfactory_studio.backends.image import FigureFacts, ImageBackend, ImageRequest, PanelFacts
 from dreamfactory_studio.backends.llm import LLM, ChatMessage, TurnInfo
 from dreamfactory_studio.backends.vision import FrameContext, Monitor, Verdict
@@ -40,7 +41,6 @@ from dreamfactory_studio.core.settings import KeyframeSettings
 from dreamfactory_studio.production.conclusions import conclusion_text
 from dreamfactory_studio.production.conversation import speak
 from dreamfactory_studio.production.crew_config import Crew
-from dreamfactory_studio.production.gpu_worker import GpuWorker
 from dreamfactory_studio.production.image_memory import ImageMemory
 
 PHASE = "keyframes"
@@ -61,7 +61,7 @@ def figures(project: Project, scene: Scene) -> tuple[FigureFacts, ...]:
     return tuple(FigureFacts(names[i].name, names[i].description) for i in scene.characters if i in names)
 
 
-def look(project: Project) -> dict[str, str]:
+def style_facts(project: Project) -> dict[str, str]:
     """The style decision's style, palette and lighting (empty before the style phase)."""
     style = project.style
     return {name: getattr(style, name) if style else "" for name in ("style", "palette", "lighting")}
@@ -74,7 +74,7 @@ def frame_context(project: Project, scene: Scene, prompt: str) -> FrameContext:
         prompt=prompt,
         script=scene.script,
         characters=figures(project, scene),
-        **look(project),
+        **style_facts(project),
     )
 
 
@@ -175,7 +175,7 @@ class KeyframeDesigner:
             "shot": scene.shot or "medium",
             "camera": scene.camera or "static",
             "characters": cast,
-            **look(self.project),
+            **style_facts(self.project),
             "context": context,
             "base_description": self.project.base_description.text,
             "critique": critique,
@@ -194,7 +194,7 @@ class KeyframeDesigner:
             if bare
             else dict(
                 characters=self._figures(scene),
-                **look(self.project),
+                **style_facts(self.project),
                 base_description=self.project.base_description.text,
             )
         )

@@ -54,7 +54,7 @@ class RunProgress:
             return None
         return elapsed * (1.0 - done) / done
 
-    def describe(self) -> str:
+    def status_line(self) -> str:
         """One line for a progress bar: what it is doing, the share done and the time left."""
         text = f"{self.loading or self.doing} · {self.fraction:.0%}"
         left = self.remaining()

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from dreamfactory_studio.core.errors import StudioError
-from dreamfactory_studio.core.settings import ImageSettings
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -74,18 +73,3 @@ class ImageBackend(Protocol):
 
     def unload(self) -> None:
         """Free memory (GPU included)."""
-
-
-def make_image_backend(settings: ImageSettings) -> ImageBackend:
-    """The image backend the settings ask for."""
-    if settings.backend == "diffusers":
-        from dreamfactory_studio.backends.image.diffusers_backend import DiffusersBackend
-
-        return DiffusersBackend(settings)
-    if settings.backend == "openai":
-        from dreamfactory_studio.backends.image.openai_images import OpenAIImages
-
-        return OpenAIImages(settings)
-    from dreamfactory_studio.backends.image.sketch import SketchRenderer
-
-    return SketchRenderer()

@@ -1,6 +1,6 @@
 """Language-model backends behind one small protocol: :class:`LLM`.
 
-``make_llm`` picks the backend from the settings: an OpenAI-compatible server when ``base_url`` is set, else
+``backend_set.make_llm`` picks the backend from the settings: an OpenAI-compatible server when ``base_url`` is set, else
 the offline writer. Backends import their SDKs only when they are used.
 """
 
@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from dreamfactory_studio.core.model import Project
-from dreamfactory_studio.core.settings import LLMSettings
 
 TokenSink = Callable[[str], None]
 
@@ -54,24 +53,3 @@ class LLM(Protocol):
     ) -> Completion:
         """Answer the conversation; stream the answer's pieces to ``on_token`` as they come."""
         ...
-
-
-def make_llm(settings: LLMSettings) -> LLM:
-    """The backend the settings ask for."""
-    if settings.base_url:
-        from dreamfactory_studio.backends.llm.openai_compatible import OpenAICompatibleLLM
-
-        return OpenAICompatibleLLM(settings)
-    from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
-
-    return OfflineWriter()
-
-
-async def check_llm(settings: LLMSettings) -> str:
-    """Ask the configured server for a one-token answer; return what was found, or raise
-    :class:`~dreamfactory_studio.core.errors.BackendError` saying what is wrong."""
-    if not settings.base_url:
-        return "the offline writer needs no server: it is always available."
-    from dreamfactory_studio.backends.llm.openai_compatible import OpenAICompatibleLLM
-
-    return await OpenAICompatibleLLM(settings.model_copy(update={"max_retries": 0})).check()

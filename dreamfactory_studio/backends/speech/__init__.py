@@ -13,7 +13,6 @@ import wave
 from typing import Protocol
 
 from dreamfactory_studio.core.errors import BackendError
-from dreamfactory_studio.core.settings import SpeechSettings
 
 MIN_SECONDS = 2.0
 OPENAI_VOICES = frozenset(
@@ -77,19 +76,3 @@ class Silence:
 def espeak_executable() -> str | None:
     """The espeak-ng (or espeak) program on the PATH, if any."""
     return shutil.which("espeak-ng") or shutil.which("espeak")
-
-
-def make_speech(settings: SpeechSettings) -> Speech:
-    """The speech backend the settings ask for; ``auto`` takes espeak-ng when installed, else silence."""
-    backend = settings.backend
-    if backend == "auto":
-        backend = "espeak" if espeak_executable() else "silence"
-    if backend == "openai":
-        from dreamfactory_studio.backends.speech.openai_tts import OpenAISpeech
-
-        return OpenAISpeech(settings)
-    if backend == "espeak":
-        from dreamfactory_studio.backends.speech.espeak import EspeakSpeech
-
-        return EspeakSpeech(settings)
-    return Silence()

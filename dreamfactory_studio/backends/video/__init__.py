@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Protocol
 
 from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, StepSink
-from dreamfactory_studio.core.settings import VideoSettings
 
-__all__ = ["ClipRequest", "GenerationCancelled", "VideoBackend", "make_video_backend"]
+__all__ = ["ClipRequest", "GenerationCancelled", "VideoBackend"]
 
 
 @dataclass(frozen=True)
@@ -51,14 +50,3 @@ class VideoBackend(Protocol):
     def generate(self, request: ClipRequest, on_step: StepSink, cancelled: Cancelled) -> None: ...
 
     def unload(self) -> None: ...
-
-
-def make_video_backend(settings: VideoSettings) -> VideoBackend:
-    """The video backend the settings ask for."""
-    if settings.backend == "diffusers":
-        from dreamfactory_studio.backends.video.diffusers_video import DiffusersVideo
-
-        return DiffusersVideo(settings)
-    from dreamfactory_studio.backends.video.camera_move import CameraMove
-
-    return CameraMove()

@@ -1,6 +1,6 @@
 """The monitor: a vision backend that describes frames and judges them against the Base Description.
 
-``make_monitor`` picks an OpenAI-compatible vision chat model when one is configured, else the offline
+``backend_set.make_monitor`` picks an OpenAI-compatible vision chat model when one is configured, else the offline
 describer, which works from the frame's measured facts and the prompt that made it.
 """
 
@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Protocol
 
 from dreamfactory_studio.backends.image import FigureFacts
-from dreamfactory_studio.core.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -47,13 +46,3 @@ class Monitor(Protocol):
 
     async def judge(self, image: Path, base_description: str, base_image: Path, similarity: float) -> Verdict:
         """How well a keyframe agrees with the Base Description (0 to 1), with the reason."""
-
-
-def make_monitor(settings: Settings) -> Monitor:
-    if settings.monitor.base_url and settings.monitor.model:
-        from dreamfactory_studio.backends.vision.openai_vision import OpenAIVisionMonitor
-
-        return OpenAIVisionMonitor(settings.monitor)
-    from dreamfactory_studio.backends.vision.offline_describer import OfflineDescriber
-
-    return OfflineDescriber()

@@ -15,7 +15,7 @@ from PIL import Image
 DESCRIPTOR = "hsv-hist-8x4x4+gray-16x9"
 
 
-def describe_image(image: Image.Image | Path) -> np.ndarray:
+def image_descriptor(image: Image.Image | Path) -> np.ndarray:
     """The descriptor of an image, a unit-length float32 vector of 272 values."""
     if not isinstance(image, Image.Image):
         image = Image.open(image)

@@ -9,55 +9,40 @@ from __future__ import annotations
 
 import asyncio
 
-from dreamfactory_studio.backends.image import ImageBackend
-from dreamfactory_studio.backends.llm import LLM
-from dreamfactory_studio.backends.vision import Monitor
-from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
+from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.core.errors import BackendError, BadInput
-from dreamfactory_studio.core.events import Emit, PhaseFinished, PhaseStarted, RunPlanned, ignore
+from dreamfactory_studio.core.events import Emit, PhaseFinished, PhaseStarted, ignore
 from dreamfactory_studio.core.model import PHASES, PhaseState, Project, TranscriptMessage, now
 from dreamfactory_studio.core.project_folder import ProjectFolder
-from dreamfactory_studio.core.settings import KeyframeSettings, Settings
 from dreamfactory_studio.production.conversation import Conversation, PhaseFailed
 from dreamfactory_studio.production.crew_config import Crew, load_crew
-from dreamfactory_studio.production.gpu_worker import GpuWorker
 from dreamfactory_studio.production.image_memory import ImageMemory
 from dreamfactory_studio.production.keyframes import KeyframeDesigner
 from dreamfactory_studio.production.phase_outputs import APPLY, prompt_values
-from dreamfactory_studio.production.run_request import RunRequest
+from dreamfactory_studio.production.run_plan import RunPlan, RunRequest, Step, plan
 
 
 class Production:
-    """Runs a project's phases with one LLM backend, saving to its folder after each phase."""
+    """Runs a project's phases with one set of backends, saving to its folder after each phase and scene."""
 
     def __init__(
         self,
         folder: ProjectFolder,
         project: Project,
-        llm: LLM,
+        backends: Backends,
         *,
         crew: Crew | None = None,
         crew_preset: str | None = None,
         mode: str | None = None,
         emit: Emit = ignore,
-        painter: ImageBackend | None = None,
-        monitor: Monitor | None = None,
-        worker: GpuWorker | None = None,
-        keyframe_settings: KeyframeSettings | None = None,
-        clip_model: str = "",
         resume: dict[str, list[TranscriptMessage]] | None = None,
     ):
         self.folder = folder
         self.project = project
-        self.llm = llm
+        self.backends = backends
         self.crew = crew or load_crew(folder.root)
         self.crew_preset = crew_preset
-        self.painter = painter
-        self.monitor = monitor
-        self.worker = worker or GpuWorker()
-        self.keyframe_settings = keyframe_settings or KeyframeSettings()
         self.designer: KeyframeDesigner | None = None
-        self.clip_model = clip_model
         self.mode = mode or self.crew.chain.mode
         if self.mode not in self.crew.chain.modes or (
             crew_preset and crew_preset not in self.crew.chain.crews
@@ -68,27 +53,11 @@ class Production:
         self.emit = emit
         self.resume = resume if resume is not None else {}
         """Conversations a lost connection cut off, by phase; running the phase again goes on from there.
-        Pass the same dict to the next production (the window keeps one per project) to retry."""
+        Pass the same dict to the next production (a workspace keeps one per project) to retry."""
 
-    @classmethod
-    def from_settings(
-        cls, folder: ProjectFolder, project: Project, settings: Settings, **kwargs
-    ) -> Production:
-        """A production with the LLM, painter and monitor the settings ask for."""
-        from dreamfactory_studio.backends.image import make_image_backend
-        from dreamfactory_studio.backends.llm import make_llm
-        from dreamfactory_studio.backends.vision import make_monitor
-
-        return cls(
-            folder,
-            project,
-            make_llm(settings.llm),
-            painter=make_image_backend(settings.image),
-            monitor=make_monitor(settings),
-            keyframe_settings=settings.keyframes,
-            clip_model=settings.memory.clip_model,
-            **kwargs,
-        )
+    @property
+    def llm(self):
+        return self.backends.llm
 
     @property
     def text_phases(self) -> list[str]:
@@ -101,84 +70,59 @@ class Production:
             return self.project.task.scenes
         return self.crew.chain.modes[self.mode].scenes
 
-    def pending(self, until: str | None = None) -> list[str]:
-        """The phases a plain ``run`` would do next, in order: those not done, up to ``until``."""
-        order = [*self.text_phases, "keyframes"]
-        if until is not None:
-            if until not in order:
-                raise BadInput(f"unknown phase '{until}'; the phases are {', '.join(order)}.")
-            order = order[: order.index(until) + 1]
-        return [name for name in order if self.project.phases.get(name, PhaseState()).status != "done"]
+    def plan(self, request: RunRequest) -> RunPlan:
+        """The steps ``request`` takes on this project, worked out once."""
+        return plan(request, self.project, self.text_phases, self.scene_count())
 
-    def plan(self, request: RunRequest) -> tuple[list[str], int]:
-        """The phases ``request`` will run, and how many keyframes it will draw (as far as can be told)."""
-        if request.from_scene is not None:
-            scenes = len(self.project.scenes) or self.scene_count()
-            return ["keyframes"], 1 if request.only else max(0, scenes - request.from_scene + 1)
-        phases = [request.phase] if request.phase else self.pending(request.until)
-        if request.step:
-            phases = phases[:1]
-        drawn = 0
-        if "keyframes" in phases:
-            drawn = (
-                self.scene_count()
-                if "script" in phases or not self.project.scenes
-                else len(self.project.scenes)
-            )
-        return phases, drawn
+    async def perform(self, run: RunPlan | RunRequest) -> list[str]:
+        """Carry out a plan (or plan a request first), step by step, each saved as it ends; return what ran,
+        in words."""
+        run = run if isinstance(run, RunPlan) else self.plan(run)
+        self.emit(run.announce())
+        ran = []
+        for step in run.steps:
+            ran.append(await self.perform_step(step))
+        return ran
 
-    async def perform(self, request: RunRequest) -> list[str]:
-        """Carry out one :class:`RunRequest`; return what ran, in words."""
-        phases, scenes = self.plan(request)
-        self.emit(RunPlanned(tuple(phases), scenes))
-        if request.from_scene is not None:
-            drawn = await self.run_keyframes(request.from_scene, only=request.only)
-            return [f"keyframes of scenes {', '.join(map(str, drawn))}"]
-        if request.phase == "keyframes":
+    async def perform_step(self, step: Step) -> str:
+        """One step of a plan; return what it did, in words."""
+        if not step.keyframes:
+            await self.run_phase(step.phase, overwrite_edits=step.overwrite_edits)
+            return step.phase
+        if step.from_scene is None:
             await self.run_keyframes(1)
-            return ["keyframes"]
-        if request.phase is not None:
-            await self.run_phase(request.phase, overwrite_edits=request.overwrite_edits)
-            return [request.phase]
-        if request.step:
-            pending = self.pending(request.until)
-            return await self.run(until=pending[0]) if pending else []
-        return await self.run(until=request.until)
+            return step.phase
+        first = self.project.scene_number(step.from_scene)
+        drawn = await self.run_keyframes(first, only=step.only)
+        return f"keyframes of scenes {', '.join(map(str, drawn))}"
 
     async def run(self, until: str | None = None) -> list[str]:
         """Run every phase not done yet, in order, stopping after ``until``; return the phases run."""
-        ran = []
-        for name in self.pending(until):
-            if name == "keyframes":
-                await self.run_keyframes(1)
-            else:
-                await self.run_phase(name)
-            ran.append(name)
-        return ran
+        return await self.perform(RunRequest(until=until))
 
     async def run_keyframes(
         self, from_scene: int = 1, *, only: bool = False, script_only: bool = False
     ) -> list[int]:
         """The keyframe phase, from scene ``from_scene`` on (or that scene ``only``); saved scene by scene.
         ``script_only`` draws the ablation baseline instead (see :meth:`KeyframeDesigner.run_script_only`)."""
-        if self.painter is None or self.monitor is None:
+        backends = self.backends
+        if backends.painter is None or backends.monitor is None:
             raise BadInput("no painter or monitor was given for the keyframe phase.")
         if self.project.phases["script"].status not in ("done", "stale") or not self.project.scenes:
             raise BadInput(
                 "the script is not written yet; run the script phase first (`run PROJECT --until script`)."
             )
-        embedder = ClipEmbedder(self.clip_model) if self.clip_model else None
         self.designer = KeyframeDesigner(
             self.folder,
             self.project,
-            llm=self.llm,
+            llm=backends.llm,
             crew=self.crew,
-            painter=self.painter,
-            monitor=self.monitor,
-            worker=self.worker,
-            settings=self.keyframe_settings,
+            painter=backends.painter,
+            monitor=backends.monitor,
+            worker=backends.worker,
+            settings=backends.settings.keyframes,
             emit=self.emit,
-            memory=ImageMemory(self.folder, embedder),
+            memory=ImageMemory(self.folder, backends.embedder),
         )
         state = self.project.phases["keyframes"]
         self.emit(PhaseStarted("keyframes", "Keyframe Design"))

@@ -9,7 +9,8 @@ from dreamfactory_studio.core.new_project import new_project
 from dreamfactory_studio.core.paths import data_dir, sample_story
 from dreamfactory_studio.core.project_folder import is_project
 from dreamfactory_studio.core.settings import Settings
-from dreamfactory_studio.production.chain_runner import Production
+from dreamfactory_studio.production.run_plan import RunRequest
+from dreamfactory_studio.workspace.workspace import Workspace
 
 
 def sample_project() -> Path:
@@ -17,10 +18,6 @@ def sample_project() -> Path:
     the offline backends (offline writer, sketch renderer, offline monitor), whatever the user's settings."""
     folder = data_dir() / "samples" / sample_story().stem
     if not is_project(folder):
-        with new_project(sample_story(), folder, scenes=10) as made:
-            production = Production.from_settings(made, made.load(), Settings())
-            try:
-                asyncio.run(production.run())
-            finally:
-                production.worker.shutdown()
+        with Workspace(new_project(sample_story(), folder, scenes=10), settings=Settings()) as made:
+            asyncio.run(made.run(RunRequest()))
     return folder

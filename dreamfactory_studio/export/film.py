@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from dreamfactory_studio.backends.gpu_worker import GpuWorker
 from dreamfactory_studio.backends.speech import MIN_SECONDS, Speech, reading_seconds, wav_seconds
 from dreamfactory_studio.backends.video import ClipRequest, VideoBackend
 from dreamfactory_studio.core.errors import BadInput
@@ -24,7 +25,6 @@ from dreamfactory_studio.core.events import Emit, ExportProgress, ModelLoading, 
 from dreamfactory_studio.core.model import Clip, Narration, Project, Scene
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import ExportSettings
-from dreamfactory_studio.production.gpu_worker import GpuWorker
 
 MAX_SIDE = 7680
 
@@ -79,10 +79,10 @@ class FilmMaker:
         *,
         speech: Speech,
         video: VideoBackend,
+        worker: GpuWorker,
         settings: ExportSettings | None = None,
         film_format: FilmFormat | None = None,
         words_per_second: float = 2.5,
-        worker: GpuWorker | None = None,
         emit: Emit = ignore,
     ):
         self.folder = folder
@@ -92,7 +92,7 @@ class FilmMaker:
         self.settings = settings or ExportSettings()
         self.format = film_format or FilmFormat()
         self.words_per_second = words_per_second
-        self.worker = worker or GpuWorker()
+        self.worker = worker
         self.emit = emit
         self.renders = 0
         self.syntheses = 0

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemD
 
 from dreamfactory_studio.app.session import Activity, ProjectSession
 from dreamfactory_studio.app.thumbnails import THUMB_SIZE, Thumbnails
+from dreamfactory_studio.core.changes import Changes
 from dreamfactory_studio.core.model import Scene
 
 MIME = "application/x-dreamfactory-scene-ids"
@@ -80,9 +81,7 @@ class SceneListModel(QAbstractListModel):
         self.session = session
         self.thumbnails = thumbnails
         self._ids = [s.id for s in session.project.scenes]
-        session.orderChanged.connect(self._order_changed)
-        session.scenesChanged.connect(self._scenes_changed)
-        session.projectChanged.connect(self._all_changed)
+        session.changed.connect(self._changed)
         thumbnails.ready.connect(self._thumbnail_ready)
 
     @property
@@ -140,6 +139,14 @@ class SceneListModel(QAbstractListModel):
 
     # -- keeping up with the session ------------------------------------------------------------------------
 
+    def _changed(self, changes: Changes) -> None:
+        if changes.order:
+            self._order_changed()
+        if changes.fields:  # the Base Frame's mark, a character's name, the drift from an evaluation
+            self._all_changed()
+        else:
+            self._scenes_changed(changes.scenes)
+
     def _order_changed(self) -> None:
         new_ids = [s.id for s in self.project.scenes]
         if set(new_ids) == set(self._ids) and len(new_ids) == len(self._ids):
@@ -154,7 +161,7 @@ class SceneListModel(QAbstractListModel):
             self._ids = new_ids
             self.endResetModel()
 
-    def _scenes_changed(self, scene_ids: list[str]) -> None:
+    def _scenes_changed(self, scene_ids) -> None:
         for scene_id in scene_ids:
             if scene_id in self._ids:
                 index = self.index(self._ids.index(scene_id))

@@ -1,0 +1,180 @@
+"""The one place where backends are made from the settings, and :class:`Backends`, the set a workspace holds.
+
+Each ``make_*`` function picks one backend by its settings section. :class:`Backends` makes each of them on
+first use (so a command that never draws never builds a painter, and a bad video setting does not stop a run
+of the crew) and owns the GPU worker they share. Everything else asks a ``Backends`` for what it needs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dreamfactory_studio.backends.gpu_worker import GpuWorker
+from dreamfactory_studio.core.settings import (
+    ImageSettings,
+    LLMSettings,
+    MonitorSettings,
+    Settings,
+    SpeechSettings,
+    VideoSettings,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from dreamfactory_studio.backends.image import ImageBackend
+    from dreamfactory_studio.backends.llm import LLM
+    from dreamfactory_studio.backends.speech import Speech
+    from dreamfactory_studio.backends.video import VideoBackend
+    from dreamfactory_studio.backends.vision import Monitor
+    from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
+
+
+def make_llm(settings: LLMSettings) -> LLM:
+    """An OpenAI-compatible server when ``base_url`` is set, else the offline writer."""
+    if settings.base_url:
+        from dreamfactory_studio.backends.llm.openai_compatible import OpenAICompatibleLLM
+
+        return OpenAICompatibleLLM(settings)
+    from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
+
+    return OfflineWriter()
+
+
+async def check_llm(settings: LLMSettings) -> str:
+    """Ask the configured server for a one-token answer; return what was found, or raise
+    :class:`~dreamfactory_studio.core.errors.BackendError` saying what is wrong."""
+    if not settings.base_url:
+        return "the offline writer needs no server: it is always available."
+    from dreamfactory_studio.backends.llm.openai_compatible import OpenAICompatibleLLM
+
+    return await OpenAICompatibleLLM(settings.model_copy(update={"max_retries": 0})).check()
+
+
+def make_image_backend(settings: ImageSettings) -> ImageBackend:
+    """The painter the settings ask for: diffusers, OpenAI images, or the offline sketch renderer."""
+    if settings.backend == "diffusers":
+        from dreamfactory_studio.backends.image.diffusers_backend import DiffusersBackend
+
+        return DiffusersBackend(settings)
+    if settings.backend == "openai":
+        from dreamfactory_studio.backends.image.openai_images import OpenAIImages
+
+        return OpenAIImages(settings)
+    from dreamfactory_studio.backends.image.sketch import SketchRenderer
+
+    return SketchRenderer()
+
+
+def make_monitor(settings: MonitorSettings) -> Monitor:
+    """An OpenAI-compatible vision chat model when one is configured, else the offline describer."""
+    if settings.base_url and settings.model:
+        from dreamfactory_studio.backends.vision.openai_vision import OpenAIVisionMonitor
+
+        return OpenAIVisionMonitor(settings)
+    from dreamfactory_studio.backends.vision.offline_describer import OfflineDescriber
+
+    return OfflineDescriber()
+
+
+def make_video_backend(settings: VideoSettings) -> VideoBackend:
+    """Diffusers image-to-video, or the offline camera move (the default)."""
+    if settings.backend == "diffusers":
+        from dreamfactory_studio.backends.video.diffusers_video import DiffusersVideo
+
+        return DiffusersVideo(settings)
+    from dreamfactory_studio.backends.video.camera_move import CameraMove
+
+    return CameraMove()
+
+
+def make_speech(settings: SpeechSettings) -> Speech:
+    """The speech backend the settings ask for; ``auto`` takes espeak-ng when installed, else silence."""
+    from dreamfactory_studio.backends.speech import Silence, espeak_executable
+
+    backend = settings.backend
+    if backend == "auto":
+        backend = "espeak" if espeak_executable() else "silence"
+    if backend == "openai":
+        from dreamfactory_studio.backends.speech.openai_tts import OpenAISpeech
+
+        return OpenAISpeech(settings)
+    if backend == "espeak":
+        from dreamfactory_studio.backends.speech.espeak import EspeakSpeech
+
+        return EspeakSpeech(settings)
+    return Silence()
+
+
+def make_embedder(folder: Path | str) -> ClipEmbedder:
+    """CLIP features from a local model folder (the image memory's, or the evaluation's)."""
+    from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
+
+    return ClipEmbedder(folder)
+
+
+BACKENDS = ("llm", "painter", "monitor", "video", "speech", "embedder")
+
+
+class Backends:
+    """The backends one set of settings asks for, each made on first use, and the GPU worker they share.
+
+    ``given`` backends (by the names in :data:`BACKENDS`) are used instead of making them; ``None`` for one
+    means there is none (a production with an LLM alone cannot draw). Use it as a context manager, or call
+    :meth:`close`: that stops the worker and frees its model. :meth:`with_settings` makes the set for changed
+    settings and keeps the worker (and a model it holds that the new settings still ask for)."""
+
+    def __init__(self, settings: Settings | None = None, *, worker: GpuWorker | None = None, **given):
+        unknown = set(given) - set(BACKENDS)
+        if unknown:
+            raise TypeError(f"not a backend: {', '.join(sorted(unknown))}")
+        self.settings = settings if settings is not None else Settings()
+        self.worker = worker if worker is not None else GpuWorker()
+        self._made: dict[str, object] = dict(given)
+
+    def _get(self, name: str, make):
+        if name not in self._made:
+            self._made[name] = make()
+        return self._made[name]
+
+    @property
+    def llm(self) -> LLM | None:
+        return self._get("llm", lambda: make_llm(self.settings.llm))
+
+    @property
+    def painter(self) -> ImageBackend | None:
+        return self._get("painter", lambda: make_image_backend(self.settings.image))
+
+    @property
+    def monitor(self) -> Monitor | None:
+        return self._get("monitor", lambda: make_monitor(self.settings.monitor))
+
+    @property
+    def video(self) -> VideoBackend:
+        return self._get("video", lambda: make_video_backend(self.settings.video))
+
+    @property
+    def speech(self) -> Speech:
+        return self._get("speech", lambda: make_speech(self.settings.speech))
+
+    @property
+    def embedder(self) -> ClipEmbedder | None:
+        """The image memory's CLIP model, or None when ``[memory] clip_model`` is unset (the descriptor)."""
+        folder = self.settings.memory.clip_model
+        return self._get("embedder", lambda: make_embedder(folder) if folder else None)
+
+    def with_settings(self, settings: Settings) -> Backends:
+        """This set when ``settings`` are the same, else a new set for them on the same worker."""
+        if settings == self.settings:
+            return self
+        return Backends(settings, worker=self.worker)
+
+    def close(self) -> None:
+        """Stop the GPU worker, freeing the model it holds."""
+        self.worker.shutdown()
+
+    def __enter__(self) -> Backends:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()

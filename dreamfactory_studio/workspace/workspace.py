@@ -1,0 +1,144 @@
+"""The headless engine under both front ends: one open project, its settings and its backends.
+
+The CLI's commands parse, call a :class:`Workspace` and print; the window's session is its Qt side (undo,
+autosave, signals). A workspace holds the project folder and the loaded project, the settings (loaded once,
+unless given), and the :class:`~dreamfactory_studio.backends.backend_set.Backends` built from them, rebuilt
+only when the settings change. It owns the GPU worker's life: closing the workspace stops it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dreamfactory_studio.backends.backend_set import Backends
+from dreamfactory_studio.core.events import Emit, ignore
+from dreamfactory_studio.core.model import Evaluation, Project, TranscriptMessage
+from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.settings import Settings, load_settings
+from dreamfactory_studio.production.run_plan import RunPlan, RunRequest
+
+if TYPE_CHECKING:
+    from dreamfactory_studio.export.exporter import ExportOptions, ExportResult
+    from dreamfactory_studio.production.run import Production
+
+
+class Workspace:
+    """One open project and what works on it: run, export, describe, evaluate. A context manager: leaving it
+    stops the GPU worker and lets go of the project's lock."""
+
+    def __init__(
+        self,
+        folder: ProjectFolder,
+        project: Project | None = None,
+        settings: Settings | None = None,
+        *,
+        backends: Backends | None = None,
+    ):
+        self.folder = folder
+        self.project = project if project is not None else folder.load()
+        self._settings = settings
+        self._backends = backends
+        self.resume: dict[str, list[TranscriptMessage]] = {}
+        """Conversations a lost connection cut off, by phase: the next run of that phase goes on from there."""
+
+    @classmethod
+    def open(
+        cls, path: Path | str, *, read_only: bool = False, settings: Settings | None = None
+    ) -> Workspace:
+        """Open the project folder at ``path`` (taking its lock unless ``read_only``) and load it."""
+        folder = ProjectFolder.open(path, read_only=read_only)
+        try:
+            return cls(folder, settings=settings)
+        except BaseException:
+            folder.close()
+            raise
+
+    # -- state --------------------------------------------------------------------------------------------
+
+    @property
+    def backends(self) -> Backends:
+        """The backends of this workspace's settings, which are loaded on first use (once) unless given."""
+        if self._backends is None:
+            self._backends = Backends(self._settings if self._settings is not None else load_settings())
+        return self._backends
+
+    @property
+    def settings(self) -> Settings:
+        return self.backends.settings
+
+    @property
+    def root(self) -> Path:
+        return self.folder.root
+
+    @property
+    def read_only(self) -> bool:
+        return self.folder.read_only
+
+    def use_settings(self, settings: Settings) -> None:
+        """Work with changed settings from now on: the backends are rebuilt when they differ, on the same GPU
+        worker (which keeps a loaded model the new settings still ask for)."""
+        self._backends = self.backends.with_settings(settings) if self._backends else None
+        self._settings = settings
+
+    def save(self) -> None:
+        self.folder.save(self.project)
+
+    # -- the production -----------------------------------------------------------------------------------
+
+    def production(self, emit: Emit = ignore, **options) -> Production:
+        """A production of this project on this workspace's backends (``options``: crew, crew_preset, mode)."""
+        from dreamfactory_studio.production.run import Production
+
+        return Production(self.folder, self.project, self.backends, emit=emit, resume=self.resume, **options)
+
+    def plan(self, request: RunRequest, **options) -> RunPlan:
+        """The steps ``request`` takes on this project now."""
+        return self.production(**options).plan(request)
+
+    async def run(self, run: RunPlan | RunRequest, *, emit: Emit = ignore, **options) -> list[str]:
+        """Carry out a plan (or a request, planned first); the production saves after every step, so a failure
+        or a cancel keeps all that finished. Return what ran, in words."""
+        return await self.production(emit, **options).perform(run)
+
+    # -- the rest -----------------------------------------------------------------------------------------
+
+    async def export(self, options: ExportOptions, *, emit: Emit = ignore) -> ExportResult:
+        """Export the film; the narration and clips it makes are kept in the project, and it is saved."""
+        from dreamfactory_studio.export.exporter import export_project
+
+        return await export_project(self.folder, self.project, self.backends, options, emit=emit)
+
+    async def describe(self) -> str:
+        """The monitor's new Base Description of the Base Frame; nothing is changed until it is accepted."""
+        from dreamfactory_studio.production.keyframes import describe_base_frame
+
+        return await describe_base_frame(self.folder, self.project, self.backends.monitor)
+
+    async def evaluate(
+        self, reference: Path | None = None, *, say: Callable[[str], None] = lambda message: None
+    ) -> Evaluation:
+        """Score the project with the paper's metrics and keep the scores in it (saved)."""
+        from dreamfactory_studio.eval.evaluate import Evaluator
+
+        evaluator = Evaluator(self.settings, say, monitor=self.backends.monitor)
+        self.project.evaluation = await evaluator.project(self.folder, self.project, reference)
+        self.save()
+        return self.project.evaluation
+
+    # -- life ---------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the GPU worker (freeing its model) and let go of the project folder."""
+        try:
+            if self._backends is not None:
+                self._backends.close()
+        finally:
+            self.folder.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
