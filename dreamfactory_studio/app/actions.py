@@ -3,7 +3,8 @@ toolbar, and when it is enabled. The menus, the toolbar, the shortcuts dialog an
 :data:`ACTIONS` (after napari's ``Action`` and Krita AI Diffusion's ``ui/actions.py``).
 
 A menu place is ``"Menu:group"`` (``"Menu/Submenu"`` for a submenu); :data:`MENUS` gives each menu's groups in
-order, with ``|`` for a separator and ``Title/`` for a submenu. The toolbar's groups are :data:`TOOLBAR`.
+order, with ``|`` for a separator and ``Title/`` for a submenu; within a group, actions keep the table's order.
+The toolbar's groups are :data:`TOOLBAR`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ if TYPE_CHECKING:
     from dreamfactory_studio.app.main_window import MainWindow
 
 STD = QKeySequence.StandardKey
+
+
+@dataclass(frozen=True)
+class Bindings:
+    """Every platform binding of a standard key (a bare ``StandardKey`` in ``keys`` is its first only)."""
+
+    key: QKeySequence.StandardKey
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("close", "&Close Project", lambda w, _c: w.close_project(), (STD.Close,), menus=("&File:save",),
            enabled_when=lambda s: s.open),
     Action("quit", "&Quit", lambda w, _c: w.close(), (STD.Quit,), menus=("&File:quit",)),
-    Action("undo", "&Undo", None, (STD.Undo,), "undo", menus=("&Edit:history",), toolbar="history"),
+    Action("undo", "&Undo", None, (Bindings(STD.Undo),), "undo", menus=("&Edit:history",), toolbar="history"),
     Action("redo", "&Redo", None, ("Ctrl+Shift+Z", "Ctrl+Y"), "redo", menus=("&Edit:history",),
            toolbar="history"),
     Action("insert", "&Insert Scene After", lambda w, _c: w.insert_scene(), ("Ins",), "insert",
@@ -118,7 +126,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("rerunFrom", "Re-run Keyframes &From This Scene", lambda w, _c: w.runs.rerun_from_selected(),
            ("Shift+F5",), "run-from",
            "Keep the scenes before this one and draw this one and every later one again",
-           menus=("&Production:redraw",), toolbar="run", enabled_when=_on_scene),
+           menus=("&Production:rerun",), toolbar="run", enabled_when=_on_scene),
     Action("retry", "Re&try the Failed Run", lambda w, _c: w.runs.retry(), ("Ctrl+Shift+R",), "regenerate",
            "Go on from where the failed run stopped (a scene, or the conversation so far)",
            menus=("&Production:redraw",), enabled_when=lambda s: s.editable and s.can_retry),
@@ -147,7 +155,7 @@ MENUS: dict[str, tuple[str, ...]] = {
     "&File": ("open", "Open &Recent/", "|", "save", "|", "settings", "|", "quit"),
     "&Edit": ("history", "|", "scenes", "|", "order"),
     "&Scene": ("script", "|", "frames", "|", "job"),
-    "&Production": ("run", "Run One &Phase/", "|", "redraw", "|", "job", "|", "export"),
+    "&Production": ("run", "Run One &Phase/", "|", "rerun", "redraw", "|", "job", "|", "export"),
     "&View": ("docks", "|", "focus"),
     "&Help": ("help",),
 }
@@ -157,7 +165,7 @@ TOOLBAR = ("file", "history", "scenes", "frames", "run", "settings")
 def _keys(action: Action) -> list[QKeySequence]:
     keys: list[QKeySequence] = []
     for key in action.keys:
-        keys += QKeySequence.keyBindings(key) if isinstance(key, STD) else [QKeySequence(key)]
+        keys += QKeySequence.keyBindings(key.key) if isinstance(key, Bindings) else [QKeySequence(key)]
     return keys
 
 

@@ -6,7 +6,6 @@ keeps the life of an open project: open, save, autosave, close."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QUndoGroup
@@ -39,6 +38,7 @@ from dreamfactory_studio.app.run_controller import RunController
 from dreamfactory_studio.app.scene_editor import SceneEditor
 from dreamfactory_studio.app.session import ProjectSession
 from dreamfactory_studio.app.start_page import NewProjectDialog, StartPage
+from dreamfactory_studio.app.status_line import backends_line
 from dreamfactory_studio.app.thumbnails import Thumbnails
 from dreamfactory_studio.app.timeline_view import SceneListModel, TimelineView
 from dreamfactory_studio.app.widgets import guarded
@@ -50,28 +50,6 @@ from dreamfactory_studio.core.settings import Settings, load_settings
 from dreamfactory_studio.workspace import Workspace
 
 LAYOUT_VERSION = 2  # 2: the crew's chat and the decisions docks
-
-
-def backends_line(settings: Settings) -> str:
-    """The status bar's line naming the active LLM and image backends."""
-    llm = (
-        f"{settings.llm.model or '?'} @ {settings.llm.base_url}"
-        if settings.llm.base_url
-        else "offline writer"
-    )
-    image = settings.image
-    if image.backend == "diffusers":
-        painter = f"diffusers {Path(image.model).name or image.model or '(no model set)'} on {image.device}"
-    elif image.backend == "openai":
-        painter = f"OpenAI images {image.model or ''}".strip()
-    else:
-        painter = "sketch renderer"
-    monitor = (
-        f"{settings.monitor.model} @ {settings.monitor.base_url}"
-        if settings.monitor.base_url
-        else "offline describer"
-    )
-    return f"LLM: {llm}   ·   Images: {painter}   ·   Monitor: {monitor}"
 
 
 class MainWindow(QMainWindow):

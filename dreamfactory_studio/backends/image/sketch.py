@@ -8,7 +8,6 @@ shot and the action line. Deterministic by seed: a new take moves figures and we
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 from collections.abc import Callable
@@ -17,108 +16,17 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from dreamfactory_studio.backends.image import Cancelled, FigureFacts, ImageRequest, PanelFacts, StepSink
+from dreamfactory_studio.backends.image.sketch_palette import (
+    COLOURS,
+    RGB,
+    colour_words,
+    mix,
+    scheme_for,
+    stable_colour,
+    words_of,
+)
 from dreamfactory_studio.backends.lettering import font, wrap
 
-RGB = tuple[int, int, int]
-
-COLOURS: dict[str, RGB] = {
-    "red": (196, 58, 48),
-    "scarlet": (200, 40, 40),
-    "vermilion": (220, 70, 40),
-    "crimson": (170, 30, 50),
-    "orange": (230, 130, 50),
-    "amber": (230, 160, 40),
-    "yellow": (236, 196, 64),
-    "gold": (210, 170, 60),
-    "ochre": (200, 150, 70),
-    "brown": (128, 88, 58),
-    "umber": (110, 78, 50),
-    "tan": (200, 170, 130),
-    "green": (82, 150, 82),
-    "olive": (120, 130, 60),
-    "teal": (40, 130, 130),
-    "cyan": (40, 200, 220),
-    "blue": (62, 104, 182),
-    "navy": (30, 45, 100),
-    "violet": (130, 80, 170),
-    "purple": (120, 70, 150),
-    "magenta": (210, 50, 160),
-    "pink": (232, 142, 170),
-    "coral": (240, 128, 110),
-    "white": (238, 236, 230),
-    "silver": (190, 192, 200),
-    "grey": (140, 140, 140),
-    "gray": (140, 140, 140),
-    "black": (40, 40, 44),
-    "rusty": (160, 90, 50),
-    "dented": (150, 150, 155),
-    "green-grey": (120, 140, 125),
-}
-SCHEMES: dict[str, dict[str, RGB]] = {
-    "illustration": {
-        "sky": (126, 166, 206),
-        "horizon": (236, 222, 192),
-        "ground": (112, 142, 100),
-        "water": (84, 124, 156),
-        "ink": (44, 48, 62),
-        "wall": (214, 200, 176),
-        "floor": (150, 120, 92),
-    },
-    "ink wash": {
-        "sky": (226, 224, 216),
-        "horizon": (244, 242, 236),
-        "ground": (120, 120, 116),
-        "water": (170, 170, 166),
-        "ink": (22, 22, 24),
-        "wall": (232, 228, 220),
-        "floor": (150, 148, 142),
-    },
-    "cyberpunk": {
-        "sky": (22, 12, 44),
-        "horizon": (110, 26, 110),
-        "ground": (30, 30, 52),
-        "water": (20, 40, 80),
-        "ink": (0, 230, 240),
-        "wall": (40, 30, 70),
-        "floor": (25, 25, 40),
-    },
-    "origami": {
-        "sky": (200, 226, 240),
-        "horizon": (250, 244, 236),
-        "ground": (236, 170, 150),
-        "water": (150, 200, 220),
-        "ink": (90, 90, 110),
-        "wall": (246, 236, 220),
-        "floor": (230, 200, 170),
-    },
-    "oil painting": {
-        "sky": (120, 140, 170),
-        "horizon": (226, 190, 130),
-        "ground": (130, 110, 60),
-        "water": (70, 100, 120),
-        "ink": (60, 40, 30),
-        "wall": (190, 160, 110),
-        "floor": (120, 84, 50),
-    },
-    "anime": {
-        "sky": (90, 170, 240),
-        "horizon": (230, 240, 250),
-        "ground": (100, 180, 90),
-        "water": (70, 150, 210),
-        "ink": (30, 30, 50),
-        "wall": (240, 226, 210),
-        "floor": (190, 150, 110),
-    },
-    "realism": {
-        "sky": (150, 176, 200),
-        "horizon": (214, 214, 206),
-        "ground": (104, 112, 90),
-        "water": (90, 110, 120),
-        "ink": (50, 50, 50),
-        "wall": (200, 194, 184),
-        "floor": (130, 114, 96),
-    },
-}
 ANIMALS = (
     "dog",
     "cat",
@@ -138,57 +46,22 @@ ROBOTS = ("robot", "android", "droid", "machine")
 SCALE = {"wide": 0.30, "medium": 0.56, "close-up": 0.92}
 
 
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z\-]+", text.lower()))
-
-
-def _mix(a: RGB, b: RGB, t: float) -> RGB:
-    return tuple(int(round(x + (y - x) * t)) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
-
-
-def _colour_words(text: str) -> list[RGB]:
-    found = []
-    for match in re.finditer(r"[a-z\-]+", text.lower()):
-        if match.group(0) in COLOURS:
-            found.append(COLOURS[match.group(0)])
-    return found
-
-
-def _stable_colour(name: str) -> RGB:
-    digest = hashlib.sha256(name.encode()).digest()
-    return (60 + digest[0] % 160, 60 + digest[1] % 160, 60 + digest[2] % 160)
-
-
-def scheme_for(style: str, palette: str) -> dict[str, RGB]:
-    """The colours of a panel: the style's scheme, tinted by the palette's colour words."""
-    key = next((name for name in SCHEMES if name in style.lower()), "illustration")
-    scheme = dict(SCHEMES[key])
-    tints = _colour_words(palette)
-    if tints:
-        scheme["sky"] = _mix(scheme["sky"], tints[0], 0.35)
-        scheme["wall"] = _mix(scheme["wall"], tints[0], 0.2)
-    if len(tints) > 1:
-        scheme["ground"] = _mix(scheme["ground"], tints[1], 0.35)
-        scheme["floor"] = _mix(scheme["floor"], tints[1], 0.25)
-    return scheme
-
-
 class Figure:
     """How one character is drawn, the same in every panel."""
 
     def __init__(self, facts: FigureFacts):
         text = f"{facts.name} {facts.description}".lower()
-        words = _words(text)
+        words = words_of(text)
         self.kind = "animal" if words & set(ANIMALS) else "robot" if words & set(ROBOTS) else "person"
         self.animal = next((a for a in ANIMALS if a in words), "dog")
-        colours = _colour_words(facts.description)
+        colours = colour_words(facts.description)
         clothing = re.search(
             r"([a-z\-]+(?:\s+[a-z\-]+)?)\s+(?:coat|raincoat|jacket|dress|shirt|cloak|robe|overcoat|sweater)",
             text,
         )
-        clothing_colours = _colour_words(clothing.group(1)) if clothing else []
+        clothing_colours = colour_words(clothing.group(1)) if clothing else []
         self.body = (
-            clothing_colours[0] if clothing_colours else colours[0] if colours else _stable_colour(facts.name)
+            clothing_colours[0] if clothing_colours else colours[0] if colours else stable_colour(facts.name)
         )
         scarf = re.search(r"([a-z\-]+)\s+scarf", text)
         self.scarf = COLOURS.get(scarf.group(1)) if scarf else None
@@ -297,7 +170,7 @@ class Figure:
         d.rounded_rectangle(
             [cx - h * 0.16, base - h * 0.9, cx + h * 0.16, base - h * 0.66],
             radius=h * 0.04,
-            fill=_mix(self.body, (255, 255, 255), 0.3),
+            fill=mix(self.body, (255, 255, 255), 0.3),
             outline=ink,
             width=w,
         )
@@ -342,7 +215,7 @@ def _gradient(width: int, height: int, top: RGB, bottom: RGB) -> Image.Image:
 def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image.Image:
     """One storyboard panel as an RGB image."""
     rng = random.Random(seed)
-    scene_words = _words(f"{facts.script} {facts.caption}")
+    scene_words = words_of(f"{facts.script} {facts.caption}")
     scheme = scheme_for(facts.style, f"{facts.palette} {facts.lighting}")
     caption_h = int(height * 0.16)
     art_h = height - caption_h
@@ -357,7 +230,7 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
     )
     sky, horizon = scheme["sky"], scheme["horizon"]
     if night or space:
-        sky, horizon = _mix(sky, (10, 14, 40), 0.75), _mix(horizon, (60, 50, 90), 0.6)
+        sky, horizon = mix(sky, (10, 14, 40), 0.75), mix(horizon, (60, 50, 90), 0.6)
     horizon_y = int(art_h * {"wide": 0.58, "medium": 0.66, "close-up": 0.8}.get(facts.shot, 0.64))
     image = _gradient(width, art_h, sky, horizon)
     d = ImageDraw.Draw(image)
@@ -369,7 +242,7 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
         wx = int(width * rng.uniform(0.62, 0.72))
         d.rectangle(
             [wx, int(art_h * 0.12), wx + int(width * 0.18), int(art_h * 0.42)],
-            fill=_mix(sky, (255, 255, 255), 0.2),
+            fill=mix(sky, (255, 255, 255), 0.2),
             outline=ink,
             width=3,
         )
@@ -403,7 +276,7 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
                     int(width * 1.2),
                     horizon_y + int(art_h * 0.3),
                 ],
-                fill=_mix(scheme["ground"], ink, 0.15),
+                fill=mix(scheme["ground"], ink, 0.15),
             )
             cx = int(width * 0.78)
             d.rectangle(
@@ -427,7 +300,7 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
                 y = horizon_y + 10 + i * (art_h - horizon_y) // 14
                 x = rng.randrange(width)
                 d.line(
-                    [(x, y), (x + rng.randint(30, 90), y)], fill=_mix(ground, (255, 255, 255), 0.35), width=2
+                    [(x, y), (x + rng.randint(30, 90), y)], fill=mix(ground, (255, 255, 255), 0.35), width=2
                 )
             if scene_words & {"ferry", "boat"}:
                 bx, by = int(width * rng.uniform(0.08, 0.16)), horizon_y + int((art_h - horizon_y) * 0.25)
@@ -444,11 +317,11 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
                 deck = horizon_y - int(art_h * 0.1)
                 d.rectangle(
                     [int(width * 0.35), deck, width, deck + 12],
-                    fill=_mix(scheme["wall"], ink, 0.3),
+                    fill=mix(scheme["wall"], ink, 0.3),
                     outline=ink,
                 )
                 for x in range(int(width * 0.4), width, int(width * 0.14)):
-                    d.rectangle([x, deck + 12, x + 14, horizon_y + 6], fill=_mix(scheme["wall"], ink, 0.45))
+                    d.rectangle([x, deck + 12, x + 14, horizon_y + 6], fill=mix(scheme["wall"], ink, 0.45))
         if scene_words & {"garden", "flowers", "vines", "sprout", "plants"}:
             for _ in range(12):
                 x = rng.randrange(width)
@@ -472,7 +345,7 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
     if scene_words & {"rain", "raincoat", "wet"} and not indoor:
         for _ in range(160):
             x, y = rng.randrange(width), rng.randrange(art_h)
-            d.line([(x, y), (x - 6, y + 18)], fill=_mix(sky, (255, 255, 255), 0.5), width=1)
+            d.line([(x, y), (x - 6, y + 18)], fill=mix(sky, (255, 255, 255), 0.5), width=1)
     if scene_words & {"fog", "mist", "misty", "foggy"}:
         veil = Image.new("L", (width // 8, art_h // 8), 0)
         vd = ImageDraw.Draw(veil)

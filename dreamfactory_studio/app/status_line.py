@@ -1,0 +1,29 @@
+"""The status bar's words for the settings in force."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dreamfactory_studio.core.settings import Settings
+
+
+def backends_line(settings: Settings) -> str:
+    """The status bar's line naming the active LLM and image backends."""
+    llm = (
+        f"{settings.llm.model or '?'} @ {settings.llm.base_url}"
+        if settings.llm.base_url
+        else "offline writer"
+    )
+    image = settings.image
+    if image.backend == "diffusers":
+        painter = f"diffusers {Path(image.model).name or image.model or '(no model set)'} on {image.device}"
+    elif image.backend == "openai":
+        painter = f"OpenAI images {image.model or ''}".strip()
+    else:
+        painter = "sketch renderer"
+    monitor = (
+        f"{settings.monitor.model} @ {settings.monitor.base_url}"
+        if settings.monitor.base_url
+        else "offline describer"
+    )
+    return f"LLM: {llm}   ·   Images: {painter}   ·   Monitor: {monitor}"

@@ -1,0 +1,26 @@
+"""What the command line's options change for one command: the settings for this run only."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def settings_for(args: argparse.Namespace):
+    """The settings, with what this command's options change for this run only."""
+    from dreamfactory_studio.core.settings import load_settings
+
+    settings = load_settings()
+    if getattr(args, "llm_url", None) is not None:
+        settings.llm.base_url = args.llm_url
+    if getattr(args, "llm_model", None):
+        settings.llm.model = args.llm_model
+    for section in (settings.image, settings.video):
+        kind = "image" if section is settings.image else "video"
+        model, backend = getattr(args, f"{kind}_model", None), getattr(args, f"{kind}_backend", None)
+        if model:  # a model given on the command line is a diffusers model unless a backend is named
+            section.model, section.backend = model, backend or "diffusers"
+        elif backend:
+            section.backend = backend
+    if getattr(args, "speech", None):
+        settings.speech.backend = args.speech
+    return settings

@@ -1,0 +1,76 @@
+"""The commands that set the studio up rather than touch a project: settings and the GPU stack."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dreamfactory_studio.core.errors import BadInput
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    import asyncio
+    import getpass
+
+    import tomli_w
+
+    from dreamfactory_studio.backends.backend_set import check_llm
+    from dreamfactory_studio.core.settings import (
+        apply_llm_preset,
+        load_settings,
+        save_settings,
+        set_setting,
+        settings_path,
+        store_api_key,
+    )
+
+    settings = load_settings(environment=False)
+    changed = bool(args.set or args.preset)
+    if args.preset:
+        apply_llm_preset(settings.llm, args.preset)
+    for item in args.set:
+        name, equals, value = item.partition("=")
+        if not equals:
+            raise BadInput(f"--set needs SECTION.KEY=VALUE, not {item!r}.")
+        settings = set_setting(settings, name.strip(), value.strip())
+    if changed:
+        save_settings(settings)
+        print(f"saved {settings_path()}")
+    if args.store_key:
+        key = getpass.getpass("API key: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+        if not key:
+            raise BadInput("no key was given; nothing was stored.")
+        store_api_key(settings.llm.base_url, key)
+        print(f"stored the key for {settings.llm.base_url or 'api.openai.com'} in the OS keyring")
+    if args.check_llm:
+        print(asyncio.run(check_llm(load_settings().llm)))
+    if not (changed or args.store_key or args.check_llm):
+        print(f"# {settings_path()}")
+        print(tomli_w.dumps(settings.model_dump(mode="json")), end="")
+    return 0
+
+
+def cmd_gpu_stack(args: argparse.Namespace) -> int:
+    from dreamfactory_studio.backends import gpu_stack
+
+    if args.action == "remove":
+        removed = gpu_stack.remove_managed_stack()
+        print(f"removed {gpu_stack.managed_dir()}" if removed else "there was no GPU stack to remove")
+        return 0
+    if args.action == "install":
+        import signal
+
+        def stop(*_):  # the window's Cancel: an exception, so that pip is stopped with this process
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
+        wanted = " ".join(gpu_stack.requirements(args.torch))
+        print(f"installing {wanted} (this can take a few minutes)", flush=True)
+        print(f"installed into {gpu_stack.install(args.torch, args.torch_index)}")
+    where = gpu_stack.managed_dir()
+    print(f"managed folder: {where}{'' if where.is_dir() else ' (not installed)'}")
+    for name, version in gpu_stack.installed_versions().items():
+        print(f"  {name:<13}{version or 'missing'}")
+    missing = gpu_stack.missing_parts()
+    print("the diffusers backends can run" if not missing else f"missing: {', '.join(missing)}")
+    return 0
