@@ -72,6 +72,26 @@ def test_edit_a_script_undo_redo_and_save(window, project_dir):
     assert saved(project_dir).scenes[1].script == "The ferry drifts in fog."
 
 
+def test_an_edit_its_undo_and_its_redo_each_say_what_they_changed(window, project_dir):
+    window.open_project(str(project_dir))
+    session = window.session
+    records = []
+    session.changed.connect(records.append)
+    first, second = session.project.scenes[:2]
+    session.edit_style(style="ink wash")
+    session.move_scenes([second.id], 1)
+    assert [r.fields for r in records] == [{"style"}, set()]
+    assert records[1].order and records[1].focus == second.id and window.current_scene_id() == second.id
+    window.actions["undo"].trigger()
+    window.actions["undo"].trigger()
+    assert records[2] == records[1] and records[3] == records[0], "undo says the same as the edit"
+    assert [s.id for s in session.project.scenes[:2]] == [first.id, second.id]
+    assert session.project.style.style != "ink wash"
+    window.actions["redo"].trigger()
+    assert records[4] == records[0] and session.project.style.style == "ink wash"
+    assert "ink wash" in window.decisions.style_box.currentText(), "the decisions panel followed on its own"
+
+
 def test_typing_merges_into_one_step_and_ctrl_z_in_a_field_undoes_the_project(window, project_dir, qtbot):
     window.open_project(str(project_dir))
     select(window, 1)

@@ -103,7 +103,7 @@ class ProjectSession(QObject):
         if self.read_only:
             return False
         try:
-            self.folder.save(self.project)
+            self.workspace.save()
         except StudioError as exc:
             self.saveFailed.emit(str(exc))
             return False
