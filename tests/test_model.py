@@ -58,6 +58,13 @@ scenes = st.builds(
     keyframe_description=text,
     clip=st.none() | st.builds(Clip, video=asset, settings_hash=text, duration=st.floats(0.1, 60)),
 )
+def _cast_known(project: Project) -> Project:
+    """Scenes name characters of the project (a loaded project must; see ``Project.problems``)."""
+    for scene in project.scenes:
+        scene.characters = [c.id for c in project.characters[: len(scene.characters)]]
+    return project
+
+
 projects = st.builds(
     Project,
     title=text,
@@ -79,7 +86,7 @@ projects = st.builds(
         ),
         max_size=4,
     ),
-)
+).map(_cast_known)
 
 
 @settings(max_examples=60, deadline=None)

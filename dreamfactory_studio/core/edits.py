@@ -7,9 +7,12 @@ the window's session snapshots those parts for undo and tells its views about th
 
 from __future__ import annotations
 
+import math
+
 from dreamfactory_studio.core.changes import Changes, touches
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.model import (
+    MAX_SCENE_SECONDS,
     PHASES,
     BaseDescription,
     BaseFrame,
@@ -62,8 +65,11 @@ def edit_scene(project: Project, scene: Scene, **values) -> list[str]:
         if name == "characters":
             value = [character_named(project, n, create=True).id for n in value]
         elif name == "duration":
-            if value < 0:
-                raise BadInput("a scene's duration must be more than 0 seconds (0: timed by its narration).")
+            if not math.isfinite(value) or value < 0 or value > MAX_SCENE_SECONDS:
+                raise BadInput(
+                    f"a scene's duration must be more than 0 seconds (0: timed by its narration) and at most "
+                    f"{MAX_SCENE_SECONDS:g}, not {value}."
+                )
             if value == 0:
                 if scene.duration is not None or scene.is_user_edited("duration"):
                     scene.duration = None

@@ -19,6 +19,12 @@ STYLES = ("anime", "illustration", "origami", "oil painting", "realism", "cyberp
 PHASES = ("task", "style", "story", "script", "keyframes")
 
 PhaseStatus = Literal["pending", "running", "done", "failed", "stale"]
+MAX_SCENE_SECONDS = 600.0
+"""The longest a scene may last (ten minutes); an export of a longer one would be a mistake, not a film."""
+MAX_FILM_SECONDS = 6 * 3600.0
+Seconds = Annotated[float, Field(gt=0, le=MAX_SCENE_SECONDS, allow_inf_nan=False)]
+PhaseName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+"""A phase's name, which names its transcript file: letters, digits, ``_`` and ``-`` only."""
 
 
 def new_id(prefix: str) -> str:
@@ -86,7 +92,7 @@ class Clip(_Model):
 
     video: AssetPath
     settings_hash: str
-    duration: float = Field(gt=0)
+    duration: Seconds
 
 
 class Narration(_Model):
@@ -97,7 +103,7 @@ class Narration(_Model):
 
     audio: AssetPath | None = None
     settings_hash: str
-    duration: float = Field(ge=0)
+    duration: float = Field(ge=0, le=MAX_SCENE_SECONDS, allow_inf_nan=False)
     backend: str = ""
 
 
@@ -109,7 +115,7 @@ class Scene(_Editable):
     shot: str = ""
     camera: str = ""
     characters: list[str] = Field(default_factory=list, description="ids of the characters present")
-    duration: float | None = Field(default=None, gt=0, description="seconds; None: timed by the narration")
+    duration: Seconds | None = Field(default=None, description="seconds; None: timed by the narration")
     takes: list[Take] = Field(default_factory=list)
     selected_take: str | None = None
     pinned: bool = False
@@ -144,7 +150,9 @@ class TaskDecision(_Editable):
     scenes: int = Field(ge=1, le=500)
     audience: str = ""
     aspect: str = "16:9"
-    duration_target: float | None = Field(default=None, gt=0, description="seconds")
+    duration_target: float | None = Field(
+        default=None, gt=0, le=MAX_FILM_SECONDS, allow_inf_nan=False, description="seconds"
+    )
     notes: str = ""
 
 
@@ -180,7 +188,7 @@ class PhaseState(_Model):
 
 
 class TranscriptMessage(_Model):
-    phase: str
+    phase: PhaseName
     role: str
     text: str
     source: str = Field(
@@ -275,3 +283,22 @@ class Project(_Editable):
             if scene.narration_audio and scene.narration_audio.audio:
                 paths.add(scene.narration_audio.audio)
         return paths
+
+    def problems(self) -> list[str]:
+        """What a hand-edited or damaged project holds that the studio never writes: ids used twice, scenes
+        naming characters or takes that do not exist. Empty for a sound project."""
+        found: list[str] = []
+        groups = [("scene", [s.id for s in self.scenes]), ("character", [c.id for c in self.characters])]
+        groups += [("take", [t.id for t in s.takes]) for s in self.scenes]  # a scene finds its takes by id
+        for what, ids in groups:
+            twice = sorted({i for i in ids if ids.count(i) > 1})
+            if twice:
+                found.append(f"the {what} id{'s' if len(twice) > 1 else ''} {', '.join(twice)} is used twice")
+        cast = {c.id for c in self.characters}
+        for number, scene in enumerate(self.scenes, 1):
+            unknown = [i for i in scene.characters if i not in cast]
+            if unknown:
+                found.append(f"scene {number} names unknown characters ({', '.join(unknown)})")
+            if scene.selected_take and scene.selected_take not in {t.id for t in scene.takes}:
+                found.append(f"scene {number}'s keyframe is take {scene.selected_take}, which it does not have")
+        return found

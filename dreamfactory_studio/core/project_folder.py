@@ -40,6 +40,9 @@ AUTOSAVE_FILE = Path(".autosave") / PROJECT_FILE
 ASSETS = "assets"
 TRANSCRIPTS = "transcripts"
 EXPORTS = "exports"
+MEMORY = "memory"
+PROTECTED = (PROJECT_FILE, AUTOSAVE_FILE.parent.name, TRANSCRIPTS, ASSETS, MEMORY, ".lock")
+"""What the project's own files are: no export may land on them."""
 
 
 def is_project(path: Path) -> bool:
@@ -56,6 +59,9 @@ def parse_project(text: str, source: str) -> Project:
     """Parse and validate a ``project.json`` text, migrating old schemas; raise :class:`DamagedProject`."""
     try:
         document = json.loads(text)
+    except RecursionError:
+        # The C decoder's own depth limit (about a thousand levels; the studio writes about six).
+        raise DamagedProject(f"{source} is damaged (it nests far deeper than a project does).") from None
     except json.JSONDecodeError as exc:
         raise DamagedProject(
             f"{source} is damaged (line {exc.lineno}, column {exc.colno}: {exc.msg})."
@@ -64,9 +70,13 @@ def parse_project(text: str, source: str) -> Project:
         raise DamagedProject(f"{source} is damaged (it does not hold a JSON object).")
     document = migrate(document, source)
     try:
-        return Project.model_validate(document)
+        project = Project.model_validate(document)
     except ValidationError as exc:
         raise DamagedProject(f"{source} is damaged ({_describe_validation(exc)}).") from exc
+    problems = project.problems()
+    if problems:
+        raise DamagedProject(f"{source} is damaged ({'; '.join(problems)}).")
+    return project
 
 
 def project_json(project: Project) -> str:
@@ -137,13 +147,30 @@ class ProjectFolder:
 
     # -- reading ------------------------------------------------------------------------------------------
 
+    def inside(self, relative: str | Path) -> Path:
+        """The absolute path of ``relative`` in the project folder: every path the studio takes from a project
+        file or reads and writes in the folder comes through here. A path that leaves the folder, also through
+        a symlink, is refused."""
+        candidate = (self.root / relative).resolve()
+        if Path(relative).is_absolute() or not candidate.is_relative_to(self.root):
+            raise ProjectError(f"the path {str(relative)!r} leaves the project folder {self.root}; it was refused.")
+        return candidate
+
     @property
     def project_file(self) -> Path:
-        return self.root / PROJECT_FILE
+        return self.inside(PROJECT_FILE)
 
     @property
     def autosave_file(self) -> Path:
-        return self.root / AUTOSAVE_FILE
+        return self.inside(AUTOSAVE_FILE)
+
+    def holds(self, path: Path) -> bool:
+        """Whether ``path`` is one of the project's own files (an export must never land there)."""
+        resolved = Path(path).expanduser().resolve()
+        if not resolved.is_relative_to(self.root):
+            return False
+        parts = resolved.relative_to(self.root).parts
+        return bool(parts) and (parts[0] in PROTECTED or parts[0].startswith(f"{PROJECT_FILE}."))
 
     def load(self) -> Project:
         """Read the project. A damaged file raises :class:`DamagedProject` naming the autosave, if there is one."""
@@ -185,18 +212,27 @@ class ProjectFolder:
             return autosave
         return autosave if project_json(autosave) != current else None
 
-    def recover(self) -> Project:
-        """Restore the autosave as ``project.json``; a damaged ``project.json`` is kept as ``project.json.damaged-TIME``."""
+    def recover(self, *, force: bool = False) -> Project:
+        """Restore the autosave as ``project.json``. The file it replaces is always kept beside it, as
+        ``project.json.damaged-TIME`` or, when it was readable, ``project.json.replaced-TIME``; a readable
+        ``project.json`` is replaced only when ``force`` is given."""
         self._check_writable()
         autosave = self._good_autosave()
         if autosave is None:
             raise DamagedProject(f"{self.root} has no readable autosave to restore.")
         try:
             parse_project(self.project_file.read_text(encoding="utf-8"), str(self.project_file))
+            healthy = True
         except (OSError, UnicodeDecodeError, ProjectError):
-            aside = self.root / f"{PROJECT_FILE}.damaged-{now():%Y%m%d-%H%M%S}"
-            with contextlib.suppress(FileNotFoundError):
-                os.replace(self.project_file, aside)
+            healthy = False
+        if healthy and not force:
+            raise BadInput(
+                f"{self.project_file} is readable, so there is nothing to recover; its autosave was left alone. "
+                "To go back to the autosave anyway, run `recover --force` (the current file is kept beside it)."
+            )
+        aside = self.root / f"{PROJECT_FILE}.{'replaced' if healthy else 'damaged'}-{now():%Y%m%d-%H%M%S}"
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(self.project_file, aside)
         atomic_write_text(self.project_file, project_json(autosave))
         autosave.transcripts = self._load_transcripts()
         return autosave
@@ -211,7 +247,7 @@ class ProjectFolder:
         atomic_write_text(self.autosave_file, text)
 
     def _load_transcripts(self) -> list[TranscriptMessage]:
-        folder = self.root / TRANSCRIPTS
+        folder = self.inside(TRANSCRIPTS)
         files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
         rank = {name: index for index, name in enumerate(PHASES)}
         files.sort(key=lambda f: (rank.get(f.stem, len(rank)), f.stem))
@@ -249,19 +285,14 @@ class ProjectFolder:
 
     def _sweep_partial_writes(self) -> None:
         # Temp files of saves cut short by a crash; only the lock holder may remove them.
-        for folder in (
-            self.root,
-            self.root / AUTOSAVE_FILE.parent,
-            self.root / TRANSCRIPTS,
-            self.root / ASSETS,
-        ):
+        for folder in (self.root, *(self.inside(name) for name in (AUTOSAVE_FILE.parent, TRANSCRIPTS, ASSETS))):
             for leftover in folder.glob(".*.tmp") if folder.is_dir() else ():
                 with contextlib.suppress(OSError):
                     leftover.unlink()
 
     def _write_all(self, project: Project) -> None:
         for name in (ASSETS, TRANSCRIPTS, EXPORTS, AUTOSAVE_FILE.parent.name):
-            (self.root / name).mkdir(exist_ok=True)
+            self.inside(name).mkdir(exist_ok=True)
         self._write_transcripts(project.transcripts)
         text = project_json(project)
         atomic_write_text(self.project_file, text)
@@ -270,7 +301,7 @@ class ProjectFolder:
     def autosave(self, project: Project) -> None:
         """Keep unsaved edits in the autosave, leaving ``project.json`` as it was."""
         self._check_writable()
-        (self.root / AUTOSAVE_FILE.parent).mkdir(exist_ok=True)
+        self.inside(AUTOSAVE_FILE.parent).mkdir(exist_ok=True)
         project.modified = now()
         atomic_write_text(self.autosave_file, project_json(project))
 
@@ -278,9 +309,8 @@ class ProjectFolder:
         by_phase: dict[str, list[str]] = {}
         for message in messages:
             by_phase.setdefault(message.phase, []).append(message.model_dump_json())
-        folder = self.root / TRANSCRIPTS
         for phase, lines in by_phase.items():
-            target = folder / f"{phase}.jsonl"
+            target = self.inside(f"{TRANSCRIPTS}/{phase}.jsonl")
             text = "\n".join(lines) + "\n"
             if self._written.get(phase) != text or not target.exists():
                 atomic_write_text(target, text)
@@ -293,7 +323,7 @@ class ProjectFolder:
         self._check_writable()
         suffix = suffix if suffix.startswith(".") else f".{suffix}"
         relative = f"{ASSETS}/{hashlib.sha256(data).hexdigest()}{suffix.lower()}"
-        target = self.root / relative
+        target = self.inside(relative)
         if not target.exists():
             target.parent.mkdir(exist_ok=True)
             atomic_write_bytes(target, data)
@@ -312,9 +342,4 @@ class ProjectFolder:
 
     def asset_path(self, relative: str) -> Path:
         """The absolute path of an asset; refuses any path that would leave the project folder."""
-        candidate = (self.root / relative).resolve()
-        if Path(relative).is_absolute() or not candidate.is_relative_to(self.root):
-            raise ProjectError(
-                f"asset path {relative!r} leaves the project folder {self.root}; it was refused."
-            )
-        return candidate
+        return self.inside(relative)

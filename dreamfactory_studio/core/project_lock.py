@@ -1,12 +1,17 @@
-"""The lock file that stops two programs writing one project.
+"""The lock that stops two programs writing one project.
 
-The lock holds the owner's host, pid and a random token. A lock whose process is gone (same host) or whose
-file is unreadable is stale: it is taken over. A lock held by a live process, or by another host, is refused.
+The lock is an advisory ``flock`` on ``PROJECT/.lock``, held for as long as the project is open: the operating
+system lets one open file hold it, and lets go of it when the holder ends in any way (a crash, SIGKILL), so two
+programs can never both hold it and a lock left by a dead program is simply free. The file's content (host, pid,
+a random token) only says who holds it, for the message. A file naming another machine is refused even when
+free, since a network share may not carry the lock across machines.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import json
 import os
 import socket
@@ -14,8 +19,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from dreamfactory_studio.core.atomic import atomic_write_text
-from dreamfactory_studio.core.errors import ProjectLocked
+from dreamfactory_studio.core.errors import BadInput, ProjectLocked
 
 LOCK_NAME = ".lock"
 
@@ -27,33 +31,25 @@ class LockOwner:
     token: str
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def read_owner(folder: Path) -> LockOwner | None:
-    """The lock's owner, or None when there is no lock or it cannot be read."""
-    try:
-        data = json.loads((Path(folder) / LOCK_NAME).read_text(encoding="utf-8"))
-        return LockOwner(str(data["host"]), int(data["pid"]), str(data["token"]))
-    except FileNotFoundError:
+def _parse(text: str) -> LockOwner | None:
+    """The owner a lock file's text names; None for an empty file, a pid of -1 for an unreadable one."""
+    if not text.strip():
         return None
-    except (OSError, ValueError, KeyError, TypeError):
+    try:
+        data = json.loads(text)
+        return LockOwner(str(data["host"]), int(data["pid"]), str(data["token"]))
+    except (ValueError, KeyError, TypeError):
         return LockOwner(host="?", pid=-1, token="")
 
 
-def _is_stale(owner: LockOwner) -> bool:
-    if owner.pid < 0:
-        return True
-    return owner.host == socket.gethostname() and not _pid_alive(owner.pid)
+def read_owner(folder: Path) -> LockOwner | None:
+    """The lock's owner, or None when there is no lock file (or it is empty)."""
+    try:
+        return _parse((Path(folder) / LOCK_NAME).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        return LockOwner(host="?", pid=-1, token="")
 
 
 class ProjectLock:
@@ -65,37 +61,68 @@ class ProjectLock:
         self.me = LockOwner(socket.gethostname(), os.getpid(), uuid.uuid4().hex)
         self.held = False
         self.took_over: LockOwner | None = None
+        """The owner named by a lock file that was left behind (its program had ended), if any."""
+        self._fd: int | None = None
 
     def _payload(self) -> str:
         return json.dumps({"host": self.me.host, "pid": self.me.pid, "token": self.me.token})
 
-    def acquire(self) -> None:
-        """Take the lock, taking over a stale one; raise :class:`ProjectLocked` when a live program holds it."""
+    def _open(self) -> int:
         try:
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            owner = read_owner(self.folder)
-            if owner is not None and not _is_stale(owner):
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except IsADirectoryError:
+            raise BadInput(f"{self.path} is a folder, where the project's lock file belongs; remove it.") from None
+        except OSError as exc:
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise BadInput(
+                    f"cannot write in {self.folder} ({exc.strerror}); open the project read-only, or copy it "
+                    "to a folder you can write in."
+                ) from None
+            raise
+
+    def acquire(self) -> None:
+        """Take the lock; raise :class:`ProjectLocked` when another program (or another open folder of this
+        one) holds it, or when a program on another machine wrote it."""
+        while True:
+            fd = self._open()
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                owner = read_owner(self.folder) or LockOwner("?", -1, "")
                 raise ProjectLocked(
                     f"{self.folder} is open in another program (pid {owner.pid} on {owner.host}). "
                     "Close it there, or open this project read-only."
                 ) from None
-            atomic_write_text(self.path, self._payload())
-            # Two programs may take over the same stale lock at once; the last rename wins.
-            if read_owner(self.folder) != self.me:
-                raise ProjectLocked(f"{self.folder} was just opened by another program; try again.") from None
-            self.took_over = owner
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(self._payload())
-                handle.flush()
-                os.fsync(handle.fileno())
-        self.held = True
+            # The holder before us may have removed the file between our open and our lock: then the lock we
+            # hold is on a file no one else will open, so open the one at the path again.
+            with contextlib.suppress(FileNotFoundError):
+                if os.fstat(fd).st_ino == os.stat(self.path).st_ino:
+                    break
+            os.close(fd)
+        with os.fdopen(os.dup(fd), "r+", encoding="utf-8") as handle:
+            previous = _parse(handle.read())
+            if previous is not None and previous.pid >= 0 and previous.host != self.me.host:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+                raise ProjectLocked(
+                    f"{self.folder} is open in a program on another machine (pid {previous.pid} on "
+                    f"{previous.host}). Close it there, or open this project read-only; if that program is gone, "
+                    f"remove {self.path}."
+                )
+            handle.seek(0)
+            handle.truncate()
+            handle.write(self._payload())
+            handle.flush()
+            os.fsync(handle.fileno())
+        self._fd, self.took_over, self.held = fd, previous, True
 
     def release(self) -> None:
-        if self.held and read_owner(self.folder) == self.me:
+        if self._fd is not None:
             with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
+                self.path.unlink()  # while still holding it: no one can take a lock on the file we remove
+            os.close(self._fd)
+            self._fd = None
         self.held = False
 
     def __enter__(self) -> ProjectLock:
