@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from dreamfactory_studio.core.errors import BadInput
-from dreamfactory_studio.core.logs import redact
+from dreamfactory_studio.core.secrets import redact
 from dreamfactory_studio.core.settings import api_key, load_settings, save_settings, settings_path
 
 

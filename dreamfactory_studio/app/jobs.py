@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from dreamfactory_studio.core.errors import StudioError
-from dreamfactory_studio.core.logs import redact
+from dreamfactory_studio.core.errors import StudioError, as_user_error
+from dreamfactory_studio.core.secrets import redact
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,11 @@ class Jobs(QObject):
             self.finished.emit(what, "")
             if on_done is not None:
                 on_done(task.result())
-        elif isinstance(error, StudioError):
-            self.finished.emit(what, redact(str(error)))
+        elif isinstance(error, StudioError) or as_user_error(error) is not None:
+            log.info("%s failed", what, exc_info=error)
+            self.finished.emit(
+                what, redact(str(error if isinstance(error, StudioError) else as_user_error(error)))
+            )
         else:
             log.error("%s failed", what, exc_info=error)
             self.finished.emit(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from dreamfactory_studio.core.errors import DamagedProject, ProjectLocked, StudioError
+from dreamfactory_studio.core.errors import DamagedProject, ProjectLocked, StudioError, as_user_error
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 
@@ -26,6 +26,9 @@ def open_project(parent: QWidget, path: str, *, read_only: bool = False) -> Open
     opened (the reason was shown, or the person chose not to)."""
     try:
         folder = ProjectFolder.open(path, read_only=read_only)
+    except OSError as exc:
+        QMessageBox.warning(parent, "Cannot open the project", str(as_user_error(exc) or exc))
+        return None
     except ProjectLocked as exc:
         answer = QMessageBox.question(parent, "Project in use", f"{exc}\n\nOpen it read-only?")
         if answer == QMessageBox.StandardButton.Yes:
@@ -36,10 +39,10 @@ def open_project(parent: QWidget, path: str, *, read_only: bool = False) -> Open
         return None
     try:
         project, recovered = _load(parent, folder)
-    except StudioError as exc:
+    except (StudioError, OSError, RecursionError) as exc:
         folder.close()
         if not isinstance(exc, DamagedProject) or exc.autosave is None:
-            QMessageBox.warning(parent, "Cannot open the project", str(exc))
+            QMessageBox.warning(parent, "Cannot open the project", str(as_user_error(exc) or exc))
         return None
     except BaseException:
         folder.close()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dreamfactory_studio.core.secrets import public_url
 from dreamfactory_studio.core.settings import Settings
 
 
 def backends_line(settings: Settings) -> str:
     """The status bar's line naming the active LLM and image backends."""
     llm = (
-        f"{settings.llm.model or '?'} @ {settings.llm.base_url}"
+        f"{settings.llm.model or '?'} @ {public_url(settings.llm.base_url)}"
         if settings.llm.base_url
         else "offline writer"
     )
@@ -22,7 +23,7 @@ def backends_line(settings: Settings) -> str:
     else:
         painter = "sketch renderer"
     monitor = (
-        f"{settings.monitor.model} @ {settings.monitor.base_url}"
+        f"{settings.monitor.model} @ {public_url(settings.monitor.base_url)}"
         if settings.monitor.base_url
         else "offline describer"
     )

@@ -4,6 +4,7 @@ backend (LLM, vision monitor, images)."""
 from __future__ import annotations
 
 from dreamfactory_studio.core.errors import BackendError
+from dreamfactory_studio.core.secrets import public_url
 from dreamfactory_studio.core.settings import api_key
 
 
@@ -26,7 +27,7 @@ def explain(
     """A :class:`BackendError` saying what went wrong at ``url`` and what to do about it."""
     import openai
 
-    server = f"the {what} server at {url or 'api.openai.com'}"
+    server = f"the {what} server at {public_url(url) or 'api.openai.com'}"
     if isinstance(exc, openai.APITimeoutError):
         return BackendError(
             f"{server} did not answer within {timeout:g} s ({tries} tries). Check that it is not overloaded, "

@@ -216,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("recover", help="restore a damaged project from its last good autosave")
     p.add_argument("project")
+    p.add_argument(
+        "--force", action="store_true", help="go back to the autosave even when project.json is readable"
+    )
 
     p = commands.add_parser(
         "gpu-stack",

@@ -6,7 +6,9 @@ the production; editing in :mod:`.edit_commands`; the film in :mod:`.film_comman
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -14,16 +16,33 @@ from dreamfactory_studio.cli.edit_commands import cmd_edit, cmd_pin, cmd_scene, 
 from dreamfactory_studio.cli.film_commands import cmd_compare, cmd_evaluate, cmd_export, cmd_render
 from dreamfactory_studio.cli.options import settings_for
 from dreamfactory_studio.cli.setup_commands import cmd_gpu_stack, cmd_settings
-from dreamfactory_studio.core.errors import BadInput, StudioError
-from dreamfactory_studio.core.logs import redact, setup_logging
+from dreamfactory_studio.core.errors import BadInput, StudioError, as_user_error
+from dreamfactory_studio.core.logs import setup_logging
 from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.secrets import redact
 from dreamfactory_studio.workspace import Workspace
 
 log = logging.getLogger("dreamfactory_studio.cli")
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (``timeout``, a session's end) stops a command as Ctrl+C does: whatever it holds is let go of,
+    its scratch files removed, and what it finished kept."""
+
+    def stop(*_):
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread (a test calling main in a thread)
+        signal.signal(signal.SIGTERM, stop)
+
+
 def dispatch(args: argparse.Namespace) -> int:
-    log_file = setup_logging()
+    _stop_on_sigterm()
+    try:
+        log_file = setup_logging()
+    except OSError as exc:
+        print(f"dreamfactory-studio: {as_user_error(exc) or exc}", file=sys.stderr)
+        return 2
     handler = COMMANDS[args.command or "open"]
     try:
         return handler(args) or 0
@@ -35,6 +54,11 @@ def dispatch(args: argparse.Namespace) -> int:
         print("dreamfactory-studio: interrupted; everything finished so far is saved.", file=sys.stderr)
         return 130
     except Exception as exc:
+        known = as_user_error(exc)
+        if known is not None:
+            log.info("%s in %s", type(exc).__name__, args.command, exc_info=True)
+            print(f"dreamfactory-studio: {redact(str(known))}", file=sys.stderr)
+            return known.exit_code
         log.exception("unexpected error in %s", args.command)
         print(
             f"dreamfactory-studio: unexpected error ({type(exc).__name__}: {redact(str(exc))}). "
@@ -145,7 +169,7 @@ def cmd_describe(args: argparse.Namespace) -> int:
 
 def cmd_recover(args: argparse.Namespace) -> int:
     with ProjectFolder.open(args.project) as folder:
-        project = folder.recover()
+        project = folder.recover(force=args.force)
     print(
         f"restored '{project.title}' from its autosave of {project.modified:%Y-%m-%d %H:%M} in {Path(folder.root)}"
     )

@@ -77,8 +77,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     settings = settings_for(args)
     options = _export_options(args)
-    prepare_outputs(settings, options)  # refuse a bad output now, not after the crew and the keyframes
     target = Path(args.project).expanduser() if args.project else options.output.with_suffix(".dreamfactory")
+    prepare_outputs(settings, options, target)  # refuse a bad output now, not after the crew and keyframes
     if is_project(target):
         folder = ProjectFolder.open(target)
         print(f"continuing the project in {target}")

@@ -58,12 +58,7 @@ def cmd_gpu_stack(args: argparse.Namespace) -> int:
         print(f"removed {gpu_stack.managed_dir()}" if removed else "there was no GPU stack to remove")
         return 0
     if args.action == "install":
-        import signal
-
-        def stop(*_):  # the window's Cancel: an exception, so that pip is stopped with this process
-            raise KeyboardInterrupt
-
-        signal.signal(signal.SIGTERM, stop)
+        # The window's Cancel is a SIGTERM, which dispatch turns into KeyboardInterrupt: pip stops with us.
         wanted = " ".join(gpu_stack.requirements(args.torch))
         print(f"installing {wanted} (this can take a few minutes)", flush=True)
         print(f"installed into {gpu_stack.install(args.torch, args.torch_index)}")

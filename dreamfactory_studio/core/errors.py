@@ -6,6 +6,8 @@ everything else is a bug, logged with its traceback.
 
 from __future__ import annotations
 
+import errno
+
 
 class StudioError(Exception):
     """A problem the user can act on. ``str(err)`` says what is wrong and what to do."""
@@ -41,3 +43,29 @@ class NewerProject(ProjectError):
 
 class BackendError(StudioError):
     """A backend (a server, a model) failed in a way the user can act on; the message says how."""
+
+
+USER_OS_ERRORS = {
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "the operation is not permitted",
+    errno.EISDIR: "a folder stands where a file belongs",
+    errno.ENOTDIR: "a file stands where a folder belongs",
+    errno.ENAMETOOLONG: "the name is too long",
+}
+
+
+def as_user_error(exc: BaseException) -> StudioError | None:
+    """The :class:`BadInput` for an error the user's machine caused (a read-only folder, a full disk, missing
+    permissions), wherever it arose; None for anything else (a bug)."""
+    if isinstance(exc, OSError) and exc.errno in USER_OS_ERRORS:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return BadInput(
+            f"cannot go on: {USER_OS_ERRORS[exc.errno]}{where}. Everything finished before is kept; free some "
+            "space or choose a folder you can write in, then try again."
+        )
+    if isinstance(exc, RecursionError):
+        return BadInput("a file is nested far too deeply to be read; it is not one the studio wrote.")
+    return None

@@ -4,28 +4,12 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import os
-import re
 from pathlib import Path
 
 from dreamfactory_studio.core.paths import log_dir
+from dreamfactory_studio.core.secrets import redact
 
 LOG_FILE = "dreamfactory-studio.log"
-_SECRET_PATTERNS = [
-    re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-.=]{8,}"),
-    re.compile(r"(?i)(api[_-]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',]{8,}"),
-]
-
-
-def redact(text: str) -> str:
-    """``text`` with API keys and bearer tokens replaced by ``[redacted]``."""
-    key = os.environ.get("OPENAI_API_KEY")
-    if key and len(key) >= 4:
-        text = text.replace(key, "[redacted]")
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "[redacted]", text)
-    return text
 
 
 class _RedactingFormatter(logging.Formatter):

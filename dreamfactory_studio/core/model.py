@@ -300,5 +300,7 @@ class Project(_Editable):
             if unknown:
                 found.append(f"scene {number} names unknown characters ({', '.join(unknown)})")
             if scene.selected_take and scene.selected_take not in {t.id for t in scene.takes}:
-                found.append(f"scene {number}'s keyframe is take {scene.selected_take}, which it does not have")
+                found.append(
+                    f"scene {number}'s keyframe is take {scene.selected_take}, which it does not have"
+                )
         return found

@@ -32,6 +32,7 @@ from dreamfactory_studio.core.errors import BadInput, DamagedProject, ProjectErr
 from dreamfactory_studio.core.migrations import migrate
 from dreamfactory_studio.core.model import PHASES, Project, TranscriptMessage, now
 from dreamfactory_studio.core.project_lock import ProjectLock
+from dreamfactory_studio.core.secrets import redact_values
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,23 @@ ASSETS = "assets"
 TRANSCRIPTS = "transcripts"
 EXPORTS = "exports"
 MEMORY = "memory"
-PROTECTED = (PROJECT_FILE, AUTOSAVE_FILE.parent.name, TRANSCRIPTS, ASSETS, MEMORY, ".lock")
+SCRATCH = ".scratch"
+PROTECTED = (PROJECT_FILE, AUTOSAVE_FILE.parent.name, TRANSCRIPTS, ASSETS, MEMORY, SCRATCH, ".lock")
 """What the project's own files are: no export may land on them."""
 
 
 def is_project(path: Path) -> bool:
     return (Path(path) / PROJECT_FILE).is_file()
+
+
+def holds(root: Path, path: Path) -> bool:
+    """Whether ``path`` is one of the own files of the project at ``root`` (an export must never land there:
+    ``project.json``, the autosave, transcripts, assets, memory, scratch, the lock)."""
+    root, resolved = Path(root).expanduser().resolve(), Path(path).expanduser().resolve()
+    if not resolved.is_relative_to(root):
+        return False
+    parts = resolved.relative_to(root).parts
+    return not parts or parts[0] in PROTECTED or parts[0].startswith(f"{PROJECT_FILE}.")
 
 
 def _describe_validation(error: ValidationError) -> str:
@@ -153,7 +165,9 @@ class ProjectFolder:
         a symlink, is refused."""
         candidate = (self.root / relative).resolve()
         if Path(relative).is_absolute() or not candidate.is_relative_to(self.root):
-            raise ProjectError(f"the path {str(relative)!r} leaves the project folder {self.root}; it was refused.")
+            raise ProjectError(
+                f"the path {str(relative)!r} leaves the project folder {self.root}; it was refused."
+            )
         return candidate
 
     @property
@@ -163,14 +177,6 @@ class ProjectFolder:
     @property
     def autosave_file(self) -> Path:
         return self.inside(AUTOSAVE_FILE)
-
-    def holds(self, path: Path) -> bool:
-        """Whether ``path`` is one of the project's own files (an export must never land there)."""
-        resolved = Path(path).expanduser().resolve()
-        if not resolved.is_relative_to(self.root):
-            return False
-        parts = resolved.relative_to(self.root).parts
-        return bool(parts) and (parts[0] in PROTECTED or parts[0].startswith(f"{PROJECT_FILE}."))
 
     def load(self) -> Project:
         """Read the project. A damaged file raises :class:`DamagedProject` naming the autosave, if there is one."""
@@ -283,9 +289,22 @@ class ProjectFolder:
                 "free some space or fix the folder's permissions, then save again."
             ) from exc
 
+    def scratch(self) -> Path:
+        """A folder for work in progress (a clip being rendered), emptied whenever the project is opened for
+        writing, so that nothing a killed program was making stays behind, here or in the system's temp."""
+        folder = self.inside(SCRATCH)
+        folder.mkdir(exist_ok=True)
+        return folder
+
     def _sweep_partial_writes(self) -> None:
+        scratch = self.inside(SCRATCH)
+        if scratch.is_dir():
+            shutil.rmtree(scratch, ignore_errors=True)
         # Temp files of saves cut short by a crash; only the lock holder may remove them.
-        for folder in (self.root, *(self.inside(name) for name in (AUTOSAVE_FILE.parent, TRANSCRIPTS, ASSETS))):
+        for folder in (
+            self.root,
+            *(self.inside(name) for name in (AUTOSAVE_FILE.parent, TRANSCRIPTS, ASSETS)),
+        ):
             for leftover in folder.glob(".*.tmp") if folder.is_dir() else ():
                 with contextlib.suppress(OSError):
                     leftover.unlink()
@@ -294,7 +313,7 @@ class ProjectFolder:
         for name in (ASSETS, TRANSCRIPTS, EXPORTS, AUTOSAVE_FILE.parent.name):
             self.inside(name).mkdir(exist_ok=True)
         self._write_transcripts(project.transcripts)
-        text = project_json(project)
+        text = redact_values(project_json(project))  # no key reaches a project file, however it got in
         atomic_write_text(self.project_file, text)
         atomic_write_text(self.autosave_file, text)
 
@@ -303,7 +322,7 @@ class ProjectFolder:
         self._check_writable()
         self.inside(AUTOSAVE_FILE.parent).mkdir(exist_ok=True)
         project.modified = now()
-        atomic_write_text(self.autosave_file, project_json(project))
+        atomic_write_text(self.autosave_file, redact_values(project_json(project)))
 
     def _write_transcripts(self, messages: list[TranscriptMessage]) -> None:
         by_phase: dict[str, list[str]] = {}
@@ -311,7 +330,7 @@ class ProjectFolder:
             by_phase.setdefault(message.phase, []).append(message.model_dump_json())
         for phase, lines in by_phase.items():
             target = self.inside(f"{TRANSCRIPTS}/{phase}.jsonl")
-            text = "\n".join(lines) + "\n"
+            text = redact_values("\n".join(lines) + "\n")
             if self._written.get(phase) != text or not target.exists():
                 atomic_write_text(target, text)
                 self._written[phase] = text

@@ -71,7 +71,9 @@ class ProjectLock:
         try:
             return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except IsADirectoryError:
-            raise BadInput(f"{self.path} is a folder, where the project's lock file belongs; remove it.") from None
+            raise BadInput(
+                f"{self.path} is a folder, where the project's lock file belongs; remove it."
+            ) from None
         except OSError as exc:
             if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
                 raise BadInput(

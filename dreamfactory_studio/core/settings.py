@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from dreamfactory_studio.core.atomic import atomic_write_text
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.paths import config_dir
+from dreamfactory_studio.core.secrets import public_url, remember
 
 log = logging.getLogger(__name__)
 
@@ -263,20 +264,23 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
 
 def api_key(base_url: str) -> str | None:
     """The API key for an endpoint: ``OPENAI_API_KEY`` first, then the OS keyring; None when there is none."""
+    public_url(base_url)  # credentials in the URL itself become known secrets too
     key = os.environ.get("OPENAI_API_KEY")
-    if key:
-        return key
-    try:
-        import keyring
+    if not key:
+        try:
+            import keyring
 
-        return keyring.get_password(KEYRING_SERVICE, base_url or "openai")
-    except Exception as exc:  # no keyring backend on this system
-        log.info("keyring unavailable: %s", exc)
-        return None
+            key = keyring.get_password(KEYRING_SERVICE, base_url or "openai")
+        except Exception as exc:  # no keyring backend on this system
+            log.info("keyring unavailable: %s", exc)
+            return None
+    remember(key)  # from now on it is redacted wherever it shows up
+    return key
 
 
 def store_api_key(base_url: str, key: str) -> None:
     """Keep an API key in the OS keyring; :class:`BadInput` when the system has no keyring."""
+    remember(key)
     try:
         import keyring
 

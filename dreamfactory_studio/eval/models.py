@@ -12,6 +12,7 @@ import numpy as np
 
 from dreamfactory_studio.backends.backend_set import make_embedder
 from dreamfactory_studio.backends.gpu_stack import require_gpu_stack
+from dreamfactory_studio.backends.image.files import open_image
 from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
 from dreamfactory_studio.core.errors import BackendError
 from dreamfactory_studio.core.settings import Settings
@@ -62,10 +63,9 @@ class DinoEmbedder:
 
     def image(self, path: Path) -> np.ndarray:
         import torch
-        from PIL import Image
 
-        with Image.open(path) as image, torch.no_grad():
-            inputs = self._processor(images=image.convert("RGB"), return_tensors="pt")
+        with torch.no_grad():
+            inputs = self._processor(images=open_image(path), return_tensors="pt")
             vector = self._model(**inputs).pooler_output[0].float().numpy()
         return (vector / (np.linalg.norm(vector) or 1.0)).astype(np.float32)
 
@@ -129,8 +129,7 @@ class FeatureNet:
         for start in range(0, len(paths), 16):
             batch = []
             for path in paths[start : start + 16]:
-                with Image.open(path) as image:
-                    pixels = np.asarray(image.convert("RGB").resize((size, size), Image.BICUBIC))
+                pixels = np.asarray(open_image(path).resize((size, size), Image.BICUBIC))
                 batch.append(torch.from_numpy(pixels.copy()).permute(2, 0, 1))
             with torch.no_grad():
                 x = torch.stack(batch)

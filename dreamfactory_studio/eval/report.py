@@ -34,13 +34,12 @@ text-align: left; } th { background: #f4f4f4; } td.num { text-align: right; font
 
 
 def _thumbnail(path: Path, height: int = 220) -> str:
-    from PIL import Image
+    from dreamfactory_studio.backends.image.files import open_image
 
-    with Image.open(path) as image:
-        image = image.convert("RGB")
-        image.thumbnail((height * 4, height))
-        buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=82)
+    image = open_image(path)
+    image.thumbnail((height * 4, height))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=82)
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 

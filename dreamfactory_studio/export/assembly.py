@@ -15,6 +15,7 @@ import contextlib
 import errno
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -192,11 +193,39 @@ def _progress_logger(on_progress: Progress | None, cancelled: Callable[[], bool]
     return Logger()
 
 
+SCRATCH_PREFIX = ".dreamfactory-export-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def sweep_leftovers(folder: Path) -> None:
+    """Remove what a killed export left beside its film: partial films and scratch folders, each named with
+    the pid of the export that made it, when that program is gone."""
+    for leftover in folder.glob(f"{SCRATCH_PREFIX}*"):
+        pid = leftover.name.removeprefix(SCRATCH_PREFIX).split("-")[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+
+
 def writable_temp(output: Path) -> Path:
     """A temporary name beside ``output`` (same folder, so the final rename is atomic), checked writable."""
     folder = output.parent
+    sweep_leftovers(folder)
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".partial.mp4", dir=folder)
+        prefix = f"{SCRATCH_PREFIX}{os.getpid()}-{output.stem}."
+        handle, name = tempfile.mkstemp(prefix=prefix, suffix=".partial.mp4", dir=folder)
     except OSError as exc:
         raise BadInput(
             f"cannot write in {folder} ({exc.strerror}); choose another place for the film."
@@ -226,7 +255,8 @@ def assemble(
     picture = FilmPicture(timeline, film_format, burn_subtitles, title)
     sound, opened = _sound(timeline, settings, music)
     logger = _progress_logger(on_progress, cancelled, timeline.frames)
-    with tempfile.TemporaryDirectory(prefix="dreamfactory-export-") as work:
+    # Scratch beside the film, not in the system's temp: a killed export's is swept by the next one.
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=output.parent) as work:
         try:
             # The mix goes to a plain WAV first, so that ffmpeg encodes the AAC while it encodes the picture.
             wav = str(Path(work) / "sound.wav")

@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+from dreamfactory_studio.backends.image.files import read_image_file
 from dreamfactory_studio.core.atomic import atomic_write_bytes, atomic_write_text
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
@@ -30,7 +31,6 @@ SHOT_LIST_COLUMNS = [
 
 def write_frames(folder: ProjectFolder, project: Project, target: Path) -> list[Path]:
     """Each scene's keyframe as ``scene-001.png``, ``scene-002.png``, ... in ``target`` (made if missing)."""
-    from PIL import Image
 
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
@@ -41,10 +41,7 @@ def write_frames(folder: ProjectFolder, project: Project, target: Path) -> list[
         if source.suffix.lower() == ".png":
             atomic_write_bytes(path, source.read_bytes())
         else:
-            buffer = io.BytesIO()
-            with Image.open(source) as image:
-                image.convert("RGB").save(buffer, format="PNG")
-            atomic_write_bytes(path, buffer.getvalue())
+            atomic_write_bytes(path, read_image_file(source))
         written.append(path)
     return written
 

@@ -16,7 +16,7 @@ from dreamfactory_studio.backends.image import GenerationCancelled
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import Emit, ExportProgress, ignore
 from dreamfactory_studio.core.model import Project
-from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.project_folder import ProjectFolder, holds
 from dreamfactory_studio.core.settings import ExportSettings, Settings
 from dreamfactory_studio.export.film import FilmFormat, FilmMaker
 from dreamfactory_studio.export.timeline import Timeline, build_timeline
@@ -75,9 +75,12 @@ def export_settings(settings: Settings, options: ExportOptions) -> ExportSetting
         raise BadInput(f"export settings: {exc}") from None
 
 
-def prepare_outputs(settings: Settings, options: ExportOptions) -> tuple[ExportSettings, FilmFormat]:
+def prepare_outputs(
+    settings: Settings, options: ExportOptions, project_root: Path | None = None
+) -> tuple[ExportSettings, FilmFormat]:
     """Check an export before any work is done (the CLI's ``render`` calls it before the crew starts): refuse
-    what cannot be written, make missing folders; return the export settings and the film's format."""
+    what cannot be written or would land on a file of the project at ``project_root``, make missing folders;
+    return the export settings and the film's format."""
     chosen = export_settings(settings, options)
     music = Path(chosen.music).expanduser() if chosen.music else None
     options.output = Path(options.output).expanduser().resolve()
@@ -85,6 +88,20 @@ def prepare_outputs(settings: Settings, options: ExportOptions) -> tuple[ExportS
         raise BadInput(f"the film is written as H.264 MP4; name it with .mp4 (got {options.output.name}).")
     if music is not None and not music.is_file():
         raise BadInput(f"the music file {music} does not exist.")
+    if project_root is not None:
+        srt = options.srt or options.output.with_suffix(".srt")
+        for what, path in (
+            ("film", options.output),
+            ("subtitles", srt),
+            ("PDF storyboard", options.pdf),
+            ("shot list", options.csv),
+            ("PNG sequence", options.frames),
+        ):
+            if path is not None and holds(project_root, path):
+                raise BadInput(
+                    f"the {what} would be written over the project's own files ({Path(path).expanduser()}); "
+                    f"choose a place outside them, such as {Path(project_root) / 'exports'}."
+                )
     folders = [p.parent for p in (options.output, options.srt, options.pdf, options.csv) if p is not None]
     folders += [options.frames] if options.frames else []
     for folder in folders:
@@ -121,7 +138,7 @@ async def export_project(
     from dreamfactory_studio.export.subtitles import write_srt
 
     settings = backends.settings
-    chosen, film_format = prepare_outputs(settings, options)
+    chosen, film_format = prepare_outputs(settings, options, folder.root)
     maker = FilmMaker(
         folder,
         project,

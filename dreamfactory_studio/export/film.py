@@ -10,6 +10,7 @@ or a failure loses nothing already made.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import re
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dreamfactory_studio.backends.gpu_worker import GpuWorker
+from dreamfactory_studio.backends.image.files import open_image
 from dreamfactory_studio.backends.speech import MIN_SECONDS, Speech, reading_seconds, wav_seconds
 from dreamfactory_studio.backends.video import ClipRequest, VideoBackend
 from dreamfactory_studio.core.errors import BadInput
@@ -101,7 +103,6 @@ class FilmMaker:
 
     def check_ready(self) -> None:
         """Every scene has a keyframe whose image is intact; else one message naming what to run."""
-        from PIL import Image, UnidentifiedImageError
 
         root = self.folder.root
         if not self.project.scenes:
@@ -119,9 +120,8 @@ class FilmMaker:
         for number, scene in enumerate(self.project.scenes, 1):
             relative = scene.keyframe.image
             try:
-                with Image.open(self.folder.asset_path(relative)) as image:
-                    image.verify()
-            except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
+                open_image(self.folder.asset_path(relative), mode=None)
+            except BadInput:
                 raise BadInput(
                     f"scene {number}'s keyframe ({relative}) is missing or damaged. Redraw it with "
                     f"`dreamfactory-studio run {root} --scene {number}`, or bring an image in with "
@@ -142,27 +142,38 @@ class FilmMaker:
     async def narrate(self) -> int:
         """Speak every scene's narration not spoken yet with these settings; return how many were spoken."""
         todo = [scene for scene in self.project.scenes if not self._narration_valid(scene)]
-        for done, scene in enumerate(todo):
-            self.emit(
-                ExportProgress("narration", done, len(todo), f"scene {self.project.scene_number(scene.id)}")
-            )
-            text = scene.narration.strip()
-            data = await self.speech.speak(text) if text else None
-            if data is None:
-                audio, seconds = None, reading_seconds(text, self.words_per_second)
-            else:
-                seconds = wav_seconds(data)
-                audio = await asyncio.to_thread(self.folder.add_asset, data, ".wav")
-                self.syntheses += 1
-            scene.narration_audio = Narration(
-                audio=audio,
-                settings_hash=self._narration_hash(scene),
-                duration=seconds,
-                backend=self.speech.label,
-            )
-            self.folder.save(self.project)
+        with self._saved_after(todo):
+            for done, scene in enumerate(todo):
+                await self._narrate(scene, done, len(todo))
         self.emit(ExportProgress("narration", len(todo), len(todo)))
         return len(todo)
+
+    @contextlib.contextmanager
+    def _saved_after(self, todo: list[Scene]):
+        """Save the project once when a stage ends, finished, failed or cancelled (not after every scene: the
+        cost of that grows with the square of the film)."""
+        try:
+            yield
+        finally:
+            if todo:
+                self.folder.save(self.project)
+
+    async def _narrate(self, scene: Scene, done: int, total: int) -> None:
+        self.emit(ExportProgress("narration", done, total, f"scene {self.project.scene_number(scene.id)}"))
+        text = scene.narration.strip()
+        data = await self.speech.speak(text) if text else None
+        if data is None:
+            audio, seconds = None, reading_seconds(text, self.words_per_second)
+        else:
+            seconds = wav_seconds(data)
+            audio = await asyncio.to_thread(self.folder.add_asset, data, ".wav")
+            self.syntheses += 1
+        scene.narration_audio = Narration(
+            audio=audio,
+            settings_hash=self._narration_hash(scene),
+            duration=seconds,
+            backend=self.speech.label,
+        )
 
     # -- clips --------------------------------------------------------------------------------------------
 
@@ -212,30 +223,31 @@ class FilmMaker:
     async def render_clips(self) -> int:
         """Render every clip that is not cached with these settings; return how many were rendered."""
         todo = [scene for scene in self.project.scenes if not self.clip_valid(scene)]
-        for done, scene in enumerate(todo):
-            number = self.project.scene_number(scene.id)
-            self.emit(ExportProgress("clips", done, len(todo), f"scene {number}"))
-            with tempfile.TemporaryDirectory(prefix="dreamfactory-clip-") as tmp:
-                request = self._request(scene, number, Path(tmp) / "clip.mp4")
-                await self.worker.generate(
-                    self.video,
-                    request,
-                    on_step=lambda step, total, scene_id=scene.id: self.emit(
-                        StepProgress(scene_id, step, total)
-                    ),
-                    on_loading=lambda message: self.emit(ModelLoading(message)),
-                )
-                data = await asyncio.to_thread(request.output.read_bytes)
-            video = await asyncio.to_thread(self.folder.add_asset, data, ".mp4")
-            scene.clip = Clip(
-                video=video,
-                settings_hash=self._clip_hash(scene, request),
-                duration=request.frame_count / request.fps,
-            )
-            self.renders += 1
-            self.folder.save(self.project)
+        with self._saved_after(todo):
+            for done, scene in enumerate(todo):
+                await self._render_clip(scene, done, len(todo))
         self.emit(ExportProgress("clips", len(todo), len(todo)))
         return len(todo)
+
+    async def _render_clip(self, scene: Scene, done: int, total: int) -> None:
+        number = self.project.scene_number(scene.id)
+        self.emit(ExportProgress("clips", done, total, f"scene {number}"))
+        with tempfile.TemporaryDirectory(prefix="clip-", dir=self.folder.scratch()) as tmp:
+            request = self._request(scene, number, Path(tmp) / "clip.mp4")
+            await self.worker.generate(
+                self.video,
+                request,
+                on_step=lambda step, total, scene_id=scene.id: self.emit(StepProgress(scene_id, step, total)),
+                on_loading=lambda message: self.emit(ModelLoading(message)),
+            )
+            data = await asyncio.to_thread(request.output.read_bytes)
+        video = await asyncio.to_thread(self.folder.add_asset, data, ".mp4")
+        scene.clip = Clip(
+            video=video,
+            settings_hash=self._clip_hash(scene, request),
+            duration=request.frame_count / request.fps,
+        )
+        self.renders += 1
 
     # -- the whole --------------------------------------------------------------------------------------
 

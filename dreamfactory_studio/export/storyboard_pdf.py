@@ -28,13 +28,12 @@ class Panel:
 
 
 def _thumbnail(path: Path, aspect: float) -> io.BytesIO:
-    from PIL import Image
+    from dreamfactory_studio.backends.image.files import open_image
 
-    with Image.open(path) as image:
-        image = image.convert("RGB")
-        image.thumbnail((THUMB_PX, round(THUMB_PX / aspect)))
-        buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=85)
+    image = open_image(path)
+    image.thumbnail((THUMB_PX, round(THUMB_PX / aspect)))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
     buffer.seek(0)
     return buffer
 

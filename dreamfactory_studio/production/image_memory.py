@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -21,9 +22,9 @@ import numpy as np
 from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
 from dreamfactory_studio.backends.vision.descriptor import DESCRIPTOR, image_descriptor
 from dreamfactory_studio.core.atomic import atomic_write_bytes, atomic_write_text
-from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.project_folder import MEMORY, ProjectFolder
 
-MEMORY = "memory"
+log = logging.getLogger(__name__)
 
 
 def _tokens(text: str) -> set[str]:
@@ -36,15 +37,21 @@ class ImageMemory:
         self.embedder = embedder
         self.kind = embedder.name if embedder else DESCRIPTOR
         self._embedded: dict[str, np.ndarray] = {}
-        self.root = folder.root / MEMORY
+        self.root = folder.inside(MEMORY)
         self.entries: list[dict] = []
         self.vectors = np.zeros((0, 0), dtype=np.float32)
-        index, vectors = self.root / "index.json", self.root / "vectors.npy"
+        index, vectors = folder.inside(f"{MEMORY}/index.json"), folder.inside(f"{MEMORY}/vectors.npy")
         if index.exists() and vectors.exists():
-            data = json.loads(index.read_text(encoding="utf-8"))
-            if data.get("descriptor") == self.kind:
-                self.entries = data["entries"]
-                self.vectors = np.load(vectors)
+            try:
+                data = json.loads(index.read_text(encoding="utf-8"))
+                if data.get("descriptor") == self.kind:
+                    entries, stored = list(data["entries"]), np.load(vectors, allow_pickle=False)
+                    if len(entries) != len(stored) or not all(isinstance(e, dict) for e in entries):
+                        raise ValueError("the index and the vectors disagree")
+                    self.entries, self.vectors = entries, stored
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                # The memory is made from the keyframes alone: a damaged one starts afresh, losing nothing.
+                log.warning("the image memory in %s is damaged (%s); it starts afresh", self.root, exc)
             # Another descriptor: start again; the frames are re-added as scenes are drawn.
 
     def __len__(self) -> int:
@@ -54,9 +61,10 @@ class ImageMemory:
         self.root.mkdir(exist_ok=True)
         buffer = io.BytesIO()
         np.save(buffer, self.vectors)
-        atomic_write_bytes(self.root / "vectors.npy", buffer.getvalue())
+        atomic_write_bytes(self.folder.inside(f"{MEMORY}/vectors.npy"), buffer.getvalue())
         atomic_write_text(
-            self.root / "index.json", json.dumps({"descriptor": self.kind, "entries": self.entries})
+            self.folder.inside(f"{MEMORY}/index.json"),
+            json.dumps({"descriptor": self.kind, "entries": self.entries}),
         )
 
     def _embed(self, image: Path) -> np.ndarray:

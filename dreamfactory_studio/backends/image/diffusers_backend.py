@@ -18,7 +18,7 @@ from pathlib import Path
 
 from dreamfactory_studio.backends.gpu_stack import require_gpu_stack
 from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, ImageRequest, StepSink
-from dreamfactory_studio.core.errors import BackendError
+from dreamfactory_studio.core.errors import BackendError, BadInput
 from dreamfactory_studio.core.settings import ImageSettings
 
 log = logging.getLogger(__name__)
@@ -253,12 +253,9 @@ class DiffusersBackend:
 
 
 def _open_reference(path: Path):
-    from PIL import Image, UnidentifiedImageError
+    from dreamfactory_studio.backends.image.files import open_image
 
     try:
-        with Image.open(path) as image:
-            return image.convert("RGB")
-    except (UnidentifiedImageError, OSError) as exc:
-        raise BackendError(
-            f"the reference image {path} is damaged or not an image ({exc}); replace or redraw it."
-        ) from None
+        return open_image(path)
+    except BadInput as exc:
+        raise BackendError(f"the reference image cannot be used: {exc} Replace or redraw it.") from None

@@ -1,17 +1,23 @@
-"""Reading image files a user brings in (a Base Frame, a keyframe), refusing what is not an image."""
+"""Opening image files, the one way every part of the studio does: a user's (a Base Frame, a keyframe, an
+import) and the project's own. Oversized images and anything a decoder refuses become one :class:`BadInput`."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dreamfactory_studio.core.errors import BadInput
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_PIXELS = 64_000_000
 
 
-def read_image_file(path: Path | str) -> bytes:
-    """The image at ``path`` re-encoded as PNG bytes; :class:`BadInput` when it is missing or not an image."""
+def open_image(path: Path | str, *, mode: str | None = "RGB") -> Image.Image:
+    """The image at ``path``, decoded (and converted to ``mode`` unless None); :class:`BadInput` when it is
+    missing, larger than 64 megapixels, or not an image a decoder can read."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path).expanduser()
@@ -24,10 +30,15 @@ def read_image_file(path: Path | str) -> bytes:
                     f"{path} is {image.width}x{image.height}; images over 64 megapixels are refused."
                 )
             image.load()
-            buffer = io.BytesIO()
-            image.convert("RGB").save(buffer, format="PNG")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            return image.convert(mode) if mode else image.copy()
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
         raise BadInput(
             f"{path} is not an image that can be read ({exc}); use a PNG, JPEG or WebP file."
         ) from None
+
+
+def read_image_file(path: Path | str) -> bytes:
+    """The image at ``path`` re-encoded as PNG bytes; :class:`BadInput` as :func:`open_image` says."""
+    buffer = io.BytesIO()
+    open_image(path).save(buffer, format="PNG")
     return buffer.getvalue()

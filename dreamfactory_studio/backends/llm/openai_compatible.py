@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dreamfactory_studio.backends.llm import ChatMessage, Completion, TokenSink, TurnInfo
 from dreamfactory_studio.backends.openai_client import async_client, explain
 from dreamfactory_studio.core.errors import BackendError, BadInput
+from dreamfactory_studio.core.secrets import public_url
 from dreamfactory_studio.core.settings import LLMSettings
 
 log = logging.getLogger(__name__)
@@ -22,11 +23,11 @@ class OpenAICompatibleLLM:
     def __init__(self, settings: LLMSettings):
         if not settings.model:
             raise BadInput(
-                f"no model is set for the LLM server at {settings.base_url}; set [llm] model in the settings "
+                f"no model is set for the LLM server at {public_url(settings.base_url)}; set [llm] model in the settings "
                 "or pass --llm-model (e.g. gpt-4o-mini, or `ollama list` shows Ollama's)."
             )
         self.settings = settings
-        self.label = f"{settings.model} @ {settings.base_url}"
+        self.label = f"{settings.model} @ {public_url(settings.base_url)}"
         self._client = None
         self._json_mode = True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dreamfactory_studio.backends.openai_client import async_client, explain
+from dreamfactory_studio.core.secrets import public_url
 from dreamfactory_studio.core.settings import SpeechSettings
 
 
@@ -12,7 +13,7 @@ class OpenAISpeech:
         self.label = f"OpenAI speech ({settings.model}, {settings.voice})"
 
     def signature(self) -> str:
-        return f"openai:{self.settings.base_url}:{self.settings.model}:{self.settings.voice}"
+        return f"openai:{public_url(self.settings.base_url)}:{self.settings.model}:{self.settings.voice}"
 
     async def speak(self, text: str) -> bytes | None:
         import openai

@@ -44,10 +44,9 @@ class ClipEmbedder:
         return (vector / (np.linalg.norm(vector) or 1.0)).astype(np.float32)
 
     def image(self, path: Path) -> np.ndarray:
-        from PIL import Image
+        from dreamfactory_studio.backends.image.files import open_image
 
-        with Image.open(path) as image:
-            return self.picture(image)
+        return self.picture(open_image(path))
 
     def picture(self, image) -> np.ndarray:
         """The features of a PIL image already in memory (a face crop, say)."""

@@ -12,13 +12,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from dreamfactory_studio.backends.image.files import open_image
+
 DESCRIPTOR = "hsv-hist-8x4x4+gray-16x9"
 
 
 def image_descriptor(image: Image.Image | Path) -> np.ndarray:
     """The descriptor of an image, a unit-length float32 vector of 272 values."""
     if not isinstance(image, Image.Image):
-        image = Image.open(image)
+        image = open_image(image)
     small = image.convert("RGB").resize((64, 36), Image.Resampling.BILINEAR)
     hsv = np.asarray(small.convert("HSV"), dtype=np.int32).reshape(-1, 3)
     bins = (hsv[:, 0] * 8 // 256) * 16 + (hsv[:, 1] * 4 // 256) * 4 + (hsv[:, 2] * 4 // 256)

@@ -14,6 +14,7 @@ from pathlib import Path
 from dreamfactory_studio.backends.openai_client import async_client, explain
 from dreamfactory_studio.backends.vision import FrameContext, Verdict
 from dreamfactory_studio.core.errors import BackendError
+from dreamfactory_studio.core.secrets import public_url
 from dreamfactory_studio.core.settings import MonitorSettings
 
 CARD = (
@@ -76,7 +77,7 @@ def _facts(context: FrameContext) -> str:
 class OpenAIVisionMonitor:
     def __init__(self, settings: MonitorSettings):
         self.settings = settings
-        self.label = f"{settings.model} @ {settings.base_url}"
+        self.label = f"{settings.model} @ {public_url(settings.base_url)}"
         self._client = None
 
     def _get_client(self):

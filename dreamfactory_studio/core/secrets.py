@@ -1,0 +1,69 @@
+"""Keeping secrets out of every file and message: API keys by value, and credentials carried in a URL.
+
+A key becomes known here when the studio reads it (the environment, the OS keyring, a URL's user info or query);
+:func:`redact` then replaces it wherever it appears, however the text came to hold it (a server that echoes the
+key in its 401 answer, an error message, a traceback). Logs, messages and every project file pass through it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+MIN_SECRET = 6
+"""Shorter values are not treated as secrets (they would match ordinary words)."""
+_known: set[str] = set()
+_PATTERNS = [
+    re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-.=]{8,}"),
+    re.compile(r"(?i)(api[_-]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]{8,}"),
+]
+_URL_CREDENTIALS = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+(@)")
+SECRET_QUERY = {"key", "api_key", "api-key", "apikey", "token", "access_token", "auth", "password", "secret"}
+
+
+def remember(secret: str | None) -> None:
+    """From now on, ``secret`` is redacted wherever it appears."""
+    if secret and len(secret) >= MIN_SECRET:
+        _known.add(secret)
+
+
+def public_url(url: str) -> str:
+    """``url`` without its credentials (user info and secret query values), which are remembered as secrets;
+    the form to show, log or store."""
+    if not url or "://" not in url:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user, _, password = userinfo.partition(":")
+        remember(password or user)
+        netloc = host
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    for name, value in query:
+        if name.lower() in SECRET_QUERY:
+            remember(value)
+    kept = [(name, value) for name, value in query if name.lower() not in SECRET_QUERY]
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(kept), parts.fragment))
+
+
+def redact_values(text: str) -> str:
+    """``text`` with every known secret, and any credential in a URL, replaced by ``[redacted]``: what goes
+    into a project's files (the conversation's own words are otherwise left exactly as they were)."""
+    key = os.environ.get("OPENAI_API_KEY")
+    remember(key)
+    for secret in sorted(_known, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, "[redacted]")
+    return _URL_CREDENTIALS.sub(lambda m: f"{m.group(1)}[redacted]{m.group(2)}", text)
+
+
+def redact(text: str) -> str:
+    """``text`` with known secrets, URL credentials, API keys and bearer tokens replaced by ``[redacted]``:
+    what goes into the log and onto the screen."""
+    text = redact_values(text)
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "[redacted]", text)
+    return text
