@@ -56,6 +56,8 @@ class Play:
     delay: float = 0.0
     hang: float = 0.0
     usage: tuple[int, int] = (11, 7)
+    reasoning: str = ""
+    """Thinking streamed beside the answer as ``reasoning_content`` (as vLLM and LM Studio send it)."""
 
 
 @dataclass
@@ -63,6 +65,7 @@ class OpenAIServer:
     plays: deque = field(default_factory=deque)
     requests: list[dict] = field(default_factory=list)
     reject_response_format: bool = False
+    reject_stream_options: bool = False
     known_models: tuple[str, ...] = ("test-model",)
     api_key: str | None = None
     default: Callable[[dict], str] | None = None
@@ -141,6 +144,8 @@ class OpenAIServer:
                     return self._error(404, f"The model `{body.get('model')}` does not exist")
                 if server.reject_response_format and "response_format" in body:
                     return self._error(400, "response_format is not supported by this server")
+                if server.reject_stream_options and "stream_options" in body:
+                    return self._error(400, "Unrecognized request argument supplied: stream_options")
                 if server.plays:
                     play = server.plays.popleft()
                 elif server.default is not None:
@@ -214,6 +219,12 @@ class OpenAIServer:
                 self.end_headers()
                 base = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "test-model"}
                 try:
+                    for start in range(0, len(play.reasoning), play.piece):
+                        piece = play.reasoning[start : start + play.piece]
+                        delta = {"content": None, "reasoning_content": piece}
+                        self._chunk(
+                            {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+                        )
                     for start in range(0, len(play.text), play.piece):
                         piece = play.text[start : start + play.piece]
                         self._chunk(

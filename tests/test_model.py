@@ -58,6 +58,8 @@ scenes = st.builds(
     keyframe_description=text,
     clip=st.none() | st.builds(Clip, video=asset, settings_hash=text, duration=st.floats(0.1, 60)),
 )
+
+
 def _cast_known(project: Project) -> Project:
     """Scenes name characters of the project (a loaded project must; see ``Project.problems``)."""
     for scene in project.scenes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QPalette, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -55,13 +55,16 @@ class ChatView(QPlainTextEdit):
         self._bold = QTextCharFormat()
         self._bold.setFontWeight(700)
         self._plain = QTextCharFormat()
+        self._dim = QTextCharFormat()
+        self._dim.setFontItalic(True)
+        self._dim.setForeground(QColor(self.palette().color(QPalette.ColorRole.PlaceholderText)))
 
-    def _append(self, text: str, bold: bool = False) -> None:
+    def _append(self, text: str, bold: bool = False, dim: bool = False) -> None:
         bar = self.verticalScrollBar()
         following = bar.value() >= bar.maximum() - 4
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(text, self._bold if bold else self._plain)
+        cursor.insertText(text, self._bold if bold else self._dim if dim else self._plain)
         if following:
             bar.setValue(bar.maximum())
 
@@ -71,8 +74,9 @@ class ChatView(QPlainTextEdit):
         self.messages += 1
         self._open = True
 
-    def add(self, text: str) -> None:
-        self._append(text)
+    def add(self, text: str, *, reasoning: bool = False) -> None:
+        """Words of the message; a reasoning model's thinking is shown dimmed and in italics."""
+        self._append(text, dim=reasoning)
 
     def end(self, cut_off: bool = False) -> None:
         if self._open and cut_off:
@@ -83,6 +87,15 @@ class ChatView(QPlainTextEdit):
         self.clear()
         self.messages = 0
         self._open = False
+
+
+FOLDED = 240
+
+
+def fold(reasoning: str) -> str:
+    """A saved message's thinking, folded to its start (the whole of it is in the transcript file)."""
+    text = " ".join(reasoning.split())
+    return f"thinking: {text[:FOLDED]}{'…' if len(text) > FOLDED else ''}"
 
 
 def heading(title: str, source: str, phase: str, when: datetime) -> str:
@@ -106,7 +119,8 @@ class ChatPanes(QWidget):
             self.tabs.addTab(self.views[role], title)
         self._streaming: list[ChatView] = []
         self._streamed = False
-        self._pending: list[str] = []
+        self._pending: list[tuple[str, bool]] = []  # words not shown yet, each with whether it is thinking
+        self._thinking = False
         self._flush = QTimer(self, singleShot=True, interval=FLUSH_MS)
         self._flush.timeout.connect(self.flush)
 
@@ -164,6 +178,8 @@ class ChatPanes(QWidget):
                 title = ROLES.get(message.role) or OTHER_TITLES.get(message.role, message.role)
                 for view in self._targets(message.role):
                     view.begin(heading(title, message.source, message.phase, message.time))
+                    if message.reasoning:
+                        view.add(f"{fold(message.reasoning)}\n", reasoning=True)
                     view.add(message.text)
                     view.end()
         finally:
@@ -175,21 +191,30 @@ class ChatPanes(QWidget):
         """Show the words that arrived since the last flush."""
         self._flush.stop()
         if self._pending:
-            text = "".join(self._pending)
+            runs: list[tuple[str, bool]] = []
+            for text, reasoning in self._pending:
+                if self._thinking and not reasoning:
+                    text = "\n" + text  # the answer after the thinking: a line of its own
+                self._thinking = reasoning
+                if runs and runs[-1][1] == reasoning:
+                    runs[-1] = (runs[-1][0] + text, reasoning)
+                else:
+                    runs.append((text, reasoning))
             self._pending.clear()
             for view in self._streaming:
-                view.add(text)
+                for text, reasoning in runs:
+                    view.add(text, reasoning=reasoning)
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, MessageStarted):
             self.flush()
             self._streaming = self._targets(event.role)
-            self._streamed = False
+            self._streamed = self._thinking = False
             for view in self._streaming:
                 view.begin(heading(event.title, event.source, event.phase, datetime.now().astimezone()))
         elif isinstance(event, TokenReceived):
-            self._streamed = True
-            self._pending.append(event.text)
+            self._streamed = self._streamed or not event.reasoning
+            self._pending.append((event.text, event.reasoning))
             if not self._flush.isActive():
                 self._flush.start()
         elif isinstance(event, MessageFinished):

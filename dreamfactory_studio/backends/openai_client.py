@@ -30,8 +30,8 @@ def explain(
     server = f"the {what} server at {public_url(url) or 'api.openai.com'}"
     if isinstance(exc, openai.APITimeoutError):
         return BackendError(
-            f"{server} did not answer within {timeout:g} s ({tries} tries). Check that it is not overloaded, "
-            "or raise the timeout in the settings."
+            f"{server} did not answer within {timeout:g} s. Check that it is running and not overloaded; a local "
+            "server loading a large model may need a longer timeout in the settings."
         )
     if isinstance(exc, openai.APIConnectionError):
         return BackendError(

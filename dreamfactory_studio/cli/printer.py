@@ -25,13 +25,24 @@ class ConversationPrinter:
 
     def __init__(self, out: TextIO):
         self.out = out
+        self._thinking = False
+        tty = getattr(out, "isatty", lambda: False)()
+        self._dim, self._plain = ("\x1b[2m", "\x1b[0m") if tty else ("", "")
 
     def __call__(self, event: Event) -> None:
         out = self.out
+        if self._thinking and not (isinstance(event, TokenReceived) and event.reasoning):
+            out.write(f"]{self._plain}\n")  # the thinking is over: the answer starts on its own line
+            self._thinking = False
         if isinstance(event, PhaseStarted):
             out.write(f"\n=== {event.title} ===\n")
         elif isinstance(event, MessageStarted):
             out.write(f"\n{event.title}" + (f" ({event.source})" if event.source != "studio" else "") + ": ")
+        elif isinstance(event, TokenReceived) and event.reasoning:
+            if not self._thinking:
+                out.write(f"{self._dim}[thinking: ")
+                self._thinking = True
+            out.write(event.text)
         elif isinstance(event, TokenReceived):
             out.write(event.text)
         elif isinstance(event, MessageFinished):

@@ -38,6 +38,8 @@ class TokenReceived:
     phase: str
     role: str
     text: str
+    reasoning: bool = False
+    """A reasoning model's thinking, shown apart from the answer."""
 
 
 @dataclass(frozen=True)

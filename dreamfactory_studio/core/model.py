@@ -195,6 +195,7 @@ class TranscriptMessage(_Model):
         default="", description="who produced the words: a model, the offline writer, the user"
     )
     time: datetime = Field(default_factory=now)
+    reasoning: str = Field(default="", description="a reasoning model's thinking; never sent back to it")
 
 
 class Evaluation(_Model):

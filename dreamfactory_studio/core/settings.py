@@ -33,7 +33,14 @@ class _Section(BaseModel):
 class LLMSettings(_Section):
     base_url: str = Field(default="", description="an OpenAI-compatible endpoint; empty: the offline writer")
     model: str = ""
-    timeout: float = Field(default=120.0, gt=0)
+    timeout: float = Field(
+        default=110.0,
+        gt=0,
+        description="seconds to reach the server and for its first word (a model loading)",
+    )
+    answer_timeout: float = Field(
+        default=600.0, gt=0, description="seconds an answer may take once its first word came"
+    )
     max_retries: int = Field(default=3, ge=0, le=10)
     stream: bool = Field(
         default=True, description="stream answers token by token; off for servers that stream badly"

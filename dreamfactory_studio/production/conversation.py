@@ -53,12 +53,13 @@ async def speak(
     emit(MessageStarted(turn.phase, turn.role, title, llm.label, turn.round))
     received = 0
 
-    def on_token(piece: str) -> None:
+    def on_token(piece: str, reasoning: bool = False) -> None:
         nonlocal received
-        received += len(piece)
-        if received > MAX_REPLY_CHARS:
-            raise _ReplyTooLong
-        emit(TokenReceived(turn.phase, turn.role, piece))
+        if not reasoning:  # thinking may run long; only the answer is held to the cap
+            received += len(piece)
+            if received > MAX_REPLY_CHARS:
+                raise _ReplyTooLong
+        emit(TokenReceived(turn.phase, turn.role, piece, reasoning))
 
     try:
         completion = await llm.complete(messages, turn, on_token)
@@ -74,7 +75,13 @@ async def speak(
         raise PhaseFailed(
             f"{what} failed: the {title} ({llm.label}) answered with nothing. Try again, or try another model."
         )
-    message = TranscriptMessage(phase=turn.phase, role=turn.role, text=text, source=llm.label)
+    message = TranscriptMessage(
+        phase=turn.phase,
+        role=turn.role,
+        text=text,
+        source=llm.label,
+        reasoning=completion.reasoning.strip()[:MAX_REPLY_CHARS],
+    )
     emit(MessageFinished(message, title))
     return completion, message
 

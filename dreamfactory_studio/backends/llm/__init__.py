@@ -12,7 +12,9 @@ from typing import Literal, Protocol
 
 from dreamfactory_studio.core.model import Project
 
-TokenSink = Callable[[str], None]
+TokenSink = Callable[..., None]
+"""Takes each piece of an answer as it streams: ``sink(piece)``, or ``sink(piece, reasoning=True)`` for a
+reasoning model's thinking, which is shown but is not part of the answer."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Completion:
     text: str
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    reasoning: str = ""
+    """A reasoning model's thinking before the answer; never sent back to the model."""
 
 
 class LLM(Protocol):
