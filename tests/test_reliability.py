@@ -251,6 +251,27 @@ def test_user_errors_are_one_line_and_exit_2(project_dir, tmp_path, capsys):
     (project_dir / "project.json").write_text(good)
 
 
+def test_model_settings_that_name_the_wrong_thing_are_one_line(project_dir, tmp_path, capsys):
+    from .tiny_models import build_clip
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "model_index.json").write_text(
+        json.dumps({"_class_name": "NoSuchPipeline", "_diffusers_version": "0.30.0"})
+    )
+    err = one_line_error(
+        capsys, 2, ["export", str(project_dir), str(tmp_path / "f.mp4"), "--video-model", str(foreign)]
+    )
+    assert "cannot be loaded" in err
+    clip = build_clip(tmp_path / "clip")
+    assert main(["settings", "--set", f"eval.dino_model={clip}"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(project_dir), "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert any("not DINOv2" in warning for warning in scores["warnings"]), scores["warnings"]
+    assert not scores["models"]["base_similarity"].startswith("dinov2"), "the next best measure is used"
+
+
 def test_a_damaged_image_memory_starts_afresh(project_dir):
     (project_dir / "memory").mkdir(exist_ok=True)
     (project_dir / "memory" / "index.json").write_text("{not json")
@@ -262,7 +283,10 @@ def test_a_damaged_image_memory_starts_afresh(project_dir):
 # -- 8 and 9. exports: leftovers and saves --------------------------------------------------------------------
 
 
-def test_a_killed_export_leaves_nothing_in_the_temp_folder_and_the_next_one_sweeps(project_dir, tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_export_leaves_nothing_in_the_temp_folder_and_the_next_one_sweeps(
+    project_dir, tmp_path, stop
+):
     temp, out = tmp_path / "tmp", tmp_path / "out"
     temp.mkdir()
     out.mkdir()
@@ -273,9 +297,11 @@ def test_a_killed_export_leaves_nothing_in_the_temp_folder_and_the_next_one_swee
     while time.monotonic() < deadline and not list(out.glob(".dreamfactory-export-*")):
         time.sleep(0.05)
     assert list(out.glob(".dreamfactory-export-*")), "the export got under way"
-    export.send_signal(signal.SIGKILL)
-    export.wait()
+    export.send_signal(stop)
+    assert export.wait(60) == (130 if stop == signal.SIGTERM else -signal.SIGKILL)
     assert not list(temp.iterdir()), list(temp.iterdir())
+    if stop == signal.SIGTERM:
+        assert not list(out.iterdir()), "a stopped export cleans up after itself"
     assert subprocess.run([*command, "--resolution", "320x180"], env=env, capture_output=True).returncode == 0
     assert [p.name for p in out.iterdir()] == sorted(["f.mp4", "f.srt"]) or set(
         p.name for p in out.iterdir()

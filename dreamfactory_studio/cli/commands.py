@@ -37,7 +37,8 @@ def _stop_on_sigterm() -> None:
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    _stop_on_sigterm()
+    if args.command not in (None, "open"):  # the window runs Qt's loop, where a Python handler never runs
+        _stop_on_sigterm()
     try:
         log_file = setup_logging()
     except OSError as exc:

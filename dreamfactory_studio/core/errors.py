@@ -45,6 +45,13 @@ class BackendError(StudioError):
     """A backend (a server, a model) failed in a way the user can act on; the message says how."""
 
 
+class BadModel(BackendError):
+    """A model setting names something that cannot be used (no folder, the wrong kind of model, a class this
+    version of diffusers lacks): the user's input, so exit 2 like any other."""
+
+    exit_code = 2
+
+
 USER_OS_ERRORS = {
     errno.EROFS: "the file system is read-only",
     errno.ENOSPC: "the disk is full",

@@ -14,7 +14,7 @@ from dreamfactory_studio.backends.backend_set import make_embedder
 from dreamfactory_studio.backends.gpu_stack import require_gpu_stack
 from dreamfactory_studio.backends.image.files import open_image
 from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
-from dreamfactory_studio.core.errors import BackendError
+from dreamfactory_studio.core.errors import BackendError, BadModel
 from dreamfactory_studio.core.settings import Settings
 
 HF_LAYOUT = (
@@ -59,6 +59,12 @@ class DinoEmbedder:
             self._processor = AutoImageProcessor.from_pretrained(folder, local_files_only=True)
         except (OSError, ValueError) as exc:
             raise BackendError(f"the DINOv2 model at {folder} cannot be loaded ({exc}).") from None
+        kind = getattr(self._model.config, "model_type", "")
+        if kind != "dinov2":
+            raise BadModel(
+                f"the model at {folder} is a {kind or 'model of unknown kind'}, not DINOv2; set eval.dino_model "
+                "to a DINOv2 folder (or leave it empty to compare with CLIP)."
+            )
         self.name = f"dinov2:{folder.name}"
 
     def image(self, path: Path) -> np.ndarray:

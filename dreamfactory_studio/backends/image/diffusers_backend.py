@@ -18,7 +18,7 @@ from pathlib import Path
 
 from dreamfactory_studio.backends.gpu_stack import require_gpu_stack
 from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, ImageRequest, StepSink
-from dreamfactory_studio.core.errors import BackendError, BadInput
+from dreamfactory_studio.core.errors import BackendError, BadInput, BadModel
 from dreamfactory_studio.core.settings import ImageSettings
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def resolve_model(
     """The local folder of a model given as a path or as a Hugging Face id already in the cache; ``marker`` is
     the file that folder must hold."""
     if not model:
-        raise BackendError(
+        raise BadModel(
             f"no diffusers model is set; choose a checkpoint folder in the settings or pass {setting}."
         )
     path = Path(model).expanduser()
@@ -44,7 +44,7 @@ def resolve_model(
     )
     if looks_like_path:
         if not path.is_dir():
-            raise BackendError(f"no model folder at {path}; expected {layout}.")
+            raise BadModel(f"no model folder at {path}; expected {layout}.")
     else:
         from huggingface_hub import snapshot_download
         from huggingface_hub.errors import LocalEntryNotFoundError
@@ -52,12 +52,12 @@ def resolve_model(
         try:
             path = Path(snapshot_download(model, local_files_only=True))
         except (LocalEntryNotFoundError, OSError, ValueError):
-            raise BackendError(
+            raise BadModel(
                 f"the model '{model}' is not in the Hugging Face cache, and the studio never downloads while it "
                 f"runs. Fetch it first (`hf download {model}`), or point to a local folder."
             ) from None
     if not (path / marker).is_file():
-        raise BackendError(f"{path} is not such a model: it has no {marker}; expected {layout}.")
+        raise BadModel(f"{path} is not such a model: it has no {marker}; expected {layout}.")
     return path
 
 
@@ -102,8 +102,9 @@ def load_pipeline(loader, path: Path, device: str, precision: str, what: str):
     dtype = pick_dtype(precision, device)
     try:
         pipe = loader.from_pretrained(path, dtype=dtype, use_safetensors=True, local_files_only=True)
-    except (ValueError, OSError, KeyError) as exc:
-        raise BackendError(f"the model at {path} cannot be loaded ({exc}); {what}") from None
+    except (ValueError, OSError, KeyError, AttributeError, TypeError, ImportError) as exc:
+        # AttributeError: a model_index.json naming a class diffusers does not have (a newer or foreign pipeline)
+        raise BadModel(f"the model at {path} cannot be loaded ({exc}); {what}") from None
     if hasattr(pipe, "set_progress_bar_config"):
         pipe.set_progress_bar_config(disable=True)
     return pipe, device, dtype
@@ -258,4 +259,6 @@ def _open_reference(path: Path):
     try:
         return open_image(path)
     except BadInput as exc:
-        raise BackendError(f"the reference image cannot be used: {exc} Replace or redraw it.") from None
+        raise BackendError(
+            f"the reference image {path} is damaged or not an image ({exc}); replace or redraw it."
+        ) from None

@@ -24,7 +24,7 @@ from dreamfactory_studio.backends.image.diffusers_backend import (
 from dreamfactory_studio.backends.video import ClipRequest
 from dreamfactory_studio.backends.video.camera_move import cover, load_rgb
 from dreamfactory_studio.backends.video.ffmpeg import FrameWriter
-from dreamfactory_studio.core.errors import BackendError
+from dreamfactory_studio.core.errors import BackendError, BadModel
 from dreamfactory_studio.core.settings import VideoSettings
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class DiffusersVideo:
         )
         name = type(pipe).__name__
         if name != SVD and not name.endswith("ImageToVideoPipeline"):
-            raise BackendError(
+            raise BadModel(
                 f"the model at {path} is a {name}, not an image-to-video pipeline. Choose Stable Video Diffusion, "
                 "or an LTX-Video, CogVideoX or Wan image-to-video checkpoint."
             )
