@@ -398,3 +398,46 @@ def test_a_think_tag_split_across_pieces_is_still_thinking():
     pieces += splitter.finish()
     assert "".join(p for p, thinking in pieces if thinking) == "ab"
     assert "".join(p for p, thinking in pieces if not thinking) == "\nanswer <think>"
+
+
+def test_the_window_says_the_same_in_a_dialog_and_shows_reasoning_dimmed(window, project_dir, answers):
+    from PySide6.QtGui import QTextCursor
+
+    from dreamfactory_studio.core.events import MessageFinished, MessageStarted, TokenReceived
+    from dreamfactory_studio.core.model import TranscriptMessage
+
+    (project_dir / LOCK_NAME).mkdir()
+    assert not window.open_project(str(project_dir))
+    title, text = answers[0][-1]
+    assert title == "Cannot open the project" and "is a folder" in text and "Traceback" not in text
+    (project_dir / LOCK_NAME).rmdir()
+    assert window.open_project(str(project_dir))
+    chat = window.chat
+    chat.on_event(MessageStarted("task", "ceo", "CEO", "m @ http://x", 1))
+    chat.on_event(TokenReceived("task", "ceo", "weighing it", reasoning=True))
+    chat.on_event(TokenReceived("task", "ceo", "Short film."))
+    message = TranscriptMessage(phase="task", role="ceo", text="Short film.", reasoning="weighing it")
+    chat.on_event(MessageFinished(message, "CEO"))
+    view = chat.views["ceo"]
+    assert view.toPlainText().endswith("weighing it\nShort film.")
+    cursor = QTextCursor(view.document().find("weighing"))
+    assert cursor.charFormat().fontItalic(), "the thinking is set apart"
+    assert not QTextCursor(view.document().find("Short film")).charFormat().fontItalic()
+    chat.show_transcript([message])
+    assert "thinking: weighing it" in view.toPlainText()
+
+
+def test_the_status_line_says_when_the_run_is_waiting_for_a_server():
+    from dreamfactory_studio.core.events import MessageStarted, RunPlanned, TokenReceived
+    from dreamfactory_studio.production.run_progress import RunProgress
+
+    now = [0.0]
+    progress = RunProgress(clock=lambda: now[0])
+    progress(RunPlanned(("task",), 0))
+    progress(MessageStarted("task", "ceo", "CEO", "qwen3 @ http://localhost:11434/v1", 1))
+    now[0] = 1.0
+    assert "waiting" not in progress.status_line()
+    now[0] = 42.0
+    assert "· waiting for qwen3 @ http://localhost:11434/v1 (42 s)" in progress.status_line()
+    progress(TokenReceived("task", "ceo", "hmm", reasoning=True))
+    assert "waiting" not in progress.status_line(), "thinking is a sign of life"

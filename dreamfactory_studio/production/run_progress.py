@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from dreamfactory_studio.core.events import (
     Event,
+    MessageFinished,
     MessageStarted,
     ModelLoading,
     PhaseFinished,
@@ -20,9 +21,13 @@ from dreamfactory_studio.core.events import (
     SceneFinished,
     SceneStarted,
     StepProgress,
+    TokenReceived,
 )
 
 KEYFRAMES = "keyframes"
+QUIET_SECONDS = 3.0
+"""After this long without a word from the model asked, the status line says it is waiting (a local server
+may be loading the model)."""
 
 
 class RunProgress:
@@ -39,6 +44,7 @@ class RunProgress:
         self._phase_title = ""
         self._rounds = 0
         self._turns = 0
+        self._asked: tuple[float, str] | None = None  # when the model now speaking was asked, and its name
 
     @property
     def fraction(self) -> float:
@@ -57,6 +63,8 @@ class RunProgress:
     def status_line(self) -> str:
         """One line for a progress bar: what it is doing, the share done and the time left."""
         text = f"{self.loading or self.doing} · {self.fraction:.0%}"
+        if self._asked is not None and (quiet := self.clock() - self._asked[0]) >= QUIET_SECONDS:
+            text += f" · waiting for {self._asked[1]} ({quiet:.0f} s)"
         left = self.remaining()
         if left is not None:
             minutes, seconds = divmod(round(left), 60)
@@ -64,6 +72,10 @@ class RunProgress:
         return text
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, MessageStarted) and event.source not in ("", "studio"):
+            self._asked = (self.clock(), event.source)
+        elif isinstance(event, (TokenReceived, MessageFinished, PhaseFinished)):
+            self._asked = None  # words came (thinking counts), or the turn ended
         if isinstance(event, RunPlanned):
             phases = event.phases
             self.total = sum(1 for p in phases if p != KEYFRAMES) + (
