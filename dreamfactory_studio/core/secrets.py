@@ -11,7 +11,7 @@ import os
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-MIN_SECRET = 6
+MIN_SECRET = 8
 """Shorter values are not treated as secrets (they would match ordinary words)."""
 _known: set[str] = set()
 _PATTERNS = [
@@ -19,7 +19,7 @@ _PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-.=]{8,}"),
     re.compile(r"(?i)(api[_-]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]{8,}"),
 ]
-_URL_CREDENTIALS = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+(@)")
+_URL_CREDENTIALS = re.compile(r'(://[^/\s:@"]*:)[^@\s/"]+(@)')  # starts at "://": fast on a long text
 SECRET_QUERY = {"key", "api_key", "api-key", "apikey", "token", "access_token", "auth", "password", "secret"}
 
 
