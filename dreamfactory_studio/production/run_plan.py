@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from dreamfactory_studio.core.changes import Changes
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import RunPlanned
-from dreamfactory_studio.core.model import PhaseState, Project
+from dreamfactory_studio.core.model import PHASES, PhaseState, Project
 
 KEYFRAMES = "keyframes"
 RUN_FIELDS = ("task", "style", "outline", "characters", "base_frame", "base_description", "phases")
@@ -96,12 +96,10 @@ class RunPlan:
     @staticmethod
     def following(project: Project) -> str | None:
         """The first phase not done yet once a run has ended: what the person's next Run does."""
-        from dreamfactory_studio.core.model import PHASES
-
         return next((p for p in PHASES if project.phases[p].status != "done"), None)
 
 
-def keyframes_plan(project: Project, number: int, *, only: bool = False, title: str = "") -> RunPlan:
+def keyframes_plan(project: Project, number: int, *, only: bool = False) -> RunPlan:
     """Draw the keyframes from scene ``number`` on (that scene ``only``), as ``run --from-scene``/``--scene``."""
     if not project.scenes:
         raise BadInput(
@@ -111,7 +109,7 @@ def keyframes_plan(project: Project, number: int, *, only: bool = False, title: 
         raise BadInput(f"there is no scene {number}; the project has scenes 1 to {len(project.scenes)}.")
     ids = tuple(s.id for s in project.scenes[number - 1 :])
     ids = ids[:1] if only else ids
-    words = title or (f"Redraw scene {number}" if only else f"Keyframes from scene {number}")
+    words = f"Redraw scene {number}" if only else f"Keyframes from scene {number}"
     return RunPlan((Step(KEYFRAMES, ids, len(ids), only=only),), words, start=ids[0])
 
 
