@@ -153,7 +153,7 @@ def test_thirty_racing_takeovers_of_a_stale_lock_have_one_holder_each(project_di
         assert held == 1
 
 
-def test_a_lock_folder_and_a_read_only_project_are_one_line(project_dir, capsys):
+def test_a_lock_that_is_a_folder_is_one_line(project_dir, capsys):
     (project_dir / LOCK_NAME).mkdir()
     err = one_line_error(capsys, 2, ["edit", str(project_dir), "--scene", "1", "--title", "x"])
     assert "is a folder" in err

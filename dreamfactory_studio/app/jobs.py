@@ -59,11 +59,9 @@ class Jobs(QObject):
             self.finished.emit(what, "")
             if on_done is not None:
                 on_done(task.result())
-        elif isinstance(error, StudioError) or as_user_error(error) is not None:
+        elif (known := error if isinstance(error, StudioError) else as_user_error(error)) is not None:
             log.info("%s failed", what, exc_info=error)
-            self.finished.emit(
-                what, redact(str(error if isinstance(error, StudioError) else as_user_error(error)))
-            )
+            self.finished.emit(what, redact(str(known)))
         else:
             log.error("%s failed", what, exc_info=error)
             self.finished.emit(
