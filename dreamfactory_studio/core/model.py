@@ -7,6 +7,7 @@ Fields a person changed by hand are named in the owner's ``user_edited`` list, a
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
@@ -292,7 +293,7 @@ class Project(_Editable):
         groups = [("scene", [s.id for s in self.scenes]), ("character", [c.id for c in self.characters])]
         groups += [("take", [t.id for t in s.takes]) for s in self.scenes]  # a scene finds its takes by id
         for what, ids in groups:
-            twice = sorted({i for i in ids if ids.count(i) > 1})
+            twice = sorted(i for i, n in Counter(ids).items() if n > 1)
             if twice:
                 found.append(f"the {what} id{'s' if len(twice) > 1 else ''} {', '.join(twice)} is used twice")
         cast = {c.id for c in self.characters}
