@@ -441,3 +441,19 @@ def test_the_status_line_says_when_the_run_is_waiting_for_a_server():
     assert "· waiting for qwen3 @ http://localhost:11434/v1 (42 s)" in progress.status_line()
     progress(TokenReceived("task", "ceo", "hmm", reasoning=True))
     assert "waiting" not in progress.status_line(), "thinking is a sign of life"
+
+
+@pytest.mark.parametrize("code", ["EROFS", "ENOSPC", "EACCES"])
+def test_the_machines_refusals_are_one_line_wherever_they_arise(monkeypatch, capsys, code):
+    import errno
+
+    from dreamfactory_studio.cli import commands
+    from dreamfactory_studio.export.assembly import _explain
+
+    def refused(args):
+        raise OSError(getattr(errno, code), os.strerror(getattr(errno, code)), "/somewhere/project.json")
+
+    monkeypatch.setitem(commands.COMMANDS, "show", refused)
+    err = one_line_error(capsys, 2, ["show", "anything"])
+    assert "/somewhere/project.json" in err and "Everything finished before is kept" in err
+    assert _explain(OSError(errno.ENOSPC, "No space left on device"), Path("/x/f.mp4")).exit_code == 2

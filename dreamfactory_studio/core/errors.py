@@ -45,6 +45,12 @@ class BackendError(StudioError):
     """A backend (a server, a model) failed in a way the user can act on; the message says how."""
 
 
+class DiskFull(BackendError):
+    """The disk has no room for what is being written: the user's machine, so exit 2 like any other input."""
+
+    exit_code = 2
+
+
 class BadModel(BackendError):
     """A model setting names something that cannot be used (no folder, the wrong kind of model, a class this
     version of diffusers lacks): the user's input, so exit 2 like any other."""

@@ -25,7 +25,7 @@ import numpy as np
 from dreamfactory_studio.backends.image import GenerationCancelled
 from dreamfactory_studio.backends.video.ffmpeg import error_tail, ffmpeg_exe
 from dreamfactory_studio.core.atomic import FILE_MODE
-from dreamfactory_studio.core.errors import BackendError, BadInput
+from dreamfactory_studio.core.errors import BackendError, BadInput, DiskFull
 from dreamfactory_studio.core.settings import ExportSettings
 from dreamfactory_studio.export.cards import SubtitleOverlay, card_frame
 from dreamfactory_studio.export.film import FilmFormat
@@ -299,7 +299,7 @@ def assemble(
 def _explain(exc: OSError, output: Path) -> Exception:
     text = str(exc)
     if exc.errno == errno.ENOSPC or "No space left" in text:
-        return BackendError(
+        return DiskFull(
             f"the disk is full: {output.parent} has no room for the film. Free some space and export again."
         )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
