@@ -184,7 +184,8 @@ class SceneEditor(QWidget, SessionView):
         self.reload()
 
     def on_changes(self, changes: Changes) -> None:
-        if changes.touches_scene(self.scene_id) or changes.fields:
+        # its own scene, the order (its number), or any decision (the cast it lists, the Base Frame mark)
+        if self.scene_id in changes.scenes or changes.order or changes.fields:
             self.reload()
 
     def scene(self) -> Scene | None:

@@ -80,7 +80,7 @@ class ProjectSession(QObject):
 
     @property
     def read_only(self) -> bool:
-        return self.folder.read_only
+        return self.workspace.read_only
 
     @property
     def modified(self) -> bool:

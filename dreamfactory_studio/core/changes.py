@@ -64,13 +64,6 @@ class Changes:
     def with_focus(self, focus: str | None) -> Changes:
         return replace(self, focus=focus)
 
-    def touches_scene(self, scene_id: str | None) -> bool:
-        """Whether a view of scene ``scene_id`` must redraw: the scene itself, the order, or the cast."""
-        return bool(self.order or "characters" in self.fields or (scene_id and scene_id in self.scenes))
-
-    def __bool__(self) -> bool:
-        return bool(self.scenes or self.fields or self.order)
-
 
 def touches(declare: Callable[..., Changes]) -> Callable[[F], F]:
     """Declare what an edit changes: ``declare`` takes the edit's own arguments and returns the

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dreamfactory_studio.backends.gpu_worker import GpuWorker
-from dreamfactory_studio.backends.image.files import open_image
+from dreamfactory_studio.backends.image.files import verify_image
 from dreamfactory_studio.backends.speech import MIN_SECONDS, Speech, reading_seconds, wav_seconds
 from dreamfactory_studio.backends.video import ClipRequest, VideoBackend
 from dreamfactory_studio.core.errors import BadInput
@@ -120,7 +120,7 @@ class FilmMaker:
         for number, scene in enumerate(self.project.scenes, 1):
             relative = scene.keyframe.image
             try:
-                open_image(self.folder.asset_path(relative), mode=None)
+                verify_image(self.folder.asset_path(relative))
             except BadInput:
                 raise BadInput(
                     f"scene {number}'s keyframe ({relative}) is missing or damaged. Redraw it with "

@@ -56,10 +56,6 @@ class Production:
         Pass the same dict to the next production (a workspace keeps one per project) to retry."""
 
     @property
-    def llm(self):
-        return self.backends.llm
-
-    @property
     def text_phases(self) -> list[str]:
         return list(self.crew.chain.order)
 
@@ -157,7 +153,7 @@ class Production:
             name=name,
             phase=phase,
             crew=self.crew,
-            llm=self.llm,
+            llm=self.backends.llm,
             project=self.project,
             scene_count=self.scene_count(),
             rounds=self.crew.rounds(name, self.crew_preset),

@@ -3,7 +3,9 @@ import) and the project's own. Oversized images and anything a decoder refuses b
 
 from __future__ import annotations
 
+import contextlib
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,9 +17,10 @@ if TYPE_CHECKING:
 MAX_PIXELS = 64_000_000
 
 
-def open_image(path: Path | str, *, mode: str | None = "RGB") -> Image.Image:
-    """The image at ``path``, decoded (and converted to ``mode`` unless None); :class:`BadInput` when it is
-    missing, larger than 64 megapixels, or not an image a decoder can read."""
+@contextlib.contextmanager
+def _opened(path: Path | str) -> Iterator[Image.Image]:
+    """The image file at ``path``, its header read and its size checked; whatever a decoder refuses, while
+    opening or in the ``with`` body, becomes one :class:`BadInput`."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path).expanduser()
@@ -29,12 +32,24 @@ def open_image(path: Path | str, *, mode: str | None = "RGB") -> Image.Image:
                 raise BadInput(
                     f"{path} is {image.width}x{image.height}; images over 64 megapixels are refused."
                 )
-            image.load()
-            return image.convert(mode) if mode else image.copy()
+            yield image
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
         raise BadInput(
             f"{path} is not an image that can be read ({exc}); use a PNG, JPEG or WebP file."
         ) from None
+
+
+def open_image(path: Path | str) -> Image.Image:
+    """The image at ``path``, decoded as RGB; :class:`BadInput` when it is missing, larger than 64
+    megapixels, or not an image a decoder can read."""
+    with _opened(path) as image:
+        return image.convert("RGB")
+
+
+def verify_image(path: Path | str) -> None:
+    """Check that ``path`` holds an intact image, without decoding its pixels; :class:`BadInput` if not."""
+    with _opened(path) as image:
+        image.verify()
 
 
 def read_image_file(path: Path | str) -> bytes:
