@@ -11,6 +11,7 @@ import pytest
 
 from dreamfactory_studio import __version__
 from dreamfactory_studio.cli import main
+from dreamfactory_studio.core.model import SCHEMA_VERSION
 from dreamfactory_studio.core.project_folder import ProjectFolder
 
 from .paths import REPO, SAMPLE_STORY, STORIES
@@ -43,7 +44,7 @@ def test_new_makes_a_valid_project_from_the_ferry_story(tmp_path):
     assert project.title == "The Last Ferry"
     assert project.story.startswith("Captain Amara Okafor")
     assert project.request.scenes == 10
-    assert json.loads((tmp_path / "ferry" / "project.json").read_text())["schema_version"] == 1
+    assert json.loads((tmp_path / "ferry" / "project.json").read_text())["schema_version"] == SCHEMA_VERSION
     assert not (tmp_path / "ferry" / ".lock").exists()
 
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from dreamfactory_studio.backends.gpu_worker import GpuWorker
-from dreamfactory_studio.backends.image import GenerationCancelled, ImageRequest
+from dreamfactory_studio.backends.image import GenerationCancelled, ImageRequest, Reference
 from dreamfactory_studio.backends.image.diffusers_backend import DiffusersBackend
 from dreamfactory_studio.cli import main
 from dreamfactory_studio.core.errors import BackendError
@@ -34,7 +34,7 @@ def backend(path, **settings) -> DiffusersBackend:
     return made
 
 
-def draw(made, seed=3, steps=4, references=(), strength=0.5, cancel_at=None):
+def draw(made, seed=3, steps=4, references=(), strength=0.5, cancel_at=None, kind="style", continuous=False):
     events = []
     request = ImageRequest(
         prompt="a ferry in fog at dawn",
@@ -42,15 +42,16 @@ def draw(made, seed=3, steps=4, references=(), strength=0.5, cancel_at=None):
         width=64,
         height=64,
         steps=steps,
-        references=list(references),
+        references=[r if isinstance(r, Reference) else Reference(kind, r) for r in references],
         strength=strength,
+        continuous=continuous,
     )
-    image = made.generate(
+    drawn = made.generate(
         request,
         lambda done, total: events.append((done, total)),
         lambda: cancel_at is not None and len(events) >= cancel_at,
     )
-    return image, events
+    return drawn.image, events
 
 
 @pytest.mark.parametrize("kind", ["sd15", "sdxl"])
@@ -71,7 +72,7 @@ def test_image_to_image_from_a_reference_shares_the_loaded_components(models, ki
     assert made.img2img.unet is made.text2img.unet, "from_pipe: no second load"
     reference = tmp_path / "ref.png"
     Image.new("RGB", (64, 64), (200, 40, 40)).save(reference)
-    image, events = draw(made, references=[reference], strength=0.5, steps=4)
+    image, events = draw(made, references=[reference], strength=0.5, steps=4, kind="continuity", continuous=True)
     assert image.size == (64, 64) and events == [(1, 2), (2, 2)]
     plain, _ = draw(made)
     assert image.tobytes() != plain.tobytes()
@@ -85,7 +86,7 @@ def test_ip_adapter_from_a_local_path_with_cached_reference_embeddings(models, t
     with_ref, _ = draw(made, references=[reference])
     again, _ = draw(made, references=[reference])
     assert with_ref.tobytes() != without.tobytes() and with_ref.tobytes() == again.tobytes()
-    assert len(made._embeds) == 2, "the neutral embedding and the reference's, each computed once"
+    assert len(made.adapters._embeds) == 2, "the neutral embedding and the reference's, each computed once"
 
 
 def test_cancel_at_step_2_stops_there(models):
@@ -116,7 +117,7 @@ def test_bad_models_give_clear_messages(models, tmp_path):
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
     with pytest.raises(BackendError, match="is damaged or not an image"):
-        draw(made, references=[broken])
+        draw(made, references=[broken], kind="continuity", continuous=True)
 
 
 def test_out_of_memory_fails_the_job_cleanly_and_the_worker_stays_usable(models):
@@ -139,7 +140,7 @@ def test_out_of_memory_fails_the_job_cleanly_and_the_worker_stays_usable(models)
         made.text2img = real
         return await worker.generate(made, request, lambda *a: None, lambda m: None)
 
-    assert asyncio.run(go()).size == (64, 64)
+    assert asyncio.run(go()).image.size == (64, 64)
     assert worker.loads == 1, "loaded once, kept across jobs"
     other = DiffusersBackend(ImageSettings(backend="diffusers", model=str(models["sdxl"])))
     asyncio.run(worker.generate(other, request, lambda *a: None, lambda m: None))

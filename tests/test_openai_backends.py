@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from dreamfactory_studio.backends.backend_set import Backends
-from dreamfactory_studio.backends.image import ImageRequest
+from dreamfactory_studio.backends.image import ImageRequest, Reference
 from dreamfactory_studio.backends.image.openai_images import OpenAIImages, api_size
 from dreamfactory_studio.backends.vision import FrameContext
 from dreamfactory_studio.backends.vision.openai_vision import OpenAIVisionMonitor
@@ -31,12 +32,18 @@ def painter(server, **settings) -> OpenAIImages:
 
 def paint(made, references=()):
     steps = []
-    image = made.generate(
-        ImageRequest(prompt="a ferry in fog", seed=1, width=160, height=90, references=list(references)),
+    drawn = made.generate(
+        ImageRequest(
+            prompt="a ferry in fog",
+            seed=1,
+            width=160,
+            height=90,
+            references=[Reference("style", Path(r)) for r in references],
+        ),
         lambda done, total: steps.append((done, total)),
         lambda: False,
     )
-    return image, steps
+    return drawn.image, steps
 
 
 def test_images_from_the_generations_endpoint(openai_server):

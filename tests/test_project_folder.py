@@ -211,12 +211,26 @@ def test_old_schemas_are_migrated(tmp_path, monkeypatch):
             doc["outline"] = "added by migration"
             return doc
 
-        monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
-        monkeypatch.setitem(migrations.MIGRATIONS, 1, rename_name_to_title)
-        monkeypatch.setattr("dreamfactory_studio.core.model.SCHEMA_VERSION", 2)
+        current = migrations.SCHEMA_VERSION
+        monkeypatch.setattr(migrations, "SCHEMA_VERSION", current + 1)
+        monkeypatch.setitem(migrations.MIGRATIONS, current, rename_name_to_title)
+        monkeypatch.setattr("dreamfactory_studio.core.model.SCHEMA_VERSION", current + 1)
         migrated = migrations.migrate(data)
-        assert migrated["schema_version"] == 2 and migrated["title"] == "Film"
+        assert migrated["schema_version"] == current + 1 and migrated["title"] == "Film"
         assert migrated["outline"] == "added by migration"
+
+
+def test_a_version_1_project_opens_with_no_cast_sheets_layouts_or_recipes(tmp_path):
+    with make(tmp_path) as folder:
+        data = json.loads(folder.project_file.read_text())
+    data["schema_version"] = 1
+    data["characters"] = [{"id": "char-1", "name": "Ada", "description": "a girl", "user_edited": []}]
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "project.json").write_text(json.dumps(data))
+    with ProjectFolder.open(tmp_path / "old", read_only=True) as old:
+        project = old.load()
+    assert project.schema_version == migrations.SCHEMA_VERSION == 2
+    assert project.characters[0].sheet is None and project.characters[0].lora is None
 
 
 def test_assets_are_named_by_content_and_cannot_leave_the_folder(tmp_path):

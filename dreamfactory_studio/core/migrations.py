@@ -14,7 +14,15 @@ from dreamfactory_studio.core.model import SCHEMA_VERSION
 
 Document = dict[str, Any]
 
-MIGRATIONS: dict[int, Callable[[Document], Document]] = {}
+
+
+def _cast_and_recipes(document: Document) -> Document:
+    """Version 2 adds character sheets and LoRAs, scene layouts and take recipes; a version-1 project has none
+    of them, so its document reads unchanged."""
+    return document
+
+
+MIGRATIONS: dict[int, Callable[[Document], Document]] = {1: _cast_and_recipes}
 
 
 def migrate(document: Document, source: str = "project.json") -> Document:

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 STYLES = ("anime", "illustration", "origami", "oil painting", "realism", "cyberpunk", "ink wash")
 PHASES = ("task", "style", "story", "script", "keyframes")
@@ -66,10 +66,80 @@ class _Editable(_Model):
         return field in self.user_edited
 
 
-class Character(_Editable):
-    id: str = Field(default_factory=lambda: new_id("char"))
-    name: str
-    description: str = ""
+Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+MIN_BOX = 0.02
+"""The smallest side of a layout box, as a fraction of the frame."""
+
+
+class Box(_Model):
+    """A region of the frame as fractions of its width and height: left, top, right, bottom, all 0 to 1."""
+
+    left: Fraction
+    top: Fraction
+    right: Fraction
+    bottom: Fraction
+
+    @model_validator(mode="after")
+    def _has_area(self) -> Box:
+        if self.right - self.left < MIN_BOX or self.bottom - self.top < MIN_BOX:
+            raise ValueError(
+                f"a layout box needs right > left and bottom > top by at least {MIN_BOX:g} of the frame"
+            )
+        return self
+
+    def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """The box in pixels of a ``width`` x ``height`` frame, at least one pixel each way."""
+        left, top = int(self.left * width), int(self.top * height)
+        return (
+            min(left, width - 1),
+            min(top, height - 1),
+            max(left + 1, round(self.right * width)),
+            max(top + 1, round(self.bottom * height)),
+        )
+
+
+class Placement(_Model):
+    """Where a character stands in a scene's frame (the art director's layout, or the user's)."""
+
+    character: str = Field(description="the character's id")
+    box: Box
+
+
+class Lora(_Model):
+    """A character's LoRA: a ``.safetensors`` file on the user's disk, its trigger word and its weight."""
+
+    file: str = Field(min_length=1)
+    trigger: str = ""
+    weight: float = Field(default=0.8, ge=-2.0, le=2.0, allow_inf_nan=False)
+
+
+class UsedReference(_Model):
+    """One reference image as a take used it: what it stood for and how strongly it was applied."""
+
+    kind: Literal["style", "identity", "continuity", "memory"]
+    image: AssetPath
+    character: str = Field(default="", description="identity: the character's id")
+    box: Box | None = Field(default=None, description="identity: the mask the reference was held to")
+    scale: float = 0.0
+
+
+class UsedLora(_Model):
+    file: str
+    weight: float
+    trigger: str = ""
+    character: str = ""
+
+
+class Recipe(_Model):
+    """How a take was conditioned, so it can be made again: references, masks, LoRAs, scales, fallbacks."""
+
+    mode: Literal["text-to-image", "image-to-image"] = "text-to-image"
+    references: list[UsedReference] = Field(default_factory=list)
+    loras: list[UsedLora] = Field(default_factory=list)
+    strength: float | None = Field(default=None, description="image-to-image: how far from the start image")
+    prompt_tokens: int = Field(default=0, ge=0, description="the prompt's length in the encoder's tokens")
+    prompt_chunks: int = Field(default=1, ge=1, description="how many encoder windows the prompt filled")
+    notes: list[str] = Field(default_factory=list, description="fallbacks taken, in words")
 
 
 class Take(_Model):
@@ -83,9 +153,31 @@ class Take(_Model):
     backend: str
     model: str = ""
     references: list[AssetPath] = Field(default_factory=list)
+    recipe: Recipe | None = None
     score: float | None = Field(default=None, ge=0.0, le=1.0)
     score_reason: str = ""
+    identity: dict[str, Fraction] = Field(
+        default_factory=dict, description="character id -> how like their sheet they are drawn (0 to 1)"
+    )
     created: datetime = Field(default_factory=now)
+
+
+class CharacterSheet(_Model):
+    """A character's reference image, that every keyframe they are in is held to."""
+
+    image: AssetPath
+    source: Literal["generated", "imported", "take"]
+    take_id: str | None = None
+    pinned_by_user: bool = False
+
+
+class Character(_Editable):
+    id: str = Field(default_factory=lambda: new_id("char"))
+    name: str
+    description: str = ""
+    sheet: CharacterSheet | None = None
+    takes: list[Take] = Field(default_factory=list, description="every sheet drawn or imported")
+    lora: Lora | None = None
 
 
 class Clip(_Model):
@@ -116,6 +208,9 @@ class Scene(_Editable):
     shot: str = ""
     camera: str = ""
     characters: list[str] = Field(default_factory=list, description="ids of the characters present")
+    layout: list[Placement] = Field(
+        default_factory=list, description="who stands where; empty: one character, or not laid out yet"
+    )
     duration: Seconds | None = Field(default=None, description="seconds; None: timed by the narration")
     takes: list[Take] = Field(default_factory=list)
     selected_take: str | None = None
@@ -276,10 +371,14 @@ class Project(_Editable):
         paths: set[str] = set()
         if self.base_frame:
             paths.add(self.base_frame.image)
+        takes = [t for c in self.characters for t in c.takes] + [t for s in self.scenes for t in s.takes]
+        paths.update(c.sheet.image for c in self.characters if c.sheet)
+        for take in takes:
+            paths.add(take.image)
+            paths.update(take.references)
+            if take.recipe:
+                paths.update(r.image for r in take.recipe.references)
         for scene in self.scenes:
-            for take in scene.takes:
-                paths.add(take.image)
-                paths.update(take.references)
             if scene.clip:
                 paths.add(scene.clip.video)
             if scene.narration_audio and scene.narration_audio.audio:
@@ -299,6 +398,7 @@ class Project(_Editable):
         cast = {c.id for c in self.characters}
         for number, scene in enumerate(self.scenes, 1):
             unknown = [i for i in scene.characters if i not in cast]
+            unknown += [p.character for p in scene.layout if p.character not in cast]
             if unknown:
                 found.append(f"scene {number} names unknown characters ({', '.join(unknown)})")
             if scene.selected_take and scene.selected_take not in {t.id for t in scene.takes}:

@@ -62,7 +62,31 @@ class ImageSettings(_Section):
     steps: int = Field(default=25, ge=1, le=200)
     cpu_offload: bool = False
     vae_tiling: bool = False
-    ip_adapter: str = ""
+    ip_adapter: str = Field(
+        default="",
+        description="an IP-Adapter .safetensors (image_encoder/ beside it): references condition the image",
+    )
+    identity_adapter: str = Field(
+        default="", description="an IP-Adapter for the characters' sheets (IP-Adapter Plus); empty: ip_adapter"
+    )
+    style_only: bool = Field(
+        default=True,
+        description="the Base Frame reaches only the style layers (InstantStyle): its look, not its layout",
+    )
+    style_scale: float = Field(default=0.8, ge=0, le=2, description="the Base Frame's weight")
+    continuity_scale: float = Field(default=0.4, ge=0, le=2, description="K(t-1)'s weight, as style")
+    memory_scale: float = Field(default=0.25, ge=0, le=2, description="each memory neighbour's weight")
+    identity_scale: float = Field(default=0.6, ge=0, le=2, description="each character sheet's weight")
+    max_identities: int = Field(
+        default=4, ge=1, le=8, description="character sheets the identity adapter takes in one frame"
+    )
+    single_file_config: str = Field(
+        default="",
+        description="a diffusers folder of configs for a single-file checkpoint of unusual sizes; empty: shipped",
+    )
+    models_folder: str = Field(
+        default="", description="a ComfyUI or Automatic1111 models/ folder to choose checkpoints and LoRAs from"
+    )
 
 
 class MonitorSettings(_Section):
@@ -82,7 +106,18 @@ class KeyframeSettings(_Section):
     )
     use_previous: bool = Field(default=True, description="use K(t-1) as a reference too")
     neighbours: int = Field(default=1, ge=0, le=8, description="nearest earlier frames from the image memory")
-    strength: float = Field(default=0.6, gt=0, le=1, description="image-to-image strength from the reference")
+    strength: float = Field(
+        default=0.6, gt=0, le=1, description="a continuous shot: image-to-image strength from K(t-1)"
+    )
+    continuous: bool = Field(
+        default=False, description="draw each scene from K(t-1) by image-to-image (one continuous shot)"
+    )
+    identity_threshold: float = Field(
+        default=0.35,
+        ge=0,
+        le=1,
+        description="how like their sheet a character must be drawn; below: a new seed (about 0.7 with CLIP)",
+    )
     width: int = Field(default=1024, ge=64, le=4096)
     height: int = Field(default=576, ge=64, le=4096)
 

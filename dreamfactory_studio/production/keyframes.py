@@ -7,6 +7,11 @@ P(t) = f(S(t), C(t-1), BD); the painter draws K(t) with the Base Frame (and K(t-
 frames of the image memory) as references; the monitor judges it against BD and a new seed is tried up to M
 times on drift; C(t) is the monitor's description of K(t). Every attempt is kept as a take.
 
+Before the Base Frame, each character in the scenes to draw gets a sheet (:mod:`.cast`), and every keyframe is
+held to the sheets of the characters in it, each masked to their layout box; a character drawn unlike their
+sheet is a reason for a new seed, as drift is. Every take records its recipe: the references, masks, LoRAs
+and scales that made it.
+
 Re-running from scene k leaves scenes 1..k-1 untouched and starts from C(k-1); a scene the user pinned is
 never redrawn and serves as context.
 """
@@ -16,12 +21,21 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 
 from dreamfactory_studio.backends.gpu_worker import GpuWorker
-from dreamfactory_studio.backends.image import FigureFacts, ImageBackend, ImageRequest, PanelFacts
+from dreamfactory_studio.backends.image import (
+    Drawn,
+    FigureFacts,
+    ImageBackend,
+    ImageRequest,
+    PanelFacts,
+    Reference,
+)
 from dreamfactory_studio.backends.llm import LLM, ChatMessage, TurnInfo
 from dreamfactory_studio.backends.vision import FrameContext, Monitor, Verdict
+from dreamfactory_studio.backends.vision.identity import identity_score
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import (
     Emit,
@@ -35,9 +49,21 @@ from dreamfactory_studio.core.events import (
     TokenReceived,
     ignore,
 )
-from dreamfactory_studio.core.model import BaseFrame, Project, Scene, Take, TranscriptMessage
+from dreamfactory_studio.core.model import (
+    BaseFrame,
+    Character,
+    CharacterSheet,
+    Project,
+    Recipe,
+    Scene,
+    Take,
+    TranscriptMessage,
+    UsedLora,
+    UsedReference,
+)
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import KeyframeSettings
+from dreamfactory_studio.production import cast
 from dreamfactory_studio.production.conclusions import conclusion_text
 from dreamfactory_studio.production.conversation import speak
 from dreamfactory_studio.production.crew_config import Crew
@@ -47,7 +73,11 @@ PHASE = "keyframes"
 PROMPT_TASK = (
     "Write the image prompt for this scene's keyframe, P(t) = f(S(t), C(t-1), BD): the scene's action and shot, "
     "carrying over what the previous frame establishes, and keeping everything the Base Description fixes. "
-    "Reason briefly, then write <INFO> followed by the prompt as one paragraph."
+    "Put the most important first: who does what, then the characters' fixed looks, then the style. Keep to the "
+    "budget if one is given: words past it weigh little. Describe what is seen; no scene numbers, no "
+    "percentages. When several characters are in the scene, add a line LAYOUT: naming where each stands (left, "
+    "centre or right; foreground or background). Reason briefly, then write <INFO> followed by the prompt as one "
+    "paragraph, then the LAYOUT line."
 )
 CRITIQUE_TASK = (
     "Critique this candidate Base Frame from the Monitor's description and verdict. If it serves the film, say "
@@ -95,6 +125,11 @@ async def describe_base_frame(folder: ProjectFolder, project: Project, monitor: 
     return await monitor.describe_base(path, frame_context(project, scene, prompt))
 
 
+def _likeness(take: Take) -> float:
+    """The lowest likeness of a take's characters to their sheets (1 with none to compare)."""
+    return min(take.identity.values(), default=1.0)
+
+
 @dataclass
 class Painted:
     take: Take
@@ -138,8 +173,9 @@ class KeyframeDesigner:
     def _context(self, scene: Scene, prompt: str) -> FrameContext:
         return frame_context(self.project, scene, prompt)
 
-    def _seed(self, scene: Scene) -> int:
-        digest = hashlib.sha256(f"{self.project.id}:{scene.id}:{len(scene.takes)}".encode()).digest()
+    def _seed(self, scene: Scene | None, character: Character | None = None) -> int:
+        owner = character or scene
+        digest = hashlib.sha256(f"{self.project.id}:{owner.id}:{len(owner.takes)}".encode()).digest()
         return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
     # -- the crew's words ---------------------------------------------------------------------------------
@@ -166,62 +202,102 @@ class KeyframeDesigner:
         self.project.transcripts.append(message)
         return (conclusion_text(completion.text) or completion.text).strip()
 
+    def _budget(self) -> str:
+        budget = getattr(self.painter, "prompt_budget", None)
+        return f"{budget} CLIP tokens (about {budget * 3 // 4} words)" if budget else ""
+
     async def _prompt(self, scene: Scene, context: str, critique: str = "") -> str:
-        cast = "; ".join(
-            f"{f.name} ({f.description})" if f.description else f.name for f in self._figures(scene)
-        )
+        """The art director's prompt for a scene; a scene of several characters also gets its layout, unless
+        the user laid it out."""
+        characters = cast.present(self.project, scene)
         facts = {
             "script": scene.script,
             "shot": scene.shot or "medium",
             "camera": scene.camera or "static",
-            "characters": cast,
+            "characters": "; ".join(cast.look(c) for c in characters),
             **style_facts(self.project),
             "context": context,
             "base_description": self.project.base_description.text,
             "critique": critique,
             "direction": self.project.directions.get(PHASE, ""),
+            "budget": self._budget(),
         }
-        return await self._ask("art_director", "prompt", PROMPT_TASK, facts)
+        answer = await self._ask("art_director", "prompt", PROMPT_TASK, facts)
+        if not scene.is_user_edited("layout"):
+            scene.layout = cast.parse_layout(answer, characters)
+        return re.sub(r"\n?\s*LAYOUT:.*", "", answer, flags=re.IGNORECASE | re.DOTALL).strip()
 
     # -- painting -------------------------------------------------------------------------------------------
 
-    async def _paint(self, scene: Scene, prompt: str, references: list[str], *, bare: bool = False) -> Take:
+    async def _paint(
+        self,
+        scene: Scene | None,
+        prompt: str,
+        references: list[Reference],
+        *,
+        bare: bool = False,
+        sheet_of: Character | None = None,
+    ) -> Take:
         """Draw one take; ``bare`` gives a fact-drawing painter the scene's script and shot alone (no cast,
-        look or Base Description), as a prompt-only model gets them in the script-only baseline."""
-        number = self.project.scene_number(scene.id)
-        held = (
-            {}
-            if bare
-            else dict(
-                characters=self._figures(scene),
+        look or Base Description), as a prompt-only model gets them in the script-only baseline; ``sheet_of``
+        draws that character's sheet instead of the scene."""
+        number = self.project.scene_number(scene.id) if scene else 0
+        width, height = self.settings.width, self.settings.height
+        if sheet_of is not None:
+            width = max(64, height * 3 // 4 // 8 * 8)
+            facts = PanelFacts(
+                scene_number=0,
+                caption=sheet_of.name,
+                script=sheet_of.description,
+                characters=(FigureFacts(sheet_of.name, sheet_of.description),),
+                sheet=True,
                 **style_facts(self.project),
-                base_description=self.project.base_description.text,
             )
-        )
-        request = ImageRequest(
-            prompt=prompt,
-            seed=self._seed(scene),
-            width=self.settings.width,
-            height=self.settings.height,
-            references=[self.folder.asset_path(r) for r in references],
-            strength=self.settings.strength,
-            facts=PanelFacts(
+        else:
+            held = (
+                {}
+                if bare
+                else dict(
+                    characters=self._figures(scene),
+                    boxes=tuple(
+                        {p.character: p.box for p in scene.layout}.get(c.id)
+                        for c in cast.present(self.project, scene)
+                    ),
+                    **style_facts(self.project),
+                    base_description=self.project.base_description.text,
+                )
+            )
+            facts = PanelFacts(
                 scene_number=number,
                 caption=scene.narration or scene.script,
                 script=scene.script,
                 shot=scene.shot or "medium",
                 camera=scene.camera,
                 **held,
-            ),
+            )
+        request = ImageRequest(
+            prompt=prompt,
+            seed=self._seed(scene, sheet_of),
+            width=width,
+            height=height,
+            references=references,
+            loras=[] if bare or sheet_of or scene is None else cast.scene_loras(self.project, scene),
+            strength=self.settings.strength,
+            continuous=self.settings.continuous and not bare and sheet_of is None,
+            facts=facts,
         )
         self.painter_calls += 1
-        image = await self.worker.generate(
+        target = sheet_of.id if sheet_of else scene.id
+        drawn: Drawn = await self.worker.generate(
             self.painter,
             request,
-            on_step=lambda done, total: self.emit(StepProgress(scene.id, done, total)),
+            on_step=lambda done, total: self.emit(StepProgress(target, done, total)),
             on_loading=lambda message: self.emit(ModelLoading(message)),
         )
-        asset = await asyncio.to_thread(self._store, image)
+        asset = await asyncio.to_thread(self._store, drawn.image)
+        notes = list(drawn.notes)
+        if scene is not None and sheet_of is None and not bare:
+            notes += cast.missing_sheets(self.folder, self.project, scene)
         return Take(
             image=asset,
             seed=request.seed,
@@ -229,7 +305,23 @@ class KeyframeDesigner:
             negative_prompt=request.negative_prompt,
             backend=self.painter.label,
             model=self.painter.model_id,
-            references=references,
+            references=[r.asset for r in references if r.asset],
+            recipe=Recipe(
+                mode=drawn.mode,
+                references=[
+                    UsedReference(kind=r.kind, image=r.asset, character=r.character, box=r.box, scale=scale)
+                    for r, scale in drawn.used
+                    if r.asset
+                ],
+                loras=[
+                    UsedLora(file=str(lora.path), weight=lora.weight, trigger=lora.trigger, character=lora.character)
+                    for lora in drawn.loras
+                ],
+                strength=drawn.strength,
+                prompt_tokens=drawn.prompt_tokens,
+                prompt_chunks=drawn.prompt_chunks,
+                notes=notes,
+            ),
         )
 
     def _store(self, image) -> str:
@@ -247,13 +339,40 @@ class KeyframeDesigner:
         self.emit(MessageFinished(message, title))
         self.project.transcripts.append(message)
 
-    def _keep(self, scene: Scene, take: Take, verdict: Verdict, accepted: bool) -> None:
+    async def _identity(self, scene: Scene, take: Take) -> dict[str, float]:
+        """How like their sheet each present character with a sheet is drawn in ``take``."""
+        boxes = {p.character: p.box for p in scene.layout} if len(scene.characters) > 1 else {}
+        frame = self.folder.asset_path(take.image)
+        scores = {}
+        for reference in cast.identity_references(self.folder, self.project, scene):
+            scores[reference.character] = await asyncio.to_thread(
+                identity_score, frame, boxes.get(reference.character), reference.path, self.memory.embedder
+            )
+        return {key: round(value, 4) for key, value in scores.items()}
+
+    def _unlike(self, take: Take) -> list[str]:
+        """The names of the characters drawn unlike their sheet in ``take``."""
+        low = [i for i, v in take.identity.items() if v < self.settings.identity_threshold]
+        return [self.project.character(i).name for i in low if i in {c.id for c in self.project.characters}]
+
+    def _keep(self, scene: Scene, take: Take, verdict: Verdict, accepted: bool, last: bool = False) -> None:
         take.score, take.score_reason = verdict.score, verdict.reason
         scene.takes.append(take)
         number = self.project.scene_number(scene.id)
+        unlike = self._unlike(take)
+        if accepted:
+            outcome = "accepted"
+        elif last:
+            outcome = "below the threshold, and no tries are left: the best take is kept, marked as drifting"
+        elif unlike:
+            outcome = f"{' and '.join(unlike)} drawn unlike their sheet; a new seed is tried"
+        else:
+            outcome = "it drifts; a new seed is tried"
+        names = {c.id: c.name for c in self.project.characters}
+        likeness = ", ".join(f"{names.get(i, i)} {v:.2f}" for i, v in take.identity.items())
         self._monitor_says(
-            f"Scene {number}, take {take.id}: score {verdict.score:.2f}, "
-            f"{'accepted' if accepted else 'it drifts; a new seed is tried'}. {verdict.reason}"
+            f"Scene {number}, take {take.id}: score {verdict.score:.2f}, {outcome}. {verdict.reason}"
+            + (f" Likeness to the sheets: {likeness}." if likeness else "")
         )
         self.emit(TakeMade(scene.id, take.id, take.score, take.score_reason, accepted))
 
@@ -275,6 +394,7 @@ class KeyframeDesigner:
             )
         drawn: list[int] = []
         try:
+            await self._sheets(scenes[from_scene - 1 : from_scene] if only else scenes[from_scene - 1 :])
             if from_scene == 1:
                 await self._base_frame()
                 drawn.append(1)
@@ -327,10 +447,13 @@ class KeyframeDesigner:
             critique, best = "", None
             for round_ in range(1, self.settings.base_rounds + 1):
                 prompt = await self._prompt(scene, "", critique)
-                take = await self._paint(scene, prompt, [])
+                take = await self._paint(
+                    scene, prompt, cast.identity_references(self.folder, self.project, scene)
+                )
                 path = self.folder.asset_path(take.image)
                 verdict = await self.monitor.review_base(path, self._context(scene, prompt))
-                approved = verdict.score >= self.settings.threshold
+                take.identity = await self._identity(scene, take)
+                approved = verdict.score >= self.settings.threshold and not self._unlike(take)
                 self._keep(scene, take, verdict, approved)
                 if best is None or verdict.score > best.verdict.score:
                     best = Painted(take, verdict)
@@ -372,6 +495,55 @@ class KeyframeDesigner:
         self.folder.save(self.project)
         self.emit(SceneFinished(scene.id, 1, status, "Base Frame and Base Description ready"))
 
+    async def _sheets(self, scenes: list[Scene]) -> None:
+        """Draw a sheet for each character in ``scenes`` that has none: like the Base Frame, up to R rounds
+        reviewed by the monitor, the best kept. A sheet the user imported or pinned is theirs."""
+        wanted = {i for scene in scenes for i in scene.characters}
+        for character in self.project.characters:
+            if character.id not in wanted or character.sheet is not None:
+                continue
+            await self.draw_sheet(character)
+            self.folder.save(self.project)
+
+    async def draw_sheet(self, character: Character) -> Take:
+        """Draw ``character``'s sheet (again): keep every attempt as a take, make the best the sheet."""
+        best: Painted | None = None
+        critique = ""
+        for _round in range(self.settings.base_rounds):
+            facts = {
+                "name": character.name,
+                "look": character.description,
+                "trigger": character.lora.trigger if character.lora else "",
+                **style_facts(self.project),
+                "critique": critique,
+                "budget": self._budget(),
+            }
+            prompt = await self._ask("art_director", "sheet", cast.SHEET_TASK, facts)
+            take = await self._paint(None, prompt, [], sheet_of=character)
+            character.takes.append(take)
+            context = FrameContext(
+                scene_number=0,
+                prompt=prompt,
+                script=f"Character sheet of {character.name}: {character.description}",
+                characters=(FigureFacts(character.name, character.description),),
+                **style_facts(self.project),
+            )
+            verdict = await self.monitor.review_base(self.folder.asset_path(take.image), context)
+            take.score, take.score_reason = verdict.score, verdict.reason
+            approved = verdict.score >= self.settings.threshold
+            self._monitor_says(
+                f"{character.name}'s sheet, take {take.id}: score {verdict.score:.2f}, "
+                f"{'accepted' if approved else 'not yet'}. {verdict.reason}"
+            )
+            if best is None or verdict.score > best.verdict.score:
+                best = Painted(take, verdict)
+            if approved:
+                break
+            critique = verdict.reason
+        assert best is not None
+        character.sheet = CharacterSheet(image=best.take.image, source="generated", take_id=best.take.id)
+        return best.take
+
     async def memory_add(self, asset: str, scene_id: str, text: str) -> None:
         """Remember a frame, off the event loop (embedding takes a while with a CLIP model)."""
         await asyncio.to_thread(self.memory.add, asset, scene_id, text)
@@ -389,33 +561,36 @@ class KeyframeDesigner:
             return
         base = self.project.base_frame
         assert base is not None
-        references = [base.image]
+        references = [Reference("style", self.folder.asset_path(base.image), base.image)]
         if (
             self.settings.use_previous
             and previous
             and previous.keyframe
             and previous.keyframe.image != base.image
         ):
-            references.append(previous.keyframe.image)
-        earlier = {s.keyframe.image for s in self.project.scenes[: number - 1] if s.keyframe} - set(
-            references
-        )
+            image = previous.keyframe.image
+            references.append(Reference("continuity", self.folder.asset_path(image), image))
+        earlier = {s.keyframe.image for s in self.project.scenes[: number - 1] if s.keyframe} - {
+            r.asset for r in references
+        }
         nearest = await asyncio.to_thread(
             lambda: self.memory.nearest(text=scene.script, among=earlier, k=self.settings.neighbours)
         )
-        references.extend(asset for asset, _ in nearest)
+        references += [Reference("memory", self.folder.asset_path(a), a) for a, _ in nearest]
         prompt = await self._prompt(scene, previous.keyframe_description if previous else "")
+        references += cast.identity_references(self.folder, self.project, scene)
         best: Painted | None = None
-        for _attempt in range(self.settings.retries + 1):
+        for attempt in range(self.settings.retries + 1):
             take = await self._paint(scene, prompt, references)
             path = self.folder.asset_path(take.image)
             similarity = await asyncio.to_thread(self.memory.similarity, path, base.image)
             verdict = await self.monitor.judge(
                 path, self.project.base_description.text, self.folder.asset_path(base.image), similarity
             )
-            accepted = verdict.score >= self.settings.threshold
-            self._keep(scene, take, verdict, accepted)
-            if best is None or verdict.score > best.verdict.score:
+            take.identity = await self._identity(scene, take)
+            accepted = verdict.score >= self.settings.threshold and not self._unlike(take)
+            self._keep(scene, take, verdict, accepted, last=attempt == self.settings.retries)
+            if best is None or (verdict.score + _likeness(take)) > (best.verdict.score + _likeness(best.take)):
                 best = Painted(take, verdict)
             if accepted:
                 break
@@ -425,5 +600,7 @@ class KeyframeDesigner:
         path = self.folder.asset_path(best.take.image)
         scene.keyframe_description = await self.monitor.describe(path, self._context(scene, prompt))
         await self.memory_add(best.take.image, scene.id, scene.keyframe_description)
-        status = "done" if best.verdict.score >= self.settings.threshold else "drift"
+        status = (
+            "done" if best.verdict.score >= self.settings.threshold and not self._unlike(best.take) else "drift"
+        )
         self.emit(SceneFinished(scene.id, number, status, best.verdict.reason))

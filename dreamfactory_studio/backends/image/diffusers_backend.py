@@ -1,31 +1,36 @@
 """Keyframes from a local diffusers checkpoint.
 
-The model is a folder as ``save_pretrained`` writes it, or an id already in the Hugging Face cache: nothing is
-downloaded. Text-to-image and image-to-image share one set of loaded components (``from_pipe``). The device
-is chosen automatically (CUDA, MPS, CPU), half precision on a GPU; model CPU offload and VAE tiling are options.
-With an IP-Adapter configured, the references condition the image through their CLIP embeddings, computed
-once per reference and cached; without one, the first reference is the start of image-to-image at the set
-strength. Seeds go through a CPU ``torch.Generator``, so a take is reproduced exactly on any device. Weights
-are read from safetensors only, and remote code is never run.
+The model is a folder as ``save_pretrained`` writes it, an id already in the Hugging Face cache, or a single
+``.safetensors`` checkpoint (SD 1.x, SDXL; :mod:`.checkpoints`): nothing is downloaded. Text-to-image and
+image-to-image share one set of loaded components (``from_pipe``). The device is chosen automatically (CUDA,
+MPS, CPU), half precision on a GPU; model CPU offload and VAE tiling are options.
+
+With an IP-Adapter configured, every reference conditions the image, each for what it is (:mod:`.ip_adapters`):
+the Base Frame, K(t-1) and the memory's neighbours through the style layers, each character's sheet through
+identity, masked to their layout box. Image-to-image from K(t-1) is kept for a continuous shot. The characters'
+LoRAs are loaded per scene (:mod:`.loras`). Prompts longer than CLIP's window are encoded whole
+(:mod:`.prompt_encoding`). Seeds go through a CPU ``torch.Generator``, so a take is reproduced exactly on any
+device. Weights are read from safetensors only, and remote code is never run.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from dreamfactory_studio.backends.gpu_stack import require_gpu_stack
-from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, ImageRequest, StepSink
+from dreamfactory_studio.backends.image import Cancelled, Drawn, GenerationCancelled, ImageRequest, StepSink
+from dreamfactory_studio.backends.image.checkpoints import PICKLED, load_single_file
+from dreamfactory_studio.backends.image.clip_tokens import WINDOW
 from dreamfactory_studio.core.errors import BackendError, BadInput, BadModel
 from dreamfactory_studio.core.settings import ImageSettings
 
 log = logging.getLogger(__name__)
 
-IP_ADAPTER_SCALE = 0.6
 LAYOUT = (
-    "a diffusers folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/) in safetensors"
+    "a diffusers folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/) in safetensors, "
+    "or a single .safetensors checkpoint of SD 1.x or SDXL"
 )
 
 
@@ -132,6 +137,8 @@ def place(pipe, device: str, cpu_offload: bool) -> None:
 class DiffusersBackend:
     """A diffusers text-to-image pipeline and its image-to-image twin, loaded once."""
 
+    prompt_budget = WINDOW
+
     def __init__(self, settings: ImageSettings):
         self.settings = settings
         self.model_id = settings.model
@@ -139,26 +146,42 @@ class DiffusersBackend:
         self.text2img = None
         self.img2img = None
         self.device = ""
-        self._ip_adapter = False
-        self._embeds: dict[tuple[str, bool], object] = {}
+        self.adapters = None
+        self.loras = None
 
     def load(self, on_progress: Callable[[str], None]) -> None:
         require_gpu_stack("the diffusers painter")
-        path = resolve_model(self.settings.model)
-        on_progress(f"loading {path.name}")
         from diffusers import AutoPipelineForImage2Image, AutoPipelineForText2Image
 
-        pipe, self.device, dtype = load_pipeline(
-            AutoPipelineForText2Image,
-            path,
-            self.settings.device,
-            self.settings.precision,
+        what = (
             "the studio draws with the text-to-image pipelines diffusers' AutoPipeline knows (Stable Diffusion "
-            f"1.x/2.x, SDXL, SD3, FLUX, ...), from {LAYOUT}.",
+            f"1.x/2.x, SDXL, SD3, FLUX, ...), from {LAYOUT}."
         )
+        single = Path(self.settings.model).expanduser()
+        if single.suffix.lower() in (".safetensors", *PICKLED):
+            on_progress(f"loading {single.name}")
+            quiet_libraries()
+            self.device = pick_device(self.settings.device)
+            dtype = pick_dtype(self.settings.precision, self.device)
+            config = Path(self.settings.single_file_config).expanduser() if self.settings.single_file_config else None
+            pipe = load_single_file(single, dtype, config)
+            pipe.set_progress_bar_config(disable=True)
+            name = single.name
+        else:
+            path = resolve_model(self.settings.model)
+            on_progress(f"loading {path.name}")
+            pipe, self.device, dtype = load_pipeline(
+                AutoPipelineForText2Image, path, self.settings.device, self.settings.precision, what
+            )
+            name = path.name
         self.label = f"diffusers {type(pipe).__name__}"
         if self.settings.ip_adapter:
-            self._load_ip_adapter(pipe, Path(self.settings.ip_adapter).expanduser())
+            from dreamfactory_studio.backends.image.ip_adapters import Adapters
+
+            identity = Path(self.settings.identity_adapter).expanduser() if self.settings.identity_adapter else None
+            self.adapters = Adapters(
+                pipe, Path(self.settings.ip_adapter).expanduser(), identity, self.settings.style_only
+            )
         place(pipe, self.device, self.settings.cpu_offload)
         if self.settings.vae_tiling and hasattr(pipe, "vae"):
             pipe.vae.enable_tiling()
@@ -166,50 +189,31 @@ class DiffusersBackend:
             self.img2img = AutoPipelineForImage2Image.from_pipe(pipe)
             self.img2img.set_progress_bar_config(disable=True)
         except ValueError:
-            self.img2img = None  # a pipeline with no image-to-image twin: references go unused
+            self.img2img = None  # a pipeline with no image-to-image twin: continuous shots start from noise
         self.text2img = pipe
-        on_progress(f"{path.name} ready on {self.device} ({str(dtype).removeprefix('torch.')})")
+        if hasattr(pipe, "load_lora_weights"):
+            from dreamfactory_studio.backends.image.loras import Loras
 
-    def _load_ip_adapter(self, pipe, weights: Path) -> None:
-        if not weights.is_file() or weights.suffix != ".safetensors":
-            raise BackendError(
-                f"no IP-Adapter at {weights}; expected a .safetensors file with an image_encoder/ folder beside it."
-            )
-        try:
-            pipe.load_ip_adapter(
-                str(weights.parent),
-                subfolder="",
-                weight_name=weights.name,
-                image_encoder_folder="image_encoder",
-                local_files_only=True,
-            )
-        except (ValueError, OSError, KeyError, RuntimeError) as exc:
-            raise BackendError(f"the IP-Adapter at {weights} does not fit this model ({exc}).") from None
-        self._ip_adapter = True
+            self.loras = Loras(pipe)
+        on_progress(f"{name} ready on {self.device} ({str(dtype).removeprefix('torch.')})")
 
     def unload(self) -> None:
-        self.text2img = self.img2img = None
-        self._embeds.clear()
+        self.text2img = self.img2img = self.adapters = self.loras = None
         release_memory()
 
-    def _reference_embeds(self, reference: Path | None, guidance: bool):
-        """The reference's IP-Adapter embeddings, computed once; None: a neutral grey frame (used at scale 0)."""
-        from PIL import Image
+    def _scales(self) -> dict[str, float]:
+        s = self.settings
+        return {
+            "style": s.style_scale,
+            "continuity": s.continuity_scale,
+            "memory": s.memory_scale,
+            "identity": s.identity_scale,
+        }
 
-        key = (hashlib.sha256(reference.read_bytes()).hexdigest() if reference else "neutral", guidance)
-        if key not in self._embeds:
-            image = _open_reference(reference) if reference else Image.new("RGB", (224, 224), (128, 128, 128))
-            self._embeds[key] = self.text2img.prepare_ip_adapter_image_embeds(
-                ip_adapter_image=[image],
-                ip_adapter_image_embeds=None,
-                device=self.device,
-                num_images_per_prompt=1,
-                do_classifier_free_guidance=guidance,
-            )
-        return self._embeds[key]
-
-    def generate(self, request: ImageRequest, on_step: StepSink, cancelled: Cancelled):
+    def generate(self, request: ImageRequest, on_step: StepSink, cancelled: Cancelled) -> Drawn:
         import torch
+
+        from dreamfactory_studio.backends.image.prompt_encoding import encode_prompt, encodes_itself
 
         if self.text2img is None:
             raise BackendError("the diffusers model is not loaded.")
@@ -221,31 +225,53 @@ class DiffusersBackend:
                 raise GenerationCancelled("cancelled")
             return tensors
 
+        drawn = Drawn(image=None)
+        pipe = self.text2img
         arguments = dict(
-            prompt=request.prompt,
-            negative_prompt=request.negative_prompt or None,
             num_inference_steps=request.steps,
             guidance_scale=request.guidance,
             generator=generator,
             callback_on_step_end=step_end,
         )
-        pipe = self.text2img
-        if self._ip_adapter:
-            # An IP-Adapter UNet always wants image embeddings: with no reference, a neutral one at scale 0.
-            reference = request.references[0] if request.references else None
-            pipe.set_ip_adapter_scale(IP_ADAPTER_SCALE if reference else 0.0)
-            arguments["ip_adapter_image_embeds"] = self._reference_embeds(reference, request.guidance > 1)
-            arguments.update(width=request.width, height=request.height)
-        elif request.references and self.img2img is not None:
+        continuity = request.of_kind("continuity")
+        if request.continuous and continuity and self.img2img is not None:
             pipe = self.img2img
-            start = _open_reference(request.references[0]).resize((request.width, request.height))
+            start = _open_reference(continuity[0].path).resize((request.width, request.height))
             arguments.update(image=start, strength=request.strength)
+            drawn.mode, drawn.strength = "image-to-image", request.strength
+            drawn.used.append((continuity[0], request.strength))
         else:
             arguments.update(width=request.width, height=request.height)
+            if request.continuous and continuity:
+                drawn.notes.append("this model has no image-to-image twin, so the continuous shot starts afresh")
+        if self.loras is not None:
+            drawn.loras, notes = self.loras.apply(request.loras)
+            drawn.notes += notes
+        elif request.loras:
+            drawn.notes.append(f"{type(pipe).__name__} takes no LoRAs; drawn without them")
+        if self.adapters is not None:
+            from dreamfactory_studio.backends.image.ip_adapters import plan
+
+            made = plan(request.references, self._scales(), self.settings.max_identities)
+            arguments.update(
+                self.adapters.arguments(made, request.width, request.height, request.guidance > 1, self.device)
+            )
+            drawn.used += made.used
+            drawn.notes += made.notes
+        elif request.references and not drawn.used:
+            drawn.notes.append("no IP-Adapter is set, so the references were not used ([image] ip_adapter)")
         try:
-            return pipe(**arguments).images[0]
+            if encodes_itself(pipe):
+                encoded = encode_prompt(pipe, request.prompt, request.negative_prompt, pipe._execution_device)
+                arguments.update(encoded.arguments)
+                drawn.prompt_tokens, drawn.prompt_chunks = encoded.tokens, encoded.windows
+            else:
+                arguments.update(prompt=request.prompt, negative_prompt=request.negative_prompt or None)
+            drawn.image = pipe(**arguments).images[0]
+            return drawn
         except torch.OutOfMemoryError:
-            self._embeds.clear()
+            if self.adapters is not None:
+                self.adapters.clear()
             release_memory()
             raise BackendError(
                 f"out of GPU memory drawing {request.width}x{request.height}. Turn on CPU offload or VAE tiling in "

@@ -11,8 +11,9 @@ import base64
 import io
 import logging
 from collections.abc import Callable
+from contextlib import ExitStack
 
-from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, ImageRequest, StepSink
+from dreamfactory_studio.backends.image import Cancelled, Drawn, GenerationCancelled, ImageRequest, StepSink
 from dreamfactory_studio.backends.openai_client import explain
 from dreamfactory_studio.core.errors import BackendError
 from dreamfactory_studio.core.settings import ImageSettings, api_key
@@ -40,6 +41,7 @@ class OpenAIImages:
         self.settings = settings
         self.model_id = settings.model or "gpt-image-1"
         self.label = f"openai images {self.model_id}"
+        self.prompt_budget = None
         self._client = None
         self._edits = True
 
@@ -76,12 +78,17 @@ class OpenAIImages:
             arguments["response_format"] = (
                 "b64_json"  # gpt-image answers in base64 always, and refuses the field
             )
+        # gpt-image edits take several images (style and each character's sheet); the others one.
+        references = request.references[: 16 if self.model_id.startswith("gpt-image") else 1]
         try:
             response = None
-            if request.references and self._edits:
+            if references and self._edits:
                 try:
-                    with open(request.references[0], "rb") as image:
-                        response = self._client.images.edit(image=image, **arguments)
+                    with ExitStack() as stack:
+                        images = [stack.enter_context(open(r.path, "rb")) for r in references]
+                        response = self._client.images.edit(
+                            image=images if len(images) > 1 else images[0], **arguments
+                        )
                 except (openai.NotFoundError, openai.BadRequestError) as exc:
                     log.info(
                         "%s offers no usable edits endpoint (%s); drawing from the prompt alone",
@@ -89,6 +96,7 @@ class OpenAIImages:
                         exc,
                     )
                     self._edits = False
+            response_from_edit = response is not None
             if response is None:
                 response = self._client.images.generate(**arguments)
         except openai.APIError as exc:
@@ -110,4 +118,5 @@ class OpenAIImages:
         on_step(1, 1)
         if image.size != (request.width, request.height):
             image = image.resize((request.width, request.height), Image.Resampling.LANCZOS)
-        return image
+        used = [(r, 1.0) for r in references] if response_from_edit else []
+        return Drawn(image, used=used, mode="image-to-image" if used else "text-to-image")

@@ -15,7 +15,14 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from dreamfactory_studio.backends.image import Cancelled, FigureFacts, ImageRequest, PanelFacts, StepSink
+from dreamfactory_studio.backends.image import (
+    Cancelled,
+    Drawn,
+    FigureFacts,
+    ImageRequest,
+    PanelFacts,
+    StepSink,
+)
 from dreamfactory_studio.backends.image.sketch_palette import (
     COLOURS,
     RGB,
@@ -190,6 +197,7 @@ class SketchRenderer:
 
     label = "sketch renderer"
     model_id = "sketch-1"
+    prompt_budget = None
 
     def load(self, on_progress: Callable[[str], None]) -> None:
         on_progress("sketch renderer ready")
@@ -197,13 +205,33 @@ class SketchRenderer:
     def unload(self) -> None:
         pass
 
-    def generate(self, request: ImageRequest, on_step: StepSink, cancelled: Cancelled) -> Image.Image:
+    def generate(self, request: ImageRequest, on_step: StepSink, cancelled: Cancelled) -> Drawn:
         facts = request.facts or PanelFacts(
             scene_number=0, caption=request.prompt[:120], script=request.prompt
         )
-        image = render_panel(facts, request.width, request.height, request.seed)
+        if facts.sheet and facts.characters:
+            image = render_sheet(facts, request.width, request.height, request.seed)
+        else:
+            image = render_panel(facts, request.width, request.height, request.seed)
         on_step(1, 1)
-        return image
+        notes = (
+            ["the sketch renderer draws from the scene's facts (each character the same figure every time); the "
+             "reference images were not used"]
+            if request.references
+            else []
+        )
+        return Drawn(image, notes=notes)
+
+
+def render_sheet(facts: PanelFacts, width: int, height: int, seed: int) -> Image.Image:
+    """A character sheet: the character full figure, front on, on a neutral ground with a floor line."""
+    scheme = scheme_for(facts.style, f"{facts.palette} {facts.lighting}")
+    image = _gradient(width, height, (238, 236, 230), (214, 212, 206))
+    d = ImageDraw.Draw(image)
+    base = int(height * 0.92)
+    d.line([(int(width * 0.1), base), (int(width * 0.9), base)], fill=mix(scheme["ink"], (214, 212, 206), 0.6))
+    Figure(facts.characters[0]).draw(d, width / 2, base, height * 0.8, scheme["ink"])
+    return image
 
 
 def _gradient(width: int, height: int, top: RGB, bottom: RGB) -> Image.Image:
@@ -337,7 +365,9 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
     if figures:
         slots = len(figures)
         for index, figure in enumerate(figures):
-            cx = width * (index + 1) / (slots + 1) + rng.uniform(-0.04, 0.04) * width
+            box = facts.boxes[index] if index < len(facts.boxes) else None
+            centre = (box.left + box.right) / 2 if box else (index + 1) / (slots + 1)
+            cx = width * centre + rng.uniform(-0.04, 0.04) * width
             base = art_h * (0.98 if facts.shot == "close-up" else rng.uniform(0.9, 0.95))
             size = art_h * scale * (1.25 if facts.shot == "close-up" and index == 0 else 1.0)
             figure.draw(d, cx, base + (size * 0.35 if facts.shot == "close-up" else 0), size, ink)

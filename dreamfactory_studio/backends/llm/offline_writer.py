@@ -73,7 +73,8 @@ class OfflineWriter:
     async def complete(
         self, messages: Sequence[ChatMessage], turn: TurnInfo, on_token: TokenSink | None = None
     ) -> Completion:
-        text = self.write(turn)
+        # Off the event loop: a keyframe prompt is measured with CLIP's tokenizer, which loads on first use.
+        text = await asyncio.to_thread(self.write, turn)
         if on_token is not None:
             for index, piece in enumerate(re.findall(r"\S+\s*", text)):
                 on_token(piece)
@@ -155,7 +156,7 @@ class OfflineWriter:
     # -- words --------------------------------------------------------------------------------------------
 
     def write(self, turn: TurnInfo) -> str:
-        if turn.conclusion in ("prompt", "critique"):
+        if turn.conclusion in ("prompt", "critique", "sheet"):
             return getattr(self, f"_write_{turn.conclusion}")(turn.extra)
         decision = self.decide(turn)
         conclusion = f"<INFO> {json.dumps(decision, ensure_ascii=False)}"
@@ -260,36 +261,41 @@ class OfflineWriter:
         return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
     def _write_prompt(self, facts) -> str:
-        """P(t) = f(S(t), C(t-1), BD): the scene's action, its look, what carries on, what never changes."""
-        look = ", ".join(
-            p
-            for p in (
-                f"{facts.get('style', '')} storyboard keyframe",
-                facts.get("palette", ""),
-                facts.get("lighting", ""),
-            )
-            if p.strip()
-        )
+        """P(t) = f(S(t), C(t-1), BD), most important first and fitted to the painter's budget: the action, the
+        characters' looks, the shot, the style, what the Base Description fixes. The previous frame carries
+        over as a reference image, so its words stay out; so do measured percentages, which a painter draws."""
+        script = " ".join(facts.get("script", "").split())
         parts = [
-            f"{look}.",
-            f"{facts.get('shot', 'medium')} shot, {facts.get('camera', 'static')}.",
-            facts.get("script", "").strip(),
+            (script, True),
+            (f"Director's note: {facts['critique']}" if facts.get("critique") else "", False),
+            (facts.get("characters", ""), True),
+            (f"{facts.get('shot', 'medium')} shot, {facts.get('camera', 'static')}", False),
+            (_look(facts), False),
+            (_fixed(facts.get("base_description", "")), True),
         ]
-        if facts.get("characters"):
-            parts.append(f"Characters: {facts['characters']}.")
-        if facts.get("context"):
-            parts.append(f"Continuing from the previous frame: {self._short(facts['context'], 200)}")
+        prompt = fit_prompt(parts, _budget(facts))
+        reasons = ["the scene's action comes first, in the script's words", "then who is in it and how they look"]
         if facts.get("base_description"):
-            parts.append(f"Keep unchanged: {self._short(facts['base_description'], 320)}")
-        if facts.get("critique"):
-            parts.append(f"Director's note: {self._short(facts['critique'], 160)}")
-        prompt = " ".join(p for p in parts if p)
-        reasons = ["the scene's action comes first, in the script's words"]
-        if facts.get("context"):
-            reasons.append("the previous frame's description carries place and light over")
-        if facts.get("base_description"):
-            reasons.append("the Base Description holds style, palette and faces")
-        return "Step by step: " + "; ".join(reasons) + ".\n<INFO> " + prompt
+            reasons.append("the Base Description's fixed facts close it")
+        if facts.get("budget"):
+            reasons.append(f"all within the painter's {facts['budget']}")
+        layout = _layout_line(facts.get("characters", ""))
+        return "Step by step: " + "; ".join(reasons) + ".\n<INFO> " + prompt + (f"\n{layout}" if layout else "")
+
+    def _write_sheet(self, facts) -> str:
+        """A character sheet's prompt: the whole figure on a plain ground, their look, the film's style."""
+        who = " ".join(p for p in (facts.get("trigger", ""), facts.get("name", "")) if p)
+        parts = [
+            (f"character sheet of {who}, full figure, standing, front view, plain neutral background", True),
+            (facts.get("look", ""), True),
+            (_look(facts), False),
+            (f"Fix: {facts['critique']}" if facts.get("critique") else "", False),
+        ]
+        prompt = fit_prompt(parts, _budget(facts))
+        return (
+            "The sheet shows the whole figure on a plain ground, so every scene can hold them to it.\n<INFO> "
+            + prompt
+        )
 
     def _write_critique(self, facts) -> str:
         seen = self._short(facts.get("description", ""), 220)
@@ -301,3 +307,61 @@ class OfflineWriter:
             f"The Monitor sees: {seen} Not yet: {facts.get('reason', '')}.{keep}\n"
             f"<INFO> {facts.get('reason', '').capitalize()}.{keep}"
         )
+
+
+def _budget(facts) -> int | None:
+    match = re.match(r"(\d+)", facts.get("budget", ""))
+    return int(match.group(1)) if match else None
+
+
+def _look(facts) -> str:
+    return ", ".join(
+        p.strip()
+        for p in (f"{facts.get('style', '')} storyboard keyframe", facts.get("palette", ""), facts.get("lighting", ""))
+        if p.strip() and p.strip() != "storyboard keyframe"
+    )
+
+
+def _fixed(base_description: str) -> str:
+    """What the Base Description fixes, as a painter reads it: the measured colours and light of the monitor's
+    description (the style, the cast and the first scene's place are said elsewhere in the prompt), or the
+    whole of one the user wrote; shares in percent left out, as a painter would draw the numbers."""
+    text = re.sub(r"\s*\(\d+%\)", "", base_description)
+    fields = dict(re.findall(r"^(Measured palette|Lighting|Style|Characters[^:]*|Place):\s*(.*)$", text, re.M))
+    if not fields:
+        return " ".join(text.split())
+    kept = [f"colours {fields['Measured palette']}" if fields.get("Measured palette") else ""]
+    kept.append(fields.get("Lighting", ""))
+    return ", ".join(part.strip().rstrip(".") for part in kept if part.strip())
+
+
+def _layout_line(characters: str) -> str:
+    """Where each of several characters stands: the first named left, the last right."""
+    names = [part.split("(")[0].strip().split()[-1] for part in characters.split(";") if part.strip()]
+    if len(names) < 2:
+        return ""
+    spots = ["left", "right"] if len(names) == 2 else ["left"] + ["centre"] * (len(names) - 2) + ["right"]
+    return "LAYOUT: " + "; ".join(f"{name} {spot}" for name, spot in zip(names, spots, strict=True))
+
+
+def fit_prompt(parts: list[tuple[str, bool]], budget: int | None) -> str:
+    """Join the parts in order of importance while they fit ``budget`` CLIP tokens; a part that does not fit
+    whole is cut at a word if it is ``essential``, else left out. No budget: everything."""
+    from dreamfactory_studio.backends.image.clip_tokens import count_tokens
+
+    kept: list[str] = []
+    for text, essential in parts:
+        text = text.strip().rstrip(".")
+        if not text:
+            continue
+        candidate = ". ".join([*kept, text]) + "."
+        if budget is None or count_tokens(candidate) <= budget:
+            kept.append(text)
+            continue
+        if essential:
+            words = text.split()
+            while words and count_tokens(". ".join([*kept, " ".join(words)]) + ".") > budget:
+                words.pop()
+            if words:
+                kept.append(" ".join(words).rstrip(",;:"))
+    return ". ".join(kept) + "." if kept else ""

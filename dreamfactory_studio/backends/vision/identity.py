@@ -1,0 +1,57 @@
+"""How like their character sheet a character is drawn in a frame.
+
+The character is found by their layout box (the whole frame when they are alone in it) and the crop is
+compared with their sheet: by the cosine of CLIP image features when a CLIP model is configured, else by how
+much of the sheet's colours the crop holds. Those are the hue and saturation bins of the sheet's coloured pixels
+(its neutral ground and the ink fall out), which follow clothing, skin and hair; each counts as present when at
+least :data:`PRESENT` of the crop has it, since the scene around the character fills the rest. 0 to 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dreamfactory_studio.backends.image.files import open_image
+from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
+from dreamfactory_studio.core.model import Box
+
+HUES, SATURATIONS = 36, 2
+COLOURED = 20
+"""The saturation (of 255) above which a pixel counts as coloured: low, so that fog or haze over a figure
+still shows its colours."""
+PRESENT = 0.005
+"""The share of a crop a colour of the sheet must cover to count as there."""
+
+
+def colour_shares(image) -> np.ndarray:
+    """The share of all pixels in each hue and saturation bin of coloured pixels (greys, near-black left out)."""
+    small = image.convert("RGB").resize((96, 96))
+    hsv = np.asarray(small.convert("HSV"), dtype=np.int32).reshape(-1, 3)
+    coloured = hsv[(hsv[:, 1] > COLOURED) & (hsv[:, 2] > 40)]
+    bins = (coloured[:, 0] * HUES // 256) * SATURATIONS + (coloured[:, 1] - COLOURED - 1) * SATURATIONS // (
+        255 - COLOURED
+    )
+    return np.bincount(bins, minlength=HUES * SATURATIONS).astype(np.float32) / len(hsv)
+
+
+def colour_likeness(crop, sheet) -> float:
+    """How much of the sheet's colour (by share of its coloured pixels) the crop holds."""
+    wanted = colour_shares(sheet)
+    total = float(wanted.sum())
+    if total == 0:
+        return 0.0
+    found = np.minimum(colour_shares(crop) / PRESENT, 1.0)
+    return float((wanted / total) @ found)
+
+
+def identity_score(frame: Path, box: Box | None, sheet: Path, embedder: ClipEmbedder | None = None) -> float:
+    """How like ``sheet`` the region ``box`` of ``frame`` is (the whole frame with no box), 0 to 1."""
+    image = open_image(frame)
+    if box is not None:
+        image = image.crop(box.pixels(*image.size))
+    reference = open_image(sheet)
+    if embedder is None:
+        return colour_likeness(image, reference)
+    return float(min(1.0, max(0.0, embedder.picture(image) @ embedder.picture(reference))))
