@@ -72,7 +72,9 @@ def test_image_to_image_from_a_reference_shares_the_loaded_components(models, ki
     assert made.img2img.unet is made.text2img.unet, "from_pipe: no second load"
     reference = tmp_path / "ref.png"
     Image.new("RGB", (64, 64), (200, 40, 40)).save(reference)
-    image, events = draw(made, references=[reference], strength=0.5, steps=4, kind="continuity", continuous=True)
+    image, events = draw(
+        made, references=[reference], strength=0.5, steps=4, kind="continuity", continuous=True
+    )
     assert image.size == (64, 64) and events == [(1, 2), (2, 2)]
     plain, _ = draw(made)
     assert image.tobytes() != plain.tobytes()

@@ -136,7 +136,9 @@ def test_a_pinned_scene_is_untouched_and_serves_as_context(folder):
     assert snapshot(folder, [4]) == before
     project = folder.load()
     fifth = project.scenes[4].keyframe
-    assert project.scenes[3].keyframe.image in fifth.references, "the pinned frame is the next one's continuity"
+    assert project.scenes[3].keyframe.image in fifth.references, (
+        "the pinned frame is the next one's continuity"
+    )
 
 
 def test_a_user_edited_base_description_is_kept_and_reaches_the_prompts(folder):

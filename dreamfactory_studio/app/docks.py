@@ -1,5 +1,5 @@
-"""The main window's docks around the timeline: the scene editor, the Base Frame and decisions panels (tabbed
-on the left), the story and the crew's chat (tabbed below)."""
+"""The main window's docks around the timeline: the scene editor, the Base Frame, Cast and decisions panels
+(tabbed on the left), the story and the crew's chat (tabbed below)."""
 
 from __future__ import annotations
 
@@ -26,20 +26,23 @@ def make_docks(
     *,
     scene: QWidget,
     base: QWidget,
+    cast: QWidget,
     story: QPlainTextEdit,
     chat: QWidget,
     decisions: QWidget,
 ) -> dict[str, QDockWidget]:
-    """Dock the panels, by name: scene, base, story, chat, decisions."""
+    """Dock the panels, by name: scene, base, cast, story, chat, decisions."""
     docks = {
         "scene": _dock(window, "sceneDock", "Scene", scene, Area.RightDockWidgetArea),
         "base": _dock(window, "baseFrameDock", "Base Frame", base, Area.LeftDockWidgetArea),
+        "cast": _dock(window, "castDock", "Cast", cast, Area.LeftDockWidgetArea),
         "story": _dock(window, "storyDock", "Story", story, Area.BottomDockWidgetArea, scrolls=False),
         "chat": _dock(window, "chatDock", "Crew", chat, Area.BottomDockWidgetArea, scrolls=False),
         "decisions": _dock(window, "decisionsDock", "Decisions", decisions, Area.LeftDockWidgetArea),
     }
     window.tabifyDockWidget(docks["story"], docks["chat"])
-    window.tabifyDockWidget(docks["base"], docks["decisions"])
+    window.tabifyDockWidget(docks["base"], docks["cast"])
+    window.tabifyDockWidget(docks["cast"], docks["decisions"])
     docks["base"].raise_()
     docks["chat"].raise_()
     return docks

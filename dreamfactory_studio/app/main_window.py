@@ -28,6 +28,7 @@ from dreamfactory_studio.app.actions import (
     update_enabled,
 )
 from dreamfactory_studio.app.base_frame_panel import BaseFramePanel, DescriptionDiffDialog
+from dreamfactory_studio.app.cast_panel import CastPanel
 from dreamfactory_studio.app.chat_panes import ChatPanes
 from dreamfactory_studio.app.decisions_panel import DecisionsPanel
 from dreamfactory_studio.app.docks import make_docks
@@ -85,6 +86,9 @@ class MainWindow(QMainWindow):
         self.base_panel = BaseFramePanel()
         self.base_panel.pinSelectedRequested.connect(self.pin_base_frame)
         self.base_panel.redescribeRequested.connect(self.redescribe)
+        self.cast_panel = CastPanel()
+        self.cast_panel.drawRequested.connect(self.draw_sheet)
+        self.cast_panel.pinFromTakeRequested.connect(self.sheet_from_take)
         self.story = QPlainTextEdit(objectName="story", readOnly=True)
         self.decisions = DecisionsPanel()
         self.chat = ChatPanes()
@@ -93,6 +97,7 @@ class MainWindow(QMainWindow):
             self,
             scene=self.scene_editor,
             base=self.base_panel,
+            cast=self.cast_panel,
             story=self.story,
             chat=self.chat,
             decisions=self.decisions,
@@ -195,12 +200,13 @@ class MainWindow(QMainWindow):
         self.chat.set_directions(project.directions)
         self.decisions.show_session(session)
         self.base_panel.show_session(session)
+        self.cast_panel.show_session(session)
         self.pages.setCurrentWidget(self.timeline)
         if project.scenes:
             self.timeline.select_ids([project.scenes[0].id])
         else:
             self.scene_editor.show_scene(session, None)
-            self.statusBar().showMessage("No scenes yet: run the crew (`dreamfactory-studio run PROJECT`).")
+            self.statusBar().showMessage("No scenes yet: press Run (F5) and the crew writes them.")
         if not workspace.read_only:
             remember_project(workspace.root)
         self._update_title()
@@ -211,6 +217,7 @@ class MainWindow(QMainWindow):
         session = self.session
         self.scene_editor.show_scene(session, self.scene_editor.scene_id if session else None)
         self.base_panel.show_session(session)
+        self.cast_panel.show_session(session)
         self.decisions.show_session(session)
 
     def close_project(self) -> bool:
@@ -399,6 +406,19 @@ class MainWindow(QMainWindow):
         scene_id = self.current_scene_id()
         if self.session is not None and scene_id:
             guarded(self, "Cannot pin the Base Frame", lambda: self.session.pin_base_frame(scene_id))
+
+    def draw_sheet(self, character_id: str) -> None:
+        session = self.session
+        if session is not None:
+            name = session.project.character(character_id).name
+            self.jobs.start(f"Draw {name}'s sheet", lambda: session.draw_sheet(character_id))
+
+    def sheet_from_take(self, character_id: str) -> None:
+        scene_id = self.current_scene_id()
+        if self.session is None or not scene_id:
+            self.statusBar().showMessage("Select the scene whose keyframe shows the character first.")
+            return
+        guarded(self, "Cannot pin the sheet", lambda: self.session.sheet_from_take(character_id, scene_id))
 
     def redescribe(self) -> None:
         if self.session is not None:

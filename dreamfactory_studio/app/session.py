@@ -28,6 +28,7 @@ from dreamfactory_studio.core.events import (
     PhaseFinished,
     SceneFinished,
     SceneStarted,
+    SheetStarted,
     StepProgress,
     TakeMade,
 )
@@ -249,6 +250,58 @@ class ProjectSession(QObject):
         text = f"Edit the character {name}"
         self.apply(text, edits.edit_character, self.project, name, merge_key=merge_key, **values)
 
+    # -- the cast ---------------------------------------------------------------------------------------
+
+    def character_by_id(self, character_id: str):
+        return self.project.character(character_id)
+
+    def import_sheet(self, character_id: str, file: Path | str) -> None:
+        from dreamfactory_studio.production.imports import import_sheet
+
+        character = self.character_by_id(character_id)
+        self.apply(
+            f"Import {character.name}'s sheet", import_sheet, self.folder, self.project, character, file
+        )
+
+    def sheet_from_take(self, character_id: str, scene_id: str) -> None:
+        """Pin a crop of the scene's keyframe (the character's layout box, else the whole frame) as their sheet."""
+        from dreamfactory_studio.production.imports import sheet_from_take
+
+        character, scene = self.character_by_id(character_id), self.scene_by_id(scene_id)
+        text = self._scene_label(f"Pin {character.name}'s sheet from scene {{n}}", scene_id)
+        self.apply(text, sheet_from_take, self.folder, self.project, character, scene)
+
+    def pin_sheet(self, character_id: str, take_id: str) -> None:
+        character = self.character_by_id(character_id)
+        self.apply(f"Pin {character.name}'s sheet", edits.pin_sheet, self.project, character, take_id)
+
+    def unpin_sheet(self, character_id: str) -> None:
+        character = self.character_by_id(character_id)
+        self.apply(f"Unpin {character.name}'s sheet", edits.unpin_sheet, self.project, character)
+
+    def set_lora(self, character_id: str, file: str | None, trigger: str = "", weight: float = 0.8) -> None:
+        character = self.character_by_id(character_id)
+        text = f"{'Set' if file else 'Remove'} {character.name}'s LoRA"
+        self.apply(text, edits.set_lora, self.project, character, file, trigger, weight)
+
+    async def draw_sheet(self, character_id: str) -> None:
+        """Draw a character's sheet again with the crew and the painter: one undo step; every sheet drawn stays
+        among the character's takes."""
+        self._check_editable("draw a sheet")
+        character = self.character_by_id(character_id)
+        touched = Changes.of(fields=["characters"])
+        before = Snapshot.of(self.project, touched)
+        self.workspace.save()
+        self._set_busy(True)
+        try:
+            await self.workspace.draw_sheets([character.name], emit=self._on_event)
+        finally:
+            self._set_busy(False)
+            if not before.matches(self.project):
+                self._push(f"Draw {character.name}'s sheet", before, touched)
+                self._emit(touched)
+            self.undo.setClean()
+
     def set_direction(self, phase: str, text: str) -> None:
         """The person's word to a phase's crew, for its next conversation (one undo step)."""
         self.apply(f"Direct the {phase} phase", edits.set_direction, self.project, phase, text)
@@ -332,7 +385,11 @@ class ProjectSession(QObject):
             self.activity[event.scene_id] = Activity(progress=0.0)
             self._emit(Changes.of([event.scene_id]))
             self.status.emit(f"Scene {event.number}: drawing the {event.what}…")
+        elif isinstance(event, SheetStarted):
+            self.status.emit(f"Drawing {event.name}'s sheet…")
         elif isinstance(event, StepProgress):
+            if event.scene_id not in {s.id for s in self.project.scenes}:
+                return  # a character's sheet: the run's progress bar shows it
             self.activity.setdefault(event.scene_id, Activity()).progress = event.step / max(event.total, 1)
             self._emit(Changes.of([event.scene_id]))
         elif isinstance(event, TakeMade):

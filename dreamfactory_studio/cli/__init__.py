@@ -129,6 +129,44 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-description", metavar="TEXT", help="your Base Description (empty: the monitor's again)"
     )
 
+    p.add_argument(
+        "--layout",
+        metavar="NAME=L,T,R,B;...",
+        help="with --scene: where each character stands, as fractions of the frame (empty: the crew's again)",
+    )
+
+    p = commands.add_parser(
+        "cast", help="list the characters, or draw, import or pin a character's sheet and set their LoRA"
+    )
+    p.add_argument("project")
+    p.add_argument("--character", metavar="NAME", help="the character (all of them are listed without it)")
+    action = p.add_mutually_exclusive_group()
+    action.add_argument(
+        "--draw", action="store_true", help="draw the sheet again with the crew and the painter"
+    )
+    action.add_argument("--import", dest="import_file", metavar="FILE", help="pin an image file as the sheet")
+    action.add_argument(
+        "--from-scene",
+        type=_positive_int,
+        metavar="K",
+        help="pin a crop of scene K's keyframe (or --take) as the sheet",
+    )
+    action.add_argument("--pin", metavar="TAKE_ID", help="pin one of the character's sheet takes")
+    action.add_argument("--unpin", action="store_true", help="let the next full run draw the sheet again")
+    action.add_argument("--lora", metavar="FILE", help="a LoRA .safetensors for the character")
+    action.add_argument("--no-lora", action="store_true", help="take the character's LoRA away")
+    p.add_argument(
+        "--take", metavar="TAKE_ID", help="with --from-scene: the take to crop (default: the keyframe)"
+    )
+    p.add_argument("--box", metavar="L,T,R,B", help="with --from-scene: the crop (default: their layout box)")
+    p.add_argument("--trigger", default="", help="with --lora: the word that calls the LoRA up")
+    p.add_argument("--weight", type=float, default=0.8, help="with --lora: its weight (default 0.8)")
+
+    p = commands.add_parser(
+        "models", help="list the checkpoints, LoRAs and IP-Adapters in a models folder (ComfyUI, A1111, ...)"
+    )
+    p.add_argument("folder", nargs="?", help="the folder (default: [image] models_folder)")
+
     p = commands.add_parser("pin", help="pin a keyframe or the Base Frame; pinned frames are never redrawn")
     p.add_argument("project")
     p.add_argument("--scene", type=_positive_int, metavar="K", help="the scene whose keyframe to pin")

@@ -12,10 +12,10 @@ import signal
 import sys
 from pathlib import Path
 
-from dreamfactory_studio.cli.edit_commands import cmd_edit, cmd_pin, cmd_scene, cmd_take
+from dreamfactory_studio.cli.edit_commands import cmd_cast, cmd_edit, cmd_pin, cmd_scene, cmd_take
 from dreamfactory_studio.cli.film_commands import cmd_compare, cmd_evaluate, cmd_export, cmd_render
 from dreamfactory_studio.cli.options import settings_for
-from dreamfactory_studio.cli.setup_commands import cmd_gpu_stack, cmd_settings
+from dreamfactory_studio.cli.setup_commands import cmd_gpu_stack, cmd_models, cmd_settings
 from dreamfactory_studio.core.errors import BadInput, StudioError, as_user_error
 from dreamfactory_studio.core.logs import setup_logging
 from dreamfactory_studio.core.project_folder import ProjectFolder
@@ -183,6 +183,8 @@ COMMANDS = {
     "run": cmd_run,
     "show": cmd_show,
     "edit": cmd_edit,
+    "cast": cmd_cast,
+    "models": cmd_models,
     "pin": cmd_pin,
     "scene": cmd_scene,
     "take": cmd_take,

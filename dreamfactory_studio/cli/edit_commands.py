@@ -1,8 +1,12 @@
-"""The commands that change a project by hand: edit, pin, scene and take. What they change is the user's."""
+"""The commands that change a project by hand: edit, cast, pin, scene and take. What they change is the
+user's."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
+from pathlib import Path
 
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.workspace import Workspace
@@ -25,11 +29,15 @@ def cmd_edit(args: argparse.Namespace) -> int:
             if args.characters
             else None,
         }
-        if any(v is not None for v in scene_values.values()):
+        if any(v is not None for v in scene_values.values()) or args.layout is not None:
             if not args.scene:
                 raise BadInput("say which scene to change with --scene K.")
-            changed = edits.edit_scene(project, edits.find_scene(project, args.scene), **scene_values)
+            scene = edits.find_scene(project, args.scene)
+            changed = edits.edit_scene(project, scene, **scene_values)
             done += [f"scene {args.scene} {name}" for name in changed]
+            if args.layout is not None:
+                edits.set_layout(project, scene, edits.parse_layout(project, scene, args.layout))
+                done.append(f"scene {args.scene} layout")
         if any(v is not None for v in (args.style, args.palette, args.lighting)):
             changed = edits.edit_style(
                 project, style=args.style, palette=args.palette, lighting=args.lighting
@@ -54,6 +62,77 @@ def cmd_edit(args: argparse.Namespace) -> int:
         workspace.save()
     print("changed: " + "; ".join(done))
     return 0
+
+
+def cmd_cast(args: argparse.Namespace) -> int:
+    from dreamfactory_studio.core import edits
+    from dreamfactory_studio.production.imports import import_sheet, sheet_from_take
+
+    changes = any(
+        (args.draw, args.import_file, args.from_scene, args.pin, args.unpin, args.lora, args.no_lora)
+    )
+    with Workspace.open(args.project, read_only=not changes) as workspace:
+        folder, project = workspace.folder, workspace.project
+        if not changes:
+            for character in (
+                project.characters if not args.character else [edits.character_named(project, args.character)]
+            ):
+                print(cast_line(project, character))
+            if not project.characters:
+                print(
+                    "no characters yet; the story phase finds them, or add one with `edit --character NAME`"
+                )
+            return 0
+        if not args.character:
+            raise BadInput("say which character with --character NAME.")
+        character = edits.character_named(project, args.character)
+        if args.draw:
+            from dreamfactory_studio.cli.printer import ConversationPrinter
+
+            [image] = asyncio.run(
+                workspace.draw_sheets([character.name], emit=ConversationPrinter(sys.stdout))
+            )
+            said = f"drew {character.name}'s sheet again: {image}"
+        elif args.import_file:
+            import_sheet(folder, project, character, args.import_file)
+            said = f"pinned {args.import_file} as {character.name}'s sheet"
+        elif args.from_scene:
+            box = edits.parse_box(args.box) if args.box else None
+            scene = edits.find_scene(project, args.from_scene)
+            sheet_from_take(folder, project, character, scene, args.take, box)
+            said = f"pinned a crop of scene {args.from_scene}'s keyframe as {character.name}'s sheet"
+        elif args.pin:
+            edits.pin_sheet(project, character, args.pin)
+            said = f"pinned take {args.pin} as {character.name}'s sheet"
+        elif args.unpin:
+            edits.unpin_sheet(project, character)
+            said = f"unpinned {character.name}'s sheet; the next full keyframe run draws it again"
+        elif args.lora:
+            edits.set_lora(project, character, args.lora, args.trigger, args.weight)
+            said = f"{character.name} has the LoRA {args.lora} at {args.weight:g}"
+        else:
+            edits.set_lora(project, character, None)
+            said = f"{character.name} has no LoRA now"
+        workspace.save()
+    print(said)
+    return 0
+
+
+def cast_line(project, character) -> str:
+    """A character as the ``cast`` command lists them: sheet, LoRA, look."""
+    sheet = character.sheet
+    held = (
+        f"sheet {sheet.image} ({sheet.source}{', pinned' if sheet.pinned_by_user else ''})"
+        if sheet
+        else "no sheet"
+    )
+    lora = f"; LoRA {character.lora.file} x{character.lora.weight:g}" if character.lora else ""
+    trigger = f" '{character.lora.trigger}'" if character.lora and character.lora.trigger else ""
+    scenes = [str(n) for n, s in enumerate(project.scenes, 1) if character.id in s.characters]
+    return (
+        f"{character.name}: {character.description or '(no description)'}\n"
+        f"    {held}; {len(character.takes)} sheet take(s){lora}{trigger}; in scenes {', '.join(scenes) or 'none'}"
+    )
 
 
 def cmd_pin(args: argparse.Namespace) -> int:
@@ -140,9 +219,31 @@ def cmd_take(args: argparse.Namespace) -> int:
                 mark = "*" if take.id == scene.selected_take else " "
                 score = f"{take.score:.2f}" if take.score is not None else "  - "
                 print(f"{mark} {take.id}  seed {take.seed:<10} score {score}  {take.backend}  {take.image}")
+                names = {c.id: c.name for c in project.characters}
+                if take.identity:
+                    likeness = ", ".join(f"{names.get(i, i)} {v:.2f}" for i, v in take.identity.items())
+                    print(f"      likeness to the sheets: {likeness}")
+                if take.recipe:
+                    print(f"      {recipe_line(take.recipe, names)}")
             if not scene.takes:
                 print(f"scene {args.scene} has no takes yet")
             return 0
         workspace.save()
     print(said)
     return 0
+
+
+def recipe_line(recipe, names: dict[str, str]) -> str:
+    """How a take was made, in one line: mode, references with scales, LoRAs, prompt length, fallbacks."""
+    used = ", ".join(
+        f"{r.kind}{' ' + names.get(r.character, r.character) if r.character else ''} x{r.scale:g}"
+        for r in recipe.references
+    )
+    loras = ", ".join(f"{Path(lora.file).name} x{lora.weight:g}" for lora in recipe.loras)
+    parts = [recipe.mode, f"references: {used or 'none used'}"]
+    if loras:
+        parts.append(f"LoRAs: {loras}")
+    if recipe.prompt_tokens:
+        parts.append(f"prompt {recipe.prompt_tokens} tokens in {recipe.prompt_chunks} window(s)")
+    parts += recipe.notes
+    return "; ".join(parts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from dreamfactory_studio.core.errors import BadInput
 
@@ -68,4 +69,27 @@ def cmd_gpu_stack(args: argparse.Namespace) -> int:
         print(f"  {name:<13}{version or 'missing'}")
     missing = gpu_stack.missing_parts()
     print("the diffusers backends can run" if not missing else f"missing: {', '.join(missing)}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from dreamfactory_studio.backends.image.checkpoints import list_models
+    from dreamfactory_studio.core.settings import load_settings
+
+    folder = args.folder or load_settings().image.models_folder
+    if not folder:
+        raise BadInput(
+            "say which models folder to list, or set one: `settings --set image.models_folder=PATH` (a ComfyUI "
+            "or Automatic1111 models/ folder works)."
+        )
+    found = list_models(Path(folder))
+    for title, paths in (
+        ("checkpoints (use with --image-model)", found.checkpoints),
+        ("LoRAs (set on a character with `cast --lora`)", found.loras),
+        ("IP-Adapters (settings: image.ip_adapter)", found.ip_adapters),
+        ("refused: pickled weights, which the studio does not read", found.refused),
+    ):
+        print(f"{title}: {len(paths)}")
+        for path in paths:
+            print(f"  {path}")
     return 0

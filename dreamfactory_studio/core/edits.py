@@ -8,6 +8,9 @@ the window's session snapshots those parts for undo and tells its views about th
 from __future__ import annotations
 
 import math
+from pathlib import Path
+
+from pydantic import ValidationError
 
 from dreamfactory_studio.core.changes import Changes, touches
 from dreamfactory_studio.core.errors import BadInput
@@ -16,7 +19,11 @@ from dreamfactory_studio.core.model import (
     PHASES,
     BaseDescription,
     BaseFrame,
+    Box,
     Character,
+    CharacterSheet,
+    Lora,
+    Placement,
     Project,
     Scene,
     StyleDecision,
@@ -198,6 +205,10 @@ def character_named(project: Project, name: str, *, create: bool = False) -> Cha
         if character.name.casefold() == wanted:
             return character
     if not create:
+        # "Amara" for "Captain Amara Okafor", when only one character has that word in their name.
+        partial = [c for c in project.characters if wanted and wanted in c.name.casefold().split()]
+        if len(partial) == 1:
+            return partial[0]
         names = ", ".join(c.name for c in project.characters) or "none yet"
         raise BadInput(f"there is no character '{name}' (characters: {names}).")
     if not name.strip():
@@ -290,3 +301,75 @@ def edit_base_description(project: Project, text: str) -> None:
 def replace_base_description(project: Project, text: str) -> None:
     """Take the monitor's Base Description (from a re-describe the user accepted); agents may update it again."""
     project.base_description = BaseDescription(text=text, user_edited=False)
+
+
+def parse_box(text: str) -> Box:
+    """A layout box from ``left,top,right,bottom`` fractions of the frame."""
+    try:
+        left, top, right, bottom = (float(v) for v in text.split(","))
+        return Box(left=left, top=top, right=right, bottom=bottom)
+    except (ValueError, ValidationError):
+        raise BadInput(
+            f"'{text}' is not a layout box; give left,top,right,bottom as fractions of the frame from 0 to 1, "
+            "with right > left and bottom > top (e.g. 0,0.1,0.5,1)."
+        ) from None
+
+
+def parse_layout(project: Project, scene: Scene, text: str) -> list[Placement]:
+    """``Ada=0,0.1,0.5,1; Ben=0.5,0.1,1,1`` as the scene's placements (each a character in the scene)."""
+    placements = []
+    for part in filter(str.strip, text.split(";")):
+        name, _, box = part.partition("=")
+        character = character_named(project, name)
+        if character.id not in scene.characters:
+            raise BadInput(f"{character.name} is not in this scene; add them with --characters first.")
+        placements.append(Placement(character=character.id, box=parse_box(box)))
+    return placements
+
+
+@touches(_one_scene)
+def set_layout(project: Project, scene: Scene, placements: list[Placement]) -> None:
+    """Where each character stands in a scene: the user's, kept by the art director. Empty: the art
+    director lays the scene out again."""
+    scene.layout = placements
+    if placements:
+        scene.mark_user_edit("layout")
+    else:
+        scene.user_edited = [f for f in scene.user_edited if f != "layout"]
+
+
+@touches(_fields("characters"))
+def pin_sheet(project: Project, character: Character, take_id: str) -> None:
+    """Make one of the character's sheet takes their sheet, the user's from now on."""
+    try:
+        take = next(t for t in character.takes if t.id == take_id)
+    except StopIteration:
+        ids = ", ".join(t.id for t in character.takes) or "none"
+        raise BadInput(f"{character.name} has no sheet take '{take_id}' (takes: {ids}).") from None
+    source = character.sheet.source if character.sheet and character.sheet.take_id == take_id else "generated"
+    character.sheet = CharacterSheet(image=take.image, source=source, take_id=take.id, pinned_by_user=True)
+
+
+@touches(_fields("characters"))
+def unpin_sheet(project: Project, character: Character) -> None:
+    """Let the crew draw the character's sheet again on the next full keyframe run."""
+    if character.sheet is not None:
+        character.sheet.pinned_by_user = False
+
+
+@touches(_fields("characters"))
+def set_lora(
+    project: Project, character: Character, file: str | None, trigger: str = "", weight: float = 0.8
+) -> None:
+    """Give a character a LoRA (a local .safetensors file), or take it away with ``file=None``."""
+    if file is None:
+        character.lora = None
+        return
+    path = Path(file).expanduser()
+    if path.suffix.lower() != ".safetensors":
+        raise BadInput(f"{path.name} is not a .safetensors file; the studio reads LoRAs in safetensors only.")
+    if not path.is_file():
+        raise BadInput(f"there is no LoRA file at {path}.")
+    if not math.isfinite(weight) or not -2 <= weight <= 2:
+        raise BadInput(f"a LoRA's weight is from -2 to 2 (usually 0.6 to 1), not {weight}.")
+    character.lora = Lora(file=str(path.resolve()), trigger=trigger.strip(), weight=weight)

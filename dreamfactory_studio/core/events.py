@@ -63,6 +63,14 @@ class SceneStarted:
 
 
 @dataclass(frozen=True)
+class SheetStarted:
+    """A character's sheet is being drawn; its steps come as :class:`StepProgress` with the character's id."""
+
+    character_id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class ModelLoading:
     message: str
 
@@ -109,6 +117,7 @@ Event = (
     | MessageFinished
     | PhaseFinished
     | SceneStarted
+    | SheetStarted
     | ModelLoading
     | StepProgress
     | TakeMade

@@ -15,7 +15,6 @@ from dreamfactory_studio.core.model import SCHEMA_VERSION
 Document = dict[str, Any]
 
 
-
 def _cast_and_recipes(document: Document) -> Document:
     """Version 2 adds character sheets and LoRAs, scene layouts and take recipes; a version-1 project has none
     of them, so its document reads unchanged."""

@@ -67,7 +67,8 @@ class ImageSettings(_Section):
         description="an IP-Adapter .safetensors (image_encoder/ beside it): references condition the image",
     )
     identity_adapter: str = Field(
-        default="", description="an IP-Adapter for the characters' sheets (IP-Adapter Plus); empty: ip_adapter"
+        default="",
+        description="an IP-Adapter for the characters' sheets (IP-Adapter Plus); empty: ip_adapter",
     )
     style_only: bool = Field(
         default=True,
@@ -85,7 +86,8 @@ class ImageSettings(_Section):
         description="a diffusers folder of configs for a single-file checkpoint of unusual sizes; empty: shipped",
     )
     models_folder: str = Field(
-        default="", description="a ComfyUI or Automatic1111 models/ folder to choose checkpoints and LoRAs from"
+        default="",
+        description="a ComfyUI or Automatic1111 models/ folder to choose checkpoints and LoRAs from",
     )
 
 

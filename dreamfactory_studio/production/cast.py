@@ -86,7 +86,9 @@ def missing_sheets(folder: ProjectFolder, project: Project, scene: Scene) -> lis
         if character.sheet is None:
             notes.append(f"{character.name} has no sheet yet, so nothing held their look")
         elif not folder.asset_path(character.sheet.image).is_file():
-            notes.append(f"{character.name}'s sheet {character.sheet.image} is missing; draw or import it again")
+            notes.append(
+                f"{character.name}'s sheet {character.sheet.image} is missing; draw or import it again"
+            )
     return notes
 
 

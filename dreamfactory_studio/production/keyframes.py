@@ -44,6 +44,7 @@ from dreamfactory_studio.core.events import (
     ModelLoading,
     SceneFinished,
     SceneStarted,
+    SheetStarted,
     StepProgress,
     TakeMade,
     TokenReceived,
@@ -314,7 +315,12 @@ class KeyframeDesigner:
                     if r.asset
                 ],
                 loras=[
-                    UsedLora(file=str(lora.path), weight=lora.weight, trigger=lora.trigger, character=lora.character)
+                    UsedLora(
+                        file=str(lora.path),
+                        weight=lora.weight,
+                        trigger=lora.trigger,
+                        character=lora.character,
+                    )
                     for lora in drawn.loras
                 ],
                 strength=drawn.strength,
@@ -394,7 +400,10 @@ class KeyframeDesigner:
             )
         drawn: list[int] = []
         try:
-            await self._sheets(scenes[from_scene - 1 : from_scene] if only else scenes[from_scene - 1 :])
+            await self._sheets(
+                scenes[from_scene - 1 : from_scene] if only else scenes[from_scene - 1 :],
+                redraw=from_scene == 1 and not only,
+            )
             if from_scene == 1:
                 await self._base_frame()
                 drawn.append(1)
@@ -495,12 +504,14 @@ class KeyframeDesigner:
         self.folder.save(self.project)
         self.emit(SceneFinished(scene.id, 1, status, "Base Frame and Base Description ready"))
 
-    async def _sheets(self, scenes: list[Scene]) -> None:
-        """Draw a sheet for each character in ``scenes`` that has none: like the Base Frame, up to R rounds
-        reviewed by the monitor, the best kept. A sheet the user imported or pinned is theirs."""
+    async def _sheets(self, scenes: list[Scene], redraw: bool) -> None:
+        """Draw a sheet for each character in ``scenes`` that has none, or (``redraw``: a full run, which
+        draws the Base Frame again too) whose sheet the user did not pin or import."""
         wanted = {i for scene in scenes for i in scene.characters}
         for character in self.project.characters:
-            if character.id not in wanted or character.sheet is not None:
+            if character.id not in wanted:
+                continue
+            if character.sheet is not None and (character.sheet.pinned_by_user or not redraw):
                 continue
             await self.draw_sheet(character)
             self.folder.save(self.project)
@@ -509,6 +520,7 @@ class KeyframeDesigner:
         """Draw ``character``'s sheet (again): keep every attempt as a take, make the best the sheet."""
         best: Painted | None = None
         critique = ""
+        self.emit(SheetStarted(character.id, character.name))
         for _round in range(self.settings.base_rounds):
             facts = {
                 "name": character.name,
@@ -590,7 +602,9 @@ class KeyframeDesigner:
             take.identity = await self._identity(scene, take)
             accepted = verdict.score >= self.settings.threshold and not self._unlike(take)
             self._keep(scene, take, verdict, accepted, last=attempt == self.settings.retries)
-            if best is None or (verdict.score + _likeness(take)) > (best.verdict.score + _likeness(best.take)):
+            if best is None or (verdict.score + _likeness(take)) > (
+                best.verdict.score + _likeness(best.take)
+            ):
                 best = Painted(take, verdict)
             if accepted:
                 break
@@ -601,6 +615,8 @@ class KeyframeDesigner:
         scene.keyframe_description = await self.monitor.describe(path, self._context(scene, prompt))
         await self.memory_add(best.take.image, scene.id, scene.keyframe_description)
         status = (
-            "done" if best.verdict.score >= self.settings.threshold and not self._unlike(best.take) else "drift"
+            "done"
+            if best.verdict.score >= self.settings.threshold and not self._unlike(best.take)
+            else "drift"
         )
         self.emit(SceneFinished(scene.id, number, status, best.verdict.reason))

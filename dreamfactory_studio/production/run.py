@@ -12,7 +12,15 @@ import asyncio
 from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.core.errors import BackendError, BadInput
 from dreamfactory_studio.core.events import Emit, PhaseFinished, PhaseStarted, ignore
-from dreamfactory_studio.core.model import PHASES, PhaseState, Project, TranscriptMessage, now
+from dreamfactory_studio.core.model import (
+    PHASES,
+    Character,
+    PhaseState,
+    Project,
+    Take,
+    TranscriptMessage,
+    now,
+)
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.production.conversation import Conversation, PhaseFailed
 from dreamfactory_studio.production.crew_config import Crew, load_crew
@@ -101,25 +109,11 @@ class Production:
     ) -> list[int]:
         """The keyframe phase, from scene ``from_scene`` on (or that scene ``only``); saved scene by scene.
         ``script_only`` draws the ablation baseline instead (see :meth:`KeyframeDesigner.run_script_only`)."""
-        backends = self.backends
-        if backends.painter is None or backends.monitor is None:
-            raise BadInput("no painter or monitor was given for the keyframe phase.")
         if self.project.phases["script"].status not in ("done", "stale") or not self.project.scenes:
             raise BadInput(
                 "the script is not written yet; run the script phase first (`run PROJECT --until script`)."
             )
-        self.designer = KeyframeDesigner(
-            self.folder,
-            self.project,
-            llm=backends.llm,
-            crew=self.crew,
-            painter=backends.painter,
-            monitor=backends.monitor,
-            worker=backends.worker,
-            settings=backends.settings.keyframes,
-            emit=self.emit,
-            memory=ImageMemory(self.folder, backends.embedder),
-        )
+        self.designer = self._designer()
         state = self.project.phases["keyframes"]
         self.emit(PhaseStarted("keyframes", "Keyframe Design"))
         try:
@@ -141,6 +135,36 @@ class Production:
             self.project.phases["keyframes"] = PhaseState(status="done", finished=now())
         self.folder.save(self.project)
         self.emit(PhaseFinished("keyframes", "done"))
+        return drawn
+
+    def _designer(self) -> KeyframeDesigner:
+        backends = self.backends
+        if backends.painter is None or backends.monitor is None:
+            raise BadInput("no painter or monitor was given for the keyframe phase.")
+        return KeyframeDesigner(
+            self.folder,
+            self.project,
+            llm=backends.llm,
+            crew=self.crew,
+            painter=backends.painter,
+            monitor=backends.monitor,
+            worker=backends.worker,
+            settings=backends.settings.keyframes,
+            emit=self.emit,
+            memory=ImageMemory(self.folder, backends.embedder),
+        )
+
+    async def draw_sheets(self, characters: list[Character]) -> list[Take]:
+        """Draw these characters' sheets again (the crew's loop, as at the start of the keyframes); each new
+        sheet replaces theirs, pinned or not, and every earlier one stays among their takes."""
+        self.designer = self._designer()
+        drawn = []
+        try:
+            for character in characters:
+                drawn.append(await self.designer.draw_sheet(character))
+                self.folder.save(self.project)
+        finally:
+            self.folder.save(self.project)
         return drawn
 
     async def run_phase(self, name: str, *, overwrite_edits: bool = False) -> None:

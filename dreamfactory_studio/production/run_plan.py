@@ -81,7 +81,8 @@ class RunPlan:
         undo and redo) and the Base Frame and Description; else every scene, the decisions and the order."""
         if len(self.steps) == 1 and self.steps[0].keyframes and self.steps[0].only:
             step = self.steps[0]
-            return Changes.of(step.scene_ids, ["base_frame", "base_description"], focus=step.from_scene)
+            fields = ["base_frame", "base_description", "characters"]  # a missing sheet is drawn first
+            return Changes.of(step.scene_ids, fields, focus=step.from_scene)
         return Changes.of((s.id for s in project.scenes), RUN_FIELDS, order=True)
 
     def retry(self, project: Project, failed_scene: str | None) -> RunPlan:

@@ -20,6 +20,7 @@ from dreamfactory_studio.core.events import (
     RunPlanned,
     SceneFinished,
     SceneStarted,
+    SheetStarted,
     StepProgress,
     TokenReceived,
 )
@@ -45,6 +46,8 @@ class RunProgress:
         self._rounds = 0
         self._turns = 0
         self._asked: tuple[float, str] | None = None  # when the model now speaking was asked, and its name
+        self._drawing = ""  # the scene (or character, for a sheet) whose steps come now
+        self._sheet = ""
 
     @property
     def fraction(self) -> float:
@@ -98,12 +101,20 @@ class RunProgress:
             self.current = 0.0
         elif isinstance(event, SceneStarted):
             self.current = 0.0
+            self._drawing, self._sheet = event.scene_id, ""
             self.doing = f"Scene {event.number}: drawing the {event.what}"
+        elif isinstance(event, SheetStarted):
+            # A sheet is drawn before its scene starts; it counts as part of that scene's step.
+            self._drawing, self._sheet = event.character_id, event.name
+            self.doing = f"Drawing {event.name}'s sheet"
         elif isinstance(event, ModelLoading):
             self.loading = f"Loading the model: {event.message}"
         elif isinstance(event, StepProgress):
             self.loading = ""
-            self.current = min(0.95, event.step / max(1, event.total))
+            if self._sheet and event.scene_id == self._drawing:
+                self.doing = f"Drawing {self._sheet}'s sheet · step {event.step} of {event.total}"
+            elif event.scene_id == self._drawing or not self._drawing:
+                self.current = min(0.95, event.step / max(1, event.total))
         elif isinstance(event, SceneFinished):
             self.finished += 1
             self.current = 0.0

@@ -102,6 +102,14 @@ class Workspace:
         or a cancel keeps all that finished. Return what ran, in words."""
         return await self.production(emit, **options).perform(run)
 
+    async def draw_sheets(self, names: list[str], *, emit: Emit = ignore) -> list[str]:
+        """Draw these characters' sheets again with the crew and the painter; return the new sheets' assets."""
+        from dreamfactory_studio.core.edits import character_named
+
+        characters = [character_named(self.project, name) for name in names]
+        takes = await self.production(emit).draw_sheets(characters)
+        return [take.image for take in takes]
+
     # -- the rest -----------------------------------------------------------------------------------------
 
     async def export(self, options: ExportOptions, *, emit: Emit = ignore) -> ExportResult:

@@ -78,7 +78,9 @@ def check_weights_file(path: Path, what: str) -> None:
     if not path.is_file():
         raise BadModel(f"there is no {what} at {path}.")
     if path.suffix.lower() != ".safetensors":
-        raise BadModel(f"{path.name} is not a .safetensors file; the studio reads {what}s in safetensors only.")
+        raise BadModel(
+            f"{path.name} is not a .safetensors file; the studio reads {what}s in safetensors only."
+        )
 
 
 def single_file_architecture(path: Path) -> str:

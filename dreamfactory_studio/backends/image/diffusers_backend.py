@@ -163,7 +163,11 @@ class DiffusersBackend:
             quiet_libraries()
             self.device = pick_device(self.settings.device)
             dtype = pick_dtype(self.settings.precision, self.device)
-            config = Path(self.settings.single_file_config).expanduser() if self.settings.single_file_config else None
+            config = (
+                Path(self.settings.single_file_config).expanduser()
+                if self.settings.single_file_config
+                else None
+            )
             pipe = load_single_file(single, dtype, config)
             pipe.set_progress_bar_config(disable=True)
             name = single.name
@@ -178,7 +182,9 @@ class DiffusersBackend:
         if self.settings.ip_adapter:
             from dreamfactory_studio.backends.image.ip_adapters import Adapters
 
-            identity = Path(self.settings.identity_adapter).expanduser() if self.settings.identity_adapter else None
+            identity = (
+                Path(self.settings.identity_adapter).expanduser() if self.settings.identity_adapter else None
+            )
             self.adapters = Adapters(
                 pipe, Path(self.settings.ip_adapter).expanduser(), identity, self.settings.style_only
             )
@@ -243,7 +249,9 @@ class DiffusersBackend:
         else:
             arguments.update(width=request.width, height=request.height)
             if request.continuous and continuity:
-                drawn.notes.append("this model has no image-to-image twin, so the continuous shot starts afresh")
+                drawn.notes.append(
+                    "this model has no image-to-image twin, so the continuous shot starts afresh"
+                )
         if self.loras is not None:
             drawn.loras, notes = self.loras.apply(request.loras)
             drawn.notes += notes
@@ -254,7 +262,9 @@ class DiffusersBackend:
 
             made = plan(request.references, self._scales(), self.settings.max_identities)
             arguments.update(
-                self.adapters.arguments(made, request.width, request.height, request.guidance > 1, self.device)
+                self.adapters.arguments(
+                    made, request.width, request.height, request.guidance > 1, self.device
+                )
             )
             drawn.used += made.used
             drawn.notes += made.notes

@@ -121,9 +121,7 @@ class Adapters:
         from diffusers.image_processor import IPAdapterMaskProcessor
 
         embeds = []
-        for adapter, images in enumerate(
-            ([r for r, _ in made.style], [r for r, _, _ in made.identity])
-        ):
+        for adapter, images in enumerate(([r for r, _ in made.style], [r for r, _, _ in made.identity])):
             pairs = [self._embed(r.path if r else None, adapter, device) for r in images]
             positive = torch.cat([p for p, _ in pairs])[None]
             negative = torch.cat([n for _, n in pairs])[None]
@@ -131,9 +129,11 @@ class Adapters:
         masks = []
         for boxes in ([FULL_FRAME] * len(made.style), [b for _, _, b in made.identity]):
             drawn = [_mask(box, width, height) for box in boxes]
-            masks.append(IPAdapterMaskProcessor().preprocess(drawn, height=height, width=width).reshape(
-                1, len(drawn), height, width
-            ))
+            masks.append(
+                IPAdapterMaskProcessor()
+                .preprocess(drawn, height=height, width=width)
+                .reshape(1, len(drawn), height, width)
+            )
         self._scale([s for _, s in made.style], [s for _, s, _ in made.identity])
         return dict(ip_adapter_image_embeds=embeds, cross_attention_kwargs={"ip_adapter_masks": masks})
 

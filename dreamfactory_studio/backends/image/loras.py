@@ -4,6 +4,7 @@ checkpoint (made for another base model) is left out with a note on the take; th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 
@@ -26,7 +27,7 @@ class Loras:
     def apply(self, wanted: list[LoraWeights]) -> tuple[list[LoraWeights], list[str]]:
         """Make exactly ``wanted`` active; return those in use and what was left out, in words."""
         notes: list[str] = []
-        names = {adapter_name(l): l for l in wanted}
+        names = {adapter_name(lora): lora for lora in wanted}
         gone = [name for name in self.loaded if name not in names]
         if gone:
             self.pipe.delete_adapters(gone)
@@ -42,7 +43,7 @@ class Loras:
             self.loaded[name] = lora
             used.append(lora)
         if used:
-            self.pipe.set_adapters([adapter_name(l) for l in used], adapter_weights=[l.weight for l in used])
+            self.pipe.set_adapters([adapter_name(u) for u in used], adapter_weights=[u.weight for u in used])
         return used, notes
 
     def _load(self, name: str, lora: LoraWeights) -> str:
@@ -62,7 +63,5 @@ class Loras:
         return ""
 
     def _forget(self, name: str) -> None:
-        try:
+        with contextlib.suppress(ValueError, KeyError):
             self.pipe.delete_adapters([name])
-        except (ValueError, KeyError):
-            pass

@@ -22,8 +22,14 @@ class Encoded:
 
 def encodes_itself(pipe) -> bool:
     """Whether the pipeline is a CLIP-prompted SD 1.x/2.x or SDXL one, whose prompts this module encodes."""
-    return getattr(pipe, "text_encoder", None) is not None and getattr(pipe, "tokenizer", None) is not None and (
-        type(pipe).__name__.startswith(("StableDiffusionPipeline", "StableDiffusionImg2Img", "StableDiffusionXL"))
+    return (
+        getattr(pipe, "text_encoder", None) is not None
+        and getattr(pipe, "tokenizer", None) is not None
+        and (
+            type(pipe).__name__.startswith(
+                ("StableDiffusionPipeline", "StableDiffusionImg2Img", "StableDiffusionXL")
+            )
+        )
     )
 
 
@@ -67,7 +73,9 @@ def encode_prompt(pipe, prompt: str, negative: str, device) -> Encoded:
     second = getattr(pipe, "text_encoder_2", None)
     with torch.no_grad():
         if second is None:
-            positive, negatives = _padded(_windows(pipe.tokenizer, prompt), _windows(pipe.tokenizer, negative))
+            positive, negatives = _padded(
+                _windows(pipe.tokenizer, prompt), _windows(pipe.tokenizer, negative)
+            )
             embeds, _ = _encode(pipe.text_encoder, pipe.tokenizer, positive, device, False)
             negative_embeds, _ = _encode(pipe.text_encoder, pipe.tokenizer, negatives, device, False)
             arguments = dict(prompt_embeds=embeds, negative_prompt_embeds=negative_embeds)

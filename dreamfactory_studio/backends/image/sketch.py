@@ -215,8 +215,10 @@ class SketchRenderer:
             image = render_panel(facts, request.width, request.height, request.seed)
         on_step(1, 1)
         notes = (
-            ["the sketch renderer draws from the scene's facts (each character the same figure every time); the "
-             "reference images were not used"]
+            [
+                "the sketch renderer draws from the scene's facts (each character the same figure every time); the "
+                "reference images were not used"
+            ]
             if request.references
             else []
         )
@@ -229,7 +231,9 @@ def render_sheet(facts: PanelFacts, width: int, height: int, seed: int) -> Image
     image = _gradient(width, height, (238, 236, 230), (214, 212, 206))
     d = ImageDraw.Draw(image)
     base = int(height * 0.92)
-    d.line([(int(width * 0.1), base), (int(width * 0.9), base)], fill=mix(scheme["ink"], (214, 212, 206), 0.6))
+    d.line(
+        [(int(width * 0.1), base), (int(width * 0.9), base)], fill=mix(scheme["ink"], (214, 212, 206), 0.6)
+    )
     Figure(facts.characters[0]).draw(d, width / 2, base, height * 0.8, scheme["ink"])
     return image
 

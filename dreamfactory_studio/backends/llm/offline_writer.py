@@ -73,8 +73,12 @@ class OfflineWriter:
     async def complete(
         self, messages: Sequence[ChatMessage], turn: TurnInfo, on_token: TokenSink | None = None
     ) -> Completion:
-        # Off the event loop: a keyframe prompt is measured with CLIP's tokenizer, which loads on first use.
-        text = await asyncio.to_thread(self.write, turn)
+        if turn.conclusion in ("prompt", "sheet"):
+            # Off the event loop, as the keyframe phase's other work: the prompt is measured with CLIP's
+            # tokenizer, which loads on first use.
+            text = await asyncio.to_thread(self.write, turn)
+        else:
+            text = self.write(turn)
         if on_token is not None:
             for index, piece in enumerate(re.findall(r"\S+\s*", text)):
                 on_token(piece)
@@ -274,13 +278,18 @@ class OfflineWriter:
             (_fixed(facts.get("base_description", "")), True),
         ]
         prompt = fit_prompt(parts, _budget(facts))
-        reasons = ["the scene's action comes first, in the script's words", "then who is in it and how they look"]
+        reasons = [
+            "the scene's action comes first, in the script's words",
+            "then who is in it and how they look",
+        ]
         if facts.get("base_description"):
             reasons.append("the Base Description's fixed facts close it")
         if facts.get("budget"):
             reasons.append(f"all within the painter's {facts['budget']}")
         layout = _layout_line(facts.get("characters", ""))
-        return "Step by step: " + "; ".join(reasons) + ".\n<INFO> " + prompt + (f"\n{layout}" if layout else "")
+        return (
+            "Step by step: " + "; ".join(reasons) + ".\n<INFO> " + prompt + (f"\n{layout}" if layout else "")
+        )
 
     def _write_sheet(self, facts) -> str:
         """A character sheet's prompt: the whole figure on a plain ground, their look, the film's style."""
@@ -317,7 +326,11 @@ def _budget(facts) -> int | None:
 def _look(facts) -> str:
     return ", ".join(
         p.strip()
-        for p in (f"{facts.get('style', '')} storyboard keyframe", facts.get("palette", ""), facts.get("lighting", ""))
+        for p in (
+            f"{facts.get('style', '')} storyboard keyframe",
+            facts.get("palette", ""),
+            facts.get("lighting", ""),
+        )
         if p.strip() and p.strip() != "storyboard keyframe"
     )
 
@@ -327,7 +340,9 @@ def _fixed(base_description: str) -> str:
     description (the style, the cast and the first scene's place are said elsewhere in the prompt), or the
     whole of one the user wrote; shares in percent left out, as a painter would draw the numbers."""
     text = re.sub(r"\s*\(\d+%\)", "", base_description)
-    fields = dict(re.findall(r"^(Measured palette|Lighting|Style|Characters[^:]*|Place):\s*(.*)$", text, re.M))
+    fields = dict(
+        re.findall(r"^(Measured palette|Lighting|Style|Characters[^:]*|Place):\s*(.*)$", text, re.M)
+    )
     if not fields:
         return " ".join(text.split())
     kept = [f"colours {fields['Measured palette']}" if fields.get("Measured palette") else ""]
