@@ -31,7 +31,8 @@ def byte_symbols() -> list[str]:
 
 
 def main(source: str) -> None:
-    merges = gzip.open(source).read().decode("utf-8").split("\n")[1 : MERGES + 1]
+    with gzip.open(source) as packed:
+        merges = packed.read().decode("utf-8").split("\n")[1 : MERGES + 1]
     symbols = byte_symbols()
     vocab = symbols + [s + "</w>" for s in symbols] + ["".join(m.split()) for m in merges]
     vocab += ["<|startoftext|>", "<|endoftext|>"]

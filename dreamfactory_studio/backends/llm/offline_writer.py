@@ -351,12 +351,24 @@ def _fixed(base_description: str) -> str:
 
 
 def _layout_line(characters: str) -> str:
-    """Where each of several characters stands: the first named left, the last right."""
-    names = [part.split("(")[0].strip().split()[-1] for part in characters.split(";") if part.strip()]
-    if len(names) < 2:
+    """Where two or three characters stand, in the order the scene names them: left, (centre,) right. More
+    are left to the studio's columns."""
+    names = [part.split("(")[0].strip().split()[0] for part in _top_level(characters) if part.strip()]
+    if not 2 <= len(names) <= 3:
         return ""
-    spots = ["left", "right"] if len(names) == 2 else ["left"] + ["centre"] * (len(names) - 2) + ["right"]
+    spots = ["left", "right"] if len(names) == 2 else ["left", "centre", "right"]
     return "LAYOUT: " + "; ".join(f"{name} {spot}" for name, spot in zip(names, spots, strict=True))
+
+
+def _top_level(text: str) -> list[str]:
+    """``text`` split at the semicolons outside parentheses (a look may hold semicolons of its own)."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == ";" and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    return [*parts, text[start:]]
 
 
 def fit_prompt(parts: list[tuple[str, bool]], budget: int | None) -> str:
