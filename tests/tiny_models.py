@@ -14,24 +14,29 @@ TINY_VIT = dict(
 """The vision transformer of every tiny image encoder here (CLIP, the IP-Adapter's encoder, DINOv2)."""
 
 
-def _tokenizer():
+def _tokenizer(real: bool = False):
     from transformers import CLIPTokenizer
 
+    if real:
+        from dreamfactory_studio.backends.image.clip_tokens import clip_tokenizer
+
+        return clip_tokenizer()
     return CLIPTokenizer.from_pretrained(TOKENIZER, model_max_length=77)
 
 
-def _text_config(**extra):
+def _text_config(real: bool = False, **extra):
+    """A tiny CLIP text encoder; ``real``: with CLIP's own vocabulary of 49,408 tokens, for the shipped
+    tokenizer."""
     from transformers import CLIPTextConfig
 
+    ids = dict(bos_token_id=49406, eos_token_id=49407, pad_token_id=49407, vocab_size=49408)
     return CLIPTextConfig(
-        bos_token_id=512,
-        eos_token_id=513,
-        pad_token_id=513,
+        **(ids if real else dict(bos_token_id=512, eos_token_id=513, pad_token_id=513, vocab_size=514)),
         hidden_size=32,
         intermediate_size=37,
         num_attention_heads=4,
         num_hidden_layers=2,
-        vocab_size=514,
+        max_position_embeddings=77,
         **extra,
     )
 
@@ -63,8 +68,9 @@ def _scheduler():
     )
 
 
-def build_sd15(folder: Path) -> Path:
-    """A Stable-Diffusion-1.5-shaped pipeline with random weights, in safetensors."""
+def build_sd15(folder: Path, real_tokenizer: bool = False) -> Path:
+    """A Stable-Diffusion-1.5-shaped pipeline with random weights, in safetensors (``real_tokenizer``: with
+    CLIP's own vocabulary, as a single-file checkpoint's text encoder has it)."""
     import torch
     from diffusers import StableDiffusionPipeline, UNet2DConditionModel
     from transformers import CLIPTextModel
@@ -83,8 +89,8 @@ def build_sd15(folder: Path) -> Path:
     )
     pipe = StableDiffusionPipeline(
         vae=_vae(),
-        text_encoder=CLIPTextModel(_text_config()),
-        tokenizer=_tokenizer(),
+        text_encoder=CLIPTextModel(_text_config(real_tokenizer)),
+        tokenizer=_tokenizer(real_tokenizer),
         unet=unet,
         scheduler=_scheduler(),
         safety_checker=None,
@@ -363,3 +369,137 @@ def build_i3d(path: Path) -> Path:
     torch.manual_seed(6)
     torch.jit.script(Net().eval()).save(str(path))
     return path
+
+
+def build_lora(folder: Path, pipeline_folder: Path, seed: int = 7) -> Path:
+    """A LoRA for the UNet at ``pipeline_folder``, made with peft with random (not zero) weights so that it
+    changes the picture, saved as ``save_lora_weights`` writes it. Returns the file."""
+    import torch
+    from diffusers import StableDiffusionPipeline, UNet2DConditionModel
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel.from_pretrained(pipeline_folder / "unet")
+    unet.add_adapter(
+        LoraConfig(
+            r=4, lora_alpha=4, target_modules=["to_q", "to_k", "to_v", "to_out.0"], init_lora_weights=False
+        )
+    )
+    layers = {k: v * 20 for k, v in get_peft_model_state_dict(unet).items()}  # strong enough to see
+    StableDiffusionPipeline.save_lora_weights(folder, unet_lora_layers=layers, safe_serialization=True)
+    return folder / "pytorch_lora_weights.safetensors"
+
+
+def _unet_to_original(state: dict, config) -> dict:
+    """A diffusers UNet state dict in the original Stable Diffusion layout (``model.diffusion_model.*``), for
+    any number of blocks and layers per block: the inverse of diffusers' single-file conversion."""
+    per = config.layers_per_block
+    renames = [
+        ("time_embedding.linear_1.", "time_embed.0."),
+        ("time_embedding.linear_2.", "time_embed.2."),
+        ("conv_in.", "input_blocks.0.0."),
+        ("conv_norm_out.", "out.0."),
+        ("conv_out.", "out.2."),
+        ("mid_block.attentions.0.", "middle_block.1."),
+        ("mid_block.resnets.0.", "middle_block.0."),
+        ("mid_block.resnets.1.", "middle_block.2."),
+    ]
+    for i in range(len(config.block_out_channels)):
+        for j in range(per):
+            renames.append((f"down_blocks.{i}.resnets.{j}.", f"input_blocks.{1 + i * (per + 1) + j}.0."))
+            renames.append((f"down_blocks.{i}.attentions.{j}.", f"input_blocks.{1 + i * (per + 1) + j}.1."))
+        renames.append((f"down_blocks.{i}.downsamplers.0.conv.", f"input_blocks.{(i + 1) * (per + 1)}.0.op."))
+        has_attention = config.up_block_types[i].startswith("CrossAttn")
+        for j in range(per + 1):
+            renames.append((f"up_blocks.{i}.resnets.{j}.", f"output_blocks.{i * (per + 1) + j}.0."))
+            renames.append((f"up_blocks.{i}.attentions.{j}.", f"output_blocks.{i * (per + 1) + j}.1."))
+        renames.append(
+            (
+                f"up_blocks.{i}.upsamplers.0.",
+                f"output_blocks.{i * (per + 1) + per}.{2 if has_attention else 1}.",
+            )
+        )
+    resnet = [
+        ("norm1", "in_layers.0"),
+        ("conv1", "in_layers.2"),
+        ("norm2", "out_layers.0"),
+        ("conv2", "out_layers.3"),
+        ("time_emb_proj", "emb_layers.1"),
+        ("conv_shortcut", "skip_connection"),
+    ]
+    out = {}
+    for key, value in state.items():
+        name = key
+        if "resnets" in name:
+            for a, b in resnet:
+                name = name.replace(f".{a}.", f".{b}.")
+        for a, b in renames:
+            if name.startswith(a):
+                name = b + name[len(a) :]
+                break
+        out["model.diffusion_model." + name] = value
+    return out
+
+
+def _vae_to_original(state: dict, config) -> dict:
+    blocks = len(config.block_out_channels)
+    renames = [
+        ("encoder.mid_block.attentions.0.", "encoder.mid.attn_1."),
+        ("decoder.mid_block.attentions.0.", "decoder.mid.attn_1."),
+    ]
+    for part in ("encoder", "decoder"):
+        renames += [(f"{part}.mid_block.resnets.{i}.", f"{part}.mid.block_{i + 1}.") for i in range(2)]
+        renames.append((f"{part}.conv_norm_out.", f"{part}.norm_out."))
+    for i in range(blocks):
+        renames += [
+            (f"encoder.down_blocks.{i}.resnets.{j}.", f"encoder.down.{i}.block.{j}.") for j in range(4)
+        ]
+        renames.append((f"encoder.down_blocks.{i}.downsamplers.0.", f"encoder.down.{i}.downsample."))
+        up = blocks - 1 - i
+        renames += [(f"decoder.up_blocks.{i}.resnets.{j}.", f"decoder.up.{up}.block.{j}.") for j in range(4)]
+        renames.append((f"decoder.up_blocks.{i}.upsamplers.0.", f"decoder.up.{up}.upsample."))
+    attention = [
+        ("group_norm.", "norm."),
+        ("to_q.", "q."),
+        ("to_k.", "k."),
+        ("to_v.", "v."),
+        ("to_out.0.", "proj_out."),
+    ]
+    out = {}
+    for key, value in state.items():
+        name = key.replace("conv_shortcut", "nin_shortcut")
+        for a, b in renames:
+            if name.startswith(a):
+                name = b + name[len(a) :]
+                break
+        if ".attn_1." in name:
+            for a, b in attention:
+                name = name.replace(f".attn_1.{a}", f".attn_1.{b}")
+            if name.endswith("weight") and value.ndim == 2:
+                value = value[:, :, None, None]
+        out["first_stage_model." + name] = value
+    return out
+
+
+def to_single_file(pipeline_folder: Path, file: Path) -> Path:
+    """Write the SD 1.x pipeline at ``pipeline_folder`` as one ``.safetensors`` checkpoint in the original
+    layout (UNet, VAE and CLIP text encoder), as ComfyUI and Automatic1111 users have them."""
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from safetensors.torch import save_file
+    from transformers import CLIPTextModel
+
+    unet = UNet2DConditionModel.from_pretrained(pipeline_folder / "unet")
+    vae = AutoencoderKL.from_pretrained(pipeline_folder / "vae")
+    text = CLIPTextModel.from_pretrained(pipeline_folder / "text_encoder")
+    state = _unet_to_original(unet.state_dict(), unet.config)
+    state.update(_vae_to_original(vae.state_dict(), vae.config))
+    # The original layout names the text model's tensors text_model.*, which transformers 5 leaves out.
+    state.update(
+        {
+            "cond_stage_model.transformer." + ("" if k.startswith("text_model.") else "text_model.") + k: v
+            for k, v in text.state_dict().items()
+        }
+    )
+    save_file({k: v.contiguous() for k, v in state.items()}, file)
+    return file

@@ -112,6 +112,7 @@ def load_single_file(path: Path, dtype, config: Path | None = None):
     """A pipeline from a single-file checkpoint, with the shipped configs (or ``config``, a diffusers folder of
     configs for a checkpoint whose sizes differ) and the shipped CLIP tokenizer. Nothing is downloaded."""
     import diffusers
+    from diffusers.loaders.single_file_utils import SingleFileComponentError
 
     from dreamfactory_studio.backends.image.clip_tokens import clip_tokenizer
 
@@ -127,7 +128,7 @@ def load_single_file(path: Path, dtype, config: Path | None = None):
         return getattr(diffusers, pipeline).from_single_file(
             str(path), config=str(folder), local_files_only=True, torch_dtype=dtype, **extra
         )
-    except (ValueError, OSError, KeyError, RuntimeError, TypeError, AttributeError) as exc:
+    except (ValueError, OSError, KeyError, RuntimeError, TypeError, AttributeError, SingleFileComponentError) as exc:
         raise BadModel(
             f"{path.name} looks like a {name} checkpoint but does not load with the {name} configs ({exc}). "
             "If it is a fine-tune with other sizes, set [image] single_file_config to a diffusers folder of its "
