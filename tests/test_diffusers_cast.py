@@ -23,8 +23,48 @@ from .paths import STORIES
 from .tiny_models import build_ip_adapter, build_lora, build_sd15, build_sdxl, to_single_file
 
 LONG = " ".join(
-    "Mira in her green raincoat lets the red kite go while Jonas in a yellow sweater laughs and Ravi in a grey "
-    "coat with a blue scarf watches the paper dragon climb over the windmill under low clouds at sunset".split()
+    [
+        "Mira",
+        "in",
+        "her",
+        "green",
+        "raincoat",
+        "lets",
+        "the",
+        "red",
+        "kite",
+        "go",
+        "while",
+        "Jonas",
+        "in",
+        "a",
+        "yellow",
+        "sweater",
+        "laughs",
+        "and",
+        "Ravi",
+        "in",
+        "a",
+        "grey",
+        "coat",
+        "with",
+        "a",
+        "blue",
+        "scarf",
+        "watches",
+        "the",
+        "paper",
+        "dragon",
+        "climb",
+        "over",
+        "the",
+        "windmill",
+        "under",
+        "low",
+        "clouds",
+        "at",
+        "sunset",
+    ]
     * 6
 )
 

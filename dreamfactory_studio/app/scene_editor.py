@@ -41,7 +41,8 @@ TakeIdRole = Qt.ItemDataRole.UserRole + 1
 
 def take_caption(take: Take, chosen: bool) -> str:
     score = f"{take.score:.2f}" if take.score is not None else "–"
-    return f"{'✓ ' if chosen else ''}seed {take.seed}\nscore {score}"
+    likeness = f" · like {min(take.identity.values()):.2f}" if take.identity else ""
+    return f"{'✓ ' if chosen else ''}seed {take.seed}\nscore {score}{likeness}"
 
 
 class SceneEditor(QWidget, SessionView):
@@ -259,7 +260,12 @@ class SceneEditor(QWidget, SessionView):
         for take in scene.takes:
             item = QListWidgetItem(take_caption(take, take.id == scene.selected_take))
             item.setData(TakeIdRole, take.id)
-            item.setToolTip(f"{take.backend} {take.model}\n{take.prompt}\n{take.score_reason}".strip())
+            names = {c.id: c.name for c in self.session.project.characters}
+            likeness = ", ".join(f"{names.get(i, i)} {v:.2f}" for i, v in take.identity.items())
+            made = take.recipe.summary(names) if take.recipe else ""
+            tip = [f"{take.backend} {take.model}", take.prompt, take.score_reason]
+            tip += [f"Likeness to the sheets: {likeness}" if likeness else "", made]
+            item.setToolTip("\n".join(t for t in tip if t).strip())
             pixmap = self.thumbnails.get(self._take_path(take))
             if pixmap is not None:
                 item.setIcon(QIcon(pixmap))

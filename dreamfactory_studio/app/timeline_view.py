@@ -28,9 +28,12 @@ from dreamfactory_studio.app.session import Activity, ProjectSession
 from dreamfactory_studio.app.thumbnails import THUMB_SIZE, Thumbnails
 from dreamfactory_studio.core.changes import Changes
 from dreamfactory_studio.core.model import Scene
+from dreamfactory_studio.core.settings import KeyframeSettings
 
 MIME = "application/x-dreamfactory-scene-ids"
 CARD = QSize(THUMB_SIZE.width() + 16, THUMB_SIZE.height() + 112)
+UNLIKE = KeyframeSettings().identity_threshold
+"""Under this likeness to their sheet a character's badge is red (the studio's default threshold)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Card:
     drift: float | None = (
         None  # similarity to the Base Frame, when the last evaluation found the scene drifting
     )
+    likeness: tuple[tuple[str, float], ...] = ()
+    """Each present character's first name and how like their sheet the keyframe draws them."""
 
 
 def badges(card: Card) -> list[tuple[str, str]]:
@@ -68,6 +73,8 @@ def badges(card: Card) -> list[tuple[str, str]]:
         out.append((f"score {scene.keyframe.score:.2f}", "#5a7fa6"))
     if card.drift is not None:
         out.append((f"drift {card.drift:.2f}", "#b3261e"))
+    for name, value in card.likeness:
+        out.append((f"{name} {value:.2f}", "#b3261e" if value < UNLIKE else "#2f8f8f"))
     return out
 
 
@@ -115,7 +122,17 @@ class SceneListModel(QAbstractListModel):
             drift=evaluation.drift(scene.id, scene.keyframe.image)
             if (evaluation := self.project.evaluation) and scene.keyframe
             else None,
+            likeness=tuple(
+                (self._first_name(i), v)
+                for i, v in (scene.keyframe.identity.items() if scene.keyframe else ())
+            ),
         )
+
+    def _first_name(self, character_id: str) -> str:
+        try:
+            return self.project.character(character_id).name.split()[0]
+        except KeyError:
+            return "?"
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self.project.scenes):

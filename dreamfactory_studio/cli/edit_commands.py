@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from pathlib import Path
 
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.workspace import Workspace
@@ -224,26 +223,10 @@ def cmd_take(args: argparse.Namespace) -> int:
                     likeness = ", ".join(f"{names.get(i, i)} {v:.2f}" for i, v in take.identity.items())
                     print(f"      likeness to the sheets: {likeness}")
                 if take.recipe:
-                    print(f"      {recipe_line(take.recipe, names)}")
+                    print(f"      {take.recipe.summary(names)}")
             if not scene.takes:
                 print(f"scene {args.scene} has no takes yet")
             return 0
         workspace.save()
     print(said)
     return 0
-
-
-def recipe_line(recipe, names: dict[str, str]) -> str:
-    """How a take was made, in one line: mode, references with scales, LoRAs, prompt length, fallbacks."""
-    used = ", ".join(
-        f"{r.kind}{' ' + names.get(r.character, r.character) if r.character else ''} x{r.scale:g}"
-        for r in recipe.references
-    )
-    loras = ", ".join(f"{Path(lora.file).name} x{lora.weight:g}" for lora in recipe.loras)
-    parts = [recipe.mode, f"references: {used or 'none used'}"]
-    if loras:
-        parts.append(f"LoRAs: {loras}")
-    if recipe.prompt_tokens:
-        parts.append(f"prompt {recipe.prompt_tokens} tokens in {recipe.prompt_chunks} window(s)")
-    parts += recipe.notes
-    return "; ".join(parts)

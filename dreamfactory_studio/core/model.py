@@ -141,6 +141,21 @@ class Recipe(_Model):
     prompt_chunks: int = Field(default=1, ge=1, description="how many encoder windows the prompt filled")
     notes: list[str] = Field(default_factory=list, description="fallbacks taken, in words")
 
+    def summary(self, names: dict[str, str]) -> str:
+        """How the take was made, in one line: mode, references with scales, LoRAs, prompt length, fallbacks
+        (``names``: character id -> name)."""
+        used = ", ".join(
+            f"{r.kind}{' ' + names.get(r.character, r.character) if r.character else ''} x{r.scale:g}"
+            for r in self.references
+        )
+        loras = ", ".join(f"{PurePosixPath(lora.file).name} x{lora.weight:g}" for lora in self.loras)
+        parts = [self.mode, f"references: {used or 'none used'}"]
+        if loras:
+            parts.append(f"LoRAs: {loras}")
+        if self.prompt_tokens:
+            parts.append(f"prompt {self.prompt_tokens} tokens in {self.prompt_chunks} window(s)")
+        return "; ".join(parts + self.notes)
+
 
 class Take(_Model):
     """One generated (or imported) image for a scene, with everything needed to make it again."""

@@ -128,7 +128,15 @@ def load_single_file(path: Path, dtype, config: Path | None = None):
         return getattr(diffusers, pipeline).from_single_file(
             str(path), config=str(folder), local_files_only=True, torch_dtype=dtype, **extra
         )
-    except (ValueError, OSError, KeyError, RuntimeError, TypeError, AttributeError, SingleFileComponentError) as exc:
+    except (
+        ValueError,
+        OSError,
+        KeyError,
+        RuntimeError,
+        TypeError,
+        AttributeError,
+        SingleFileComponentError,
+    ) as exc:
         raise BadModel(
             f"{path.name} looks like a {name} checkpoint but does not load with the {name} configs ({exc}). "
             "If it is a fine-tune with other sizes, set [image] single_file_config to a diffusers folder of its "

@@ -1,0 +1,85 @@
+"""The Cast panel, driven as a user would (pytest-qt, offscreen): sheets shown per character, draw again,
+import, pin a crop of the selected take, pin an earlier sheet, unpin, the look and the LoRA, each undoable."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFileDialog
+
+from .studio_window import saved, select, type_into
+
+
+def test_the_cast_panel_shows_each_characters_sheet_and_every_change_undoes(
+    window, project_dir, tmp_path, monkeypatch, loop
+):
+    from safetensors.numpy import save_file
+    import numpy as np
+    from PIL import Image
+
+    window.open_project(str(project_dir))
+    panel = window.cast_panel
+    project = window.session.project
+    assert panel.list.count() == len(project.characters) > 0
+    assert all(not panel.list.item(i).icon().isNull() for i in range(panel.list.count())), "a sheet each"
+    assert panel.sheet.pixmap() is not None and not panel.sheet.pixmap().isNull()
+    assert "Drawn by the crew, chosen by the crew." == panel.source.text()
+    first_id = project.characters[0].id
+    panel.list.setCurrentRow(0)
+
+    def first():  # undo puts back copies, so look the character up each time
+        return window.session.project.character(first_id)
+
+    picture = tmp_path / "sheet.png"
+    Image.new("RGB", (40, 80), (20, 90, 200)).save(picture)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(picture), ""))
+    panel.import_button.click()
+    assert first().sheet.source == "imported" and "pinned by you" in panel.source.text()
+    assert panel.unpin_button.isEnabled()
+    window.actions["undo"].trigger()
+    assert first().sheet.source == "generated"
+
+    scene = select(window, 1)
+    assert first().id in scene.characters
+    panel.crop_button.click()
+    assert first().sheet.source == "take" and first().takes[-1].references == [scene.keyframe.image]
+    panel.earlier.activated.emit(1)  # the first sheet the crew drew
+    assert first().sheet.take_id == first().takes[0].id and first().sheet.pinned_by_user
+    panel.unpin_button.click()
+    assert not first().sheet.pinned_by_user
+
+    type_into(panel._look, "a tall woman in a faded blue coat and a brass whistle")
+    assert first().description.endswith("brass whistle") and first().is_user_edited("description")
+
+    lora = tmp_path / "amara.safetensors"
+    save_file({"lora_unet_a.lora_down.weight": np.zeros((2, 2), np.float32)}, str(lora))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(lora), ""))
+    panel.trigger.setText("amr")
+    panel.lora_button.click()
+    assert first().lora.file == str(lora) and panel.no_lora_button.isEnabled()
+    panel.weight.setValue(0.55)
+    panel.weight.editingFinished.emit()
+    assert first().lora.weight == 0.55
+    panel.no_lora_button.click()
+    assert first().lora is None
+
+    takes = len(first().takes)
+    panel.draw_button.click()
+    assert window.jobs.running
+    loop.run_until_complete(window.jobs.current)
+    assert len(first().takes) == takes + 1 and first().sheet.source == "generated"
+    window.actions["undo"].trigger()
+    assert len(first().takes) == takes
+    window.actions["save"].trigger()
+    assert len(saved(project_dir).characters[0].takes) == takes
+
+
+def test_the_cards_and_the_take_list_show_each_characters_likeness(window, project_dir):
+    from dreamfactory_studio.app.timeline_view import badges
+
+    window.open_project(str(project_dir))
+    scene = select(window, 1)
+    card = window.model.card(0)
+    names = [window.session.project.character(i).name.split()[0] for i in scene.characters]
+    texts = [text for text, _ in badges(card)]
+    assert all(any(t.startswith(name + " 0.") for t in texts) for name in names)
+    item = window.scene_editor.takes.item(0)
+    assert " · like 0." in item.text() and "Likeness to the sheets:" in item.toolTip()
