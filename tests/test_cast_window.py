@@ -11,9 +11,9 @@ from .studio_window import saved, select, type_into
 def test_the_cast_panel_shows_each_characters_sheet_and_every_change_undoes(
     window, project_dir, tmp_path, monkeypatch, loop
 ):
-    from safetensors.numpy import save_file
     import numpy as np
     from PIL import Image
+    from safetensors.numpy import save_file
 
     window.open_project(str(project_dir))
     panel = window.cast_panel
@@ -21,7 +21,7 @@ def test_the_cast_panel_shows_each_characters_sheet_and_every_change_undoes(
     assert panel.list.count() == len(project.characters) > 0
     assert all(not panel.list.item(i).icon().isNull() for i in range(panel.list.count())), "a sheet each"
     assert panel.sheet.pixmap() is not None and not panel.sheet.pixmap().isNull()
-    assert "Drawn by the crew, chosen by the crew." == panel.source.text()
+    assert panel.source.text() == "Drawn by the crew, chosen by the crew."
     first_id = project.characters[0].id
     panel.list.setCurrentRow(0)
 
