@@ -296,12 +296,16 @@ def test_a_prompt_is_fitted_to_the_budget_most_important_first():
     prompt = fit_prompt([(action, True), (looks, True), (style, False), ("colours silver, grey", True)], 75)
     assert count_tokens(prompt) <= 75
     assert prompt.startswith(action) and looks in prompt and "ink wash" not in prompt
-    assert "colours silver" in prompt, "a later essential part is cut to fit, not dropped"
+    assert prompt.endswith("colours silver, grey."), "an essential part is never dropped"
+    long_look = "Mira (" + "a tall girl in a green raincoat with a red kite, " * 6 + ")"
+    over = fit_prompt([(action, True), (long_look, True), (style, False)], 75)
+    assert long_look in over and count_tokens(over) > 75, "kept whole past the budget: encoded in windows"
     assert fit_prompt([(action, True), (style, False)], None).count("ink wash") == 3
 
 
-def test_the_offline_crew_writes_keyframe_prompts_to_clips_window_with_the_diffusers_painter(drawn):
-    """With a painter whose encoder reads 75 tokens, every prompt of the three-character story fits it."""
+def test_the_offline_crew_writes_keyframe_prompts_most_important_first_for_clips_window(drawn):
+    """With a painter whose encoder reads 75 tokens, the action and the looks open every prompt, the style words
+    that do not fit are left out, and what the Base Description fixes is kept whole (in a second window)."""
     from dreamfactory_studio.backends.llm import TurnInfo
     from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
 
@@ -326,7 +330,12 @@ def test_the_offline_crew_writes_keyframe_prompts_to_clips_window_with_the_diffu
         prompt = answer.split("<INFO>", 1)[1].split("\nLAYOUT:")[0].strip()
         lengths.append(count_tokens(prompt))
         assert "%" not in prompt and "Continuing from" not in prompt
-    assert max(lengths) <= 75 and min(lengths) > 20, lengths
+        looks = facts["characters"]
+        assert prompt.startswith(
+            " ".join(scene.script.split()).rstrip(".") + ". " + (looks + "." if looks else "")
+        )
+        assert "colours " in prompt, "the Base Description's colours are never dropped"
+    assert max(lengths) <= 150 and min(lengths) > 20, lengths
 
 
 def test_the_take_list_shows_likeness_and_the_recipe(drawn, capsys):

@@ -50,7 +50,7 @@ def test_takes_listed_chosen_imported_and_deleted(project_dir, tmp_path, capsys)
     assert scene.selected_take == imported.id and imported.backend == "imported"
     capsys.readouterr()
     assert main(["take", str(project_dir), "--scene", "2"]) == 0
-    listing = capsys.readouterr().out.splitlines()
+    listing = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("      ")]
     assert len(listing) == len(scene.takes) and listing[-1].startswith(f"* {imported.id}")
     assert main(["take", str(project_dir), "--scene", "2", "--select", scene.takes[0].id]) == 0
     assert main(["take", str(project_dir), "--scene", "2", "--delete", imported.id]) == 0

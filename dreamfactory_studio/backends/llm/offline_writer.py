@@ -372,8 +372,10 @@ def _top_level(text: str) -> list[str]:
 
 
 def fit_prompt(parts: list[tuple[str, bool]], budget: int | None) -> str:
-    """Join the parts in order of importance while they fit ``budget`` CLIP tokens; a part that does not fit
-    whole is cut at a word if it is ``essential``, else left out. No budget: everything."""
+    """Join the parts in order of importance. An ``essential`` part (the action, the looks, what the Base
+    Description fixes) is always kept whole, even past the budget: the diffusers painter encodes a longer prompt
+    in windows, and nothing of it may be dropped silently; another part is left out when it would not fit
+    ``budget`` CLIP tokens. No budget: everything."""
     from dreamfactory_studio.backends.image.clip_tokens import count_tokens
 
     kept: list[str] = []
@@ -381,14 +383,6 @@ def fit_prompt(parts: list[tuple[str, bool]], budget: int | None) -> str:
         text = text.strip().rstrip(".")
         if not text:
             continue
-        candidate = ". ".join([*kept, text]) + "."
-        if budget is None or count_tokens(candidate) <= budget:
+        if essential or budget is None or count_tokens(". ".join([*kept, text]) + ".") <= budget:
             kept.append(text)
-            continue
-        if essential:
-            words = text.split()
-            while words and count_tokens(". ".join([*kept, " ".join(words)]) + ".") > budget:
-                words.pop()
-            if words:
-                kept.append(" ".join(words).rstrip(",;:"))
     return ". ".join(kept) + "." if kept else ""
