@@ -83,3 +83,36 @@ def test_the_cards_and_the_take_list_show_each_characters_likeness(window, proje
     assert all(any(t.startswith(name + " 0.") for t in texts) for name in names)
     item = window.scene_editor.takes.item(0)
     assert " · like 0." in item.text() and "Likeness to the sheets:" in item.toolTip()
+
+
+def test_the_settings_list_a_models_folder_and_take_a_checkpoint_from_it(window, tmp_path, monkeypatch):
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    from dreamfactory_studio.app.settings_dialog import SettingsDialog
+
+    models = tmp_path / "models" / "checkpoints"
+    models.mkdir(parents=True)
+    tensors = {
+        "model.diffusion_model.out.0.weight": np.zeros(1, np.float32),
+        "cond_stage_model.transformer.text_model.final_layer_norm.weight": np.zeros(1, np.float32),
+    }
+    save_file(tensors, str(models / "dreamshaper.safetensors"))
+    (models / "old.ckpt").write_bytes(b"pickle")
+    dialog = SettingsDialog(window)
+    dialog.find("modelsFolder").setText(str(tmp_path / "models"))
+    dialog.find("modelsFolder").editingFinished.emit()
+    found = dialog.find("modelsFound")
+    assert found.count() == 2 and found.itemText(1) == "dreamshaper.safetensors"
+    found.activated.emit(1)
+    assert dialog.find("imageModel").text() == str(models / "dreamshaper.safetensors")
+    assert dialog.find("imageBackend").currentText() == "diffusers"
+    settings = dialog.settings()
+    assert settings.image.models_folder == str(tmp_path / "models")
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", lambda *a, **k: (str(models.parent / "x" / "model_index.json"), "")
+    )
+    dialog.find("imageBrowse").click()
+    assert dialog.find("imageModel").text() == str(models.parent / "x"), (
+        "a diffusers folder by its model_index.json"
+    )

@@ -4,6 +4,7 @@ the image, monitor, video and speech backends, and the defaults for new projects
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from pydantic import ValidationError
 from PySide6.QtWidgets import QComboBox, QFileDialog, QMessageBox, QWidget
@@ -46,7 +47,12 @@ class SettingsDialog(FormDialog):
         preset.activated.connect(self._preset_chosen)
         f("testConnection").clicked.connect(self.test_connection)
         f("storeKey").clicked.connect(self.store_key)
-        f("imageBrowse").clicked.connect(lambda: self._browse("imageModel"))
+        f("imageBrowse").clicked.connect(self._browse_checkpoint)
+        f("ipAdapterBrowse").clicked.connect(lambda: self._browse_file("ipAdapter", "IP-Adapter"))
+        f("identityAdapterBrowse").clicked.connect(lambda: self._browse_file("identityAdapter", "IP-Adapter"))
+        f("modelsFolderBrowse").clicked.connect(lambda: self._browse("modelsFolder", "Choose a models folder"))
+        f("modelsFolder").editingFinished.connect(self._list_models)
+        f("modelsFound").activated.connect(self._model_found)
         f("videoBrowse").clicked.connect(lambda: self._browse("videoModel"))
         f("gpuStackInstall").clicked.connect(self.install_gpu_stack)
         self._show_gpu_stack()
@@ -82,6 +88,10 @@ class SettingsDialog(FormDialog):
         _combo_text(f("imagePrecision"), s.image.precision)
         f("imageSteps").setValue(s.image.steps)
         f("imageOffload").setChecked(s.image.cpu_offload)
+        f("ipAdapter").setText(s.image.ip_adapter)
+        f("identityAdapter").setText(s.image.identity_adapter)
+        f("modelsFolder").setText(s.image.models_folder)
+        self._list_models()
         f("monitorUrl").setText(s.monitor.base_url)
         f("monitorModel").setText(s.monitor.model)
         _combo_text(f("videoBackend"), s.video.backend)
@@ -112,6 +122,9 @@ class SettingsDialog(FormDialog):
             precision=f("imagePrecision").currentText(),
             steps=f("imageSteps").value(),
             cpu_offload=f("imageOffload").isChecked(),
+            ip_adapter=f("ipAdapter").text().strip(),
+            identity_adapter=f("identityAdapter").text().strip(),
+            models_folder=f("modelsFolder").text().strip(),
         )
         data["monitor"].update(
             base_url=f("monitorUrl").text().strip(), model=f("monitorModel").text().strip()
@@ -207,7 +220,58 @@ class SettingsDialog(FormDialog):
         self.installer.open()
         return self.installer
 
-    def _browse(self, field: str) -> None:
-        folder = QFileDialog.getExistingDirectory(self.dialog, "Choose a diffusers model folder")
+    def _browse(self, field: str, title: str = "Choose a diffusers model folder") -> None:
+        folder = QFileDialog.getExistingDirectory(self.dialog, title)
         if folder:
             self.find(field).setText(folder)
+            if field == "modelsFolder":
+                self._list_models()
+
+    def _browse_file(self, field: str, what: str) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.dialog, f"Choose an {what}", "", f"{what} (*.safetensors)")
+        if path:
+            self.find(field).setText(path)
+
+    def _browse_checkpoint(self) -> None:
+        """A single-file checkpoint, or a diffusers folder by its model_index.json."""
+        path, _ = QFileDialog.getOpenFileName(
+            self.dialog,
+            "Choose a checkpoint",
+            "",
+            "Checkpoints (*.safetensors model_index.json);;All files (*)",
+        )
+        if path:
+            chosen = Path(path)
+            self.find("imageModel").setText(str(chosen.parent if chosen.name == "model_index.json" else chosen))
+
+    def _list_models(self) -> None:
+        """Offer the checkpoints of the models folder (read from their headers, nothing loaded)."""
+        from dreamfactory_studio.backends.image.checkpoints import list_models
+
+        found = self.find("modelsFound")
+        found.clear()
+        folder = self.find("modelsFolder").text().strip()
+        if not folder:
+            found.addItem("Set a models folder to choose from its checkpoints", None)
+            found.setEnabled(False)
+            return
+        try:
+            models = list_models(Path(folder))
+        except StudioError as exc:
+            found.addItem(str(exc), None)
+            found.setEnabled(False)
+            return
+        found.addItem(
+            f"{len(models.checkpoints)} checkpoints, {len(models.loras)} LoRAs, {len(models.ip_adapters)} "
+            "IP-Adapters: choose a checkpoint…",
+            None,
+        )
+        for path in models.checkpoints:
+            found.addItem(path.name, str(path))
+        found.setEnabled(bool(models.checkpoints))
+
+    def _model_found(self, index: int) -> None:
+        path = self.find("modelsFound").itemData(index)
+        if path:
+            self.find("imageModel").setText(path)
+            _combo_text(self.find("imageBackend"), "diffusers")
