@@ -50,7 +50,9 @@ class SettingsDialog(FormDialog):
         f("imageBrowse").clicked.connect(self._browse_checkpoint)
         f("ipAdapterBrowse").clicked.connect(lambda: self._browse_file("ipAdapter", "IP-Adapter"))
         f("identityAdapterBrowse").clicked.connect(lambda: self._browse_file("identityAdapter", "IP-Adapter"))
-        f("modelsFolderBrowse").clicked.connect(lambda: self._browse("modelsFolder", "Choose a models folder"))
+        f("modelsFolderBrowse").clicked.connect(
+            lambda: self._browse("modelsFolder", "Choose a models folder")
+        )
         f("modelsFolder").editingFinished.connect(self._list_models)
         f("modelsFound").activated.connect(self._model_found)
         f("videoBrowse").clicked.connect(lambda: self._browse("videoModel"))
@@ -242,7 +244,9 @@ class SettingsDialog(FormDialog):
         )
         if path:
             chosen = Path(path)
-            self.find("imageModel").setText(str(chosen.parent if chosen.name == "model_index.json" else chosen))
+            self.find("imageModel").setText(
+                str(chosen.parent if chosen.name == "model_index.json" else chosen)
+            )
 
     def _list_models(self) -> None:
         """Offer the checkpoints of the models folder (read from their headers, nothing loaded)."""

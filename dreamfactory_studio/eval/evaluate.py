@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from dreamfactory_studio.backends.vision.descriptor import DESCRIPTOR, image_descriptor
+from dreamfactory_studio.backends.vision.faces import DlibFaces
 from dreamfactory_studio.core.errors import BackendError, BadInput
 from dreamfactory_studio.core.model import STYLES, Evaluation, Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
@@ -203,17 +204,21 @@ class Evaluator:
 
     def _csfd(self, frames: list[Frame], result: Evaluation) -> None:
         try:
-            finder, clip = self.models.faces(), self.models.clip()
+            finder = self.models.faces()
+            # dlib describes faces itself (a face recognition distance, the paper's way); YuNet's crops go to CLIP.
+            describe = finder.vector if isinstance(finder, DlibFaces) else self.models.clip().picture
+            embedded = finder.name if isinstance(finder, DlibFaces) else self.models.clip().name
         except BackendError as exc:
             result.unavailable["csfd"] = str(exc)
             return
-        self.say(f"faces in {len(frames)} keyframes ({finder.name}), embedded with {clip.name}")
+        self.say(f"faces in {len(frames)} keyframes ({finder.name}), embedded with {embedded}")
         found: list[tuple[Frame, np.ndarray]] = []
         for frame in frames:
             face = finder.crop(frame.image)
-            result.scenes[frame.key]["face"] = "found" if face is not None else "none"
-            if face is not None:
-                found.append((frame, clip.picture(face)))
+            vector = describe(face) if face is not None else None
+            result.scenes[frame.key]["face"] = "found" if vector is not None else "none"
+            if vector is not None:
+                found.append((frame, vector / (np.linalg.norm(vector) or 1.0)))
         result.models["faces"] = finder.name
         faceless = [f.short for f in frames if result.scenes[f.key]["face"] == "none"]
         if len(found) < 2:

@@ -14,6 +14,7 @@ from dreamfactory_studio.backends.backend_set import make_embedder
 from dreamfactory_studio.backends.gpu_stack import require_gpu_stack
 from dreamfactory_studio.backends.image.files import open_image
 from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
+from dreamfactory_studio.backends.vision.faces import DlibFaces
 from dreamfactory_studio.core.errors import BackendError, BadModel
 from dreamfactory_studio.core.settings import Settings
 
@@ -210,12 +211,20 @@ class EvalModels:
             lambda: DinoEmbedder(_pretrained(self.settings.dino_model, "eval.dino_model", "DINOv2 model")),
         )
 
-    def faces(self) -> FaceFinder:
+    def faces(self) -> FaceFinder | DlibFaces:
+        """YuNet when ``eval.face_detector`` is set; else dlib's faces when the extra is installed."""
+        from dreamfactory_studio.backends.vision.faces import installed_faces
+
+        if not self.settings.face_detector and (dlib := installed_faces()) is not None:
+            return dlib
         return self._get(
             "faces",
             lambda: FaceFinder(
                 _local_file(
-                    self.settings.face_detector, "eval.face_detector", "YuNet face detector", (".onnx",)
+                    self.settings.face_detector,
+                    "eval.face_detector",
+                    "YuNet face detector (or install the faces extra: pip install 'dreamfactory-studio[faces]')",
+                    (".onnx",),
                 )
             ),
         )

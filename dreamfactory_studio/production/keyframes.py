@@ -35,6 +35,7 @@ from dreamfactory_studio.backends.image import (
 )
 from dreamfactory_studio.backends.llm import LLM, ChatMessage, TurnInfo
 from dreamfactory_studio.backends.vision import FrameContext, Monitor, Verdict
+from dreamfactory_studio.backends.vision.faces import installed_faces
 from dreamfactory_studio.backends.vision.identity import identity_score
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import (
@@ -352,7 +353,12 @@ class KeyframeDesigner:
         scores = {}
         for reference in cast.identity_references(self.folder, self.project, scene):
             scores[reference.character] = await asyncio.to_thread(
-                identity_score, frame, boxes.get(reference.character), reference.path, self.memory.embedder
+                identity_score,
+                frame,
+                boxes.get(reference.character),
+                reference.path,
+                self.memory.embedder,
+                installed_faces(),
             )
         return {key: round(value, 4) for key, value in scores.items()}
 

@@ -1,7 +1,8 @@
 """How like their character sheet a character is drawn in a frame.
 
 The character is found by their layout box (the whole frame when they are alone in it) and the crop is
-compared with their sheet: by the cosine of CLIP image features when a CLIP model is configured, else by how
+compared with their sheet: by face recognition when dlib's faces are installed and both show a face
+(:mod:`.faces`), else by the cosine of CLIP image features when a CLIP model is configured, else by how
 much of the sheet's colours the crop holds. Those are the hue and saturation bins of the sheet's coloured pixels
 (its neutral ground and the ink fall out), which follow clothing, skin and hair; each counts as present when at
 least :data:`PRESENT` of the crop has it, since the scene around the character fills the rest. 0 to 1.
@@ -46,12 +47,16 @@ def colour_likeness(crop, sheet) -> float:
     return float((wanted / total) @ found)
 
 
-def identity_score(frame: Path, box: Box | None, sheet: Path, embedder: ClipEmbedder | None = None) -> float:
+def identity_score(
+    frame: Path, box: Box | None, sheet: Path, embedder: ClipEmbedder | None = None, faces=None
+) -> float:
     """How like ``sheet`` the region ``box`` of ``frame`` is (the whole frame with no box), 0 to 1."""
     image = open_image(frame)
     if box is not None:
         image = image.crop(box.pixels(*image.size))
     reference = open_image(sheet)
+    if faces is not None and (likeness := faces.likeness(image, reference)) is not None:
+        return likeness
     if embedder is None:
         return colour_likeness(image, reference)
     return float(min(1.0, max(0.0, embedder.picture(image) @ embedder.picture(reference))))
