@@ -342,3 +342,46 @@ def test_a_models_folder_lists_checkpoints_loras_and_ip_adapters(models, tmp_pat
     assert [p.name for p in found.loras] == ["pytorch_lora_weights.safetensors"]
     assert [p.name for p in found.ip_adapters] == ["ip-adapter.safetensors"]
     assert [p.name for p in found.refused] == ["old.ckpt"]
+
+
+def test_the_cli_draws_with_a_single_file_checkpoint(models, tmp_path, monkeypatch):
+    for key, value in {"IMAGE_STEPS": "2", "KEYFRAMES_WIDTH": "64", "KEYFRAMES_HEIGHT": "64"}.items():
+        monkeypatch.setenv(f"DREAMFACTORY_{key}", value)
+    monkeypatch.setenv("DREAMFACTORY_IMAGE_SINGLE_FILE_CONFIG", str(models["config"]))
+    project = str(tmp_path / "p")
+    assert main(["new", str(STORIES / "robot-garden.txt"), project, "--scenes", "2"]) == 0
+    assert main(["run", project, "--image-model", str(models["single"]), "--quiet"]) == 0
+    with ProjectFolder.open(project, read_only=True) as folder:
+        takes = [t for s in folder.load().scenes for t in s.takes]
+    assert takes and all(t.model == str(models["single"]) for t in takes)
+
+
+def test_an_ip_adapter_for_another_base_model_is_refused_with_a_message(models, tmp_path):
+    sdxl_adapter = build_ip_adapter(tmp_path / "sdxl-ip", models["sdxl"])
+    with pytest.raises(BackendError, match="do not fit this model .* made for one base model"):
+        painter(models["sd15"], ip_adapter=str(sdxl_adapter))
+
+
+def test_a_missing_sheet_is_drawn_around_and_said_on_the_take(models, tmp_path, monkeypatch):
+    for key, value in {"IMAGE_STEPS": "1", "KEYFRAMES_WIDTH": "64", "KEYFRAMES_HEIGHT": "64"}.items():
+        monkeypatch.setenv(f"DREAMFACTORY_{key}", value)
+    monkeypatch.setenv("DREAMFACTORY_IMAGE_IP_ADAPTER", str(models["ip"]))
+    monkeypatch.setenv("DREAMFACTORY_KEYFRAMES_BASE_ROUNDS", "1")
+    monkeypatch.setenv("DREAMFACTORY_KEYFRAMES_RETRIES", "0")
+    project = tmp_path / "kite"
+    assert main(["new", str(STORIES / "three-friends.txt"), str(project), "--scenes", "3"]) == 0
+    assert main(["run", str(project), "--image-model", str(models["sd15"]), "--quiet"]) == 0
+    with ProjectFolder.open(project, read_only=True) as folder:
+        loaded = folder.load()
+        scene = next(s for s in loaded.scenes[1:] if s.characters)
+        character = loaded.character(scene.characters[0])
+        folder.asset_path(character.sheet.image).unlink()
+        number = loaded.scene_number(scene.id)
+    assert (
+        main(["run", str(project), "--image-model", str(models["sd15"]), "--scene", str(number), "--quiet"])
+        == 0
+    )
+    with ProjectFolder.open(project, read_only=True) as folder:
+        take = folder.load().scenes[number - 1].takes[-1]
+    assert character.id not in {r.character for r in take.recipe.references}
+    assert any(f"{character.name}'s sheet" in note and "is missing" in note for note in take.recipe.notes)

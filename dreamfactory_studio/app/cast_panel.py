@@ -8,6 +8,8 @@ a LoRA file with its trigger word and weight can be set per character.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
@@ -41,8 +43,8 @@ class CastPanel(QWidget, SessionView):
         super().__init__(parent)
         self.setObjectName("castPanel")
         self.session: ProjectSession | None = None
-        self.list = QListWidget(objectName="castList", iconSize=QSize(48, 64))
-        self.list.setMaximumHeight(150)
+        self.list = QListWidget(objectName="castList", iconSize=QSize(27, 36))
+        self.list.setMaximumHeight(160)
         self.list.currentRowChanged.connect(lambda _row: self._show_current())
         self.sheet = QLabel(objectName="castSheet", alignment=Qt.AlignmentFlag.AlignCenter)
         self.sheet.setMinimumHeight(SHEET_HEIGHT // 2)
@@ -69,6 +71,8 @@ class CastPanel(QWidget, SessionView):
             "unpinSheet", "cancel", "Unpin", "Let the next full run draw this sheet again", self._unpin
         )
         self.earlier = QComboBox(objectName="sheetTakes", toolTip="Pin one of the character's earlier sheets")
+        self.earlier.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.earlier.setMinimumContentsLength(12)
         self.earlier.activated.connect(self._pin_earlier)
         self.look = QPlainTextEdit(objectName="castLook")
         self.look.setPlaceholderText(
@@ -92,23 +96,33 @@ class CastPanel(QWidget, SessionView):
         self.weight.editingFinished.connect(self._lora_changed)
 
         buttons = QHBoxLayout()
-        for button in (self.draw_button, self.import_button, self.crop_button, self.unpin_button):
+        for button in (self.draw_button, self.import_button, self.unpin_button):
             buttons.addWidget(button)
         buttons.addStretch()
+        more = QHBoxLayout()
+        more.addWidget(self.crop_button)
+        more.addStretch()
         lora_row = QHBoxLayout()
-        for widget in (self.lora_button, self.trigger, self.weight, self.no_lora_button):
+        for widget in (self.lora_button, self.no_lora_button):
             lora_row.addWidget(widget)
+        lora_row.addStretch()
+        trigger_row = QHBoxLayout()
+        trigger_row.addWidget(self.trigger, 1)
+        trigger_row.addWidget(QLabel("weight"))
+        trigger_row.addWidget(self.weight)
         layout = QVBoxLayout(self)
         layout.addWidget(self.list)
         layout.addWidget(self.sheet, 1)
         layout.addWidget(self.source)
         layout.addLayout(buttons)
+        layout.addLayout(more)
         layout.addWidget(self.earlier)
         layout.addWidget(QLabel("<b>Look</b>"))
         layout.addWidget(self.look)
         layout.addWidget(QLabel("<b>LoRA</b>"))
         layout.addWidget(self.lora)
         layout.addLayout(lora_row)
+        layout.addLayout(trigger_row)
         self.show_session(None)
 
     # -- following the session ----------------------------------------------------------------------------
@@ -208,11 +222,13 @@ class CastPanel(QWidget, SessionView):
         self.earlier.setEnabled(editable and len(character.takes) > 1)
         self._look.load(character.description)
         if character.lora:
-            self.lora.setText(character.lora.file)
+            self.lora.setText(Path(character.lora.file).name)
+            self.lora.setToolTip(character.lora.file)
             self.trigger.setText(character.lora.trigger)
             self.weight.setValue(character.lora.weight)
         else:
-            self.lora.setText("None: the checkpoint draws them from the look and the sheet.")
+            self.lora.setText("None: drawn from the look and the sheet.")
+            self.lora.setToolTip("")
             self.trigger.clear()
         self.trigger.setEnabled(editable and character.lora is not None)
         self.weight.setEnabled(editable and character.lora is not None)

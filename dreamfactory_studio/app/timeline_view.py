@@ -129,10 +129,12 @@ class SceneListModel(QAbstractListModel):
         )
 
     def _first_name(self, character_id: str) -> str:
+        """A short name for a badge: the first word, or two for "the dog"."""
         try:
-            return self.project.character(character_id).name.split()[0]
+            words = self.project.character(character_id).name.split()
         except KeyError:
             return "?"
+        return " ".join(words[:2]) if words[0].casefold() in ("the", "a", "an") and len(words) > 1 else words[0]
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self.project.scenes):

@@ -383,7 +383,7 @@ class KeyframeDesigner:
         names = {c.id: c.name for c in self.project.characters}
         likeness = ", ".join(f"{names.get(i, i)} {v:.2f}" for i, v in take.identity.items())
         self._monitor_says(
-            f"Scene {number}, take {take.id}: score {verdict.score:.2f}, {outcome}. {verdict.reason}"
+            f"Scene {number}, take {take.id}: score {verdict.score:.2f}, {outcome}. {verdict.reason.rstrip('.')}."
             + (f" Likeness to the sheets: {likeness}." if likeness else "")
         )
         self.emit(TakeMade(scene.id, take.id, take.score, take.score_reason, accepted))
