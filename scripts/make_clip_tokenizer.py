@@ -13,27 +13,19 @@ import json
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "resources" / "checkpoints" / "clip-tokenizer"
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "resources" / "checkpoints" / "clip-tokenizer"
+sys.path.insert(0, str(REPO))
+
+from dreamfactory_studio.backends.image.clip_tokens import byte_symbols  # noqa: E402
+
 MERGES = 49152 - 256 - 2
-
-
-def byte_symbols() -> list[str]:
-    """CLIP's printable stand-in for each of the 256 bytes, in CLIP's order (the printable bytes first)."""
-    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
-    printable += list(range(ord("®"), ord("ÿ") + 1))
-    codes, extra = printable[:], 0
-    for byte in range(256):
-        if byte not in printable:
-            printable.append(byte)
-            codes.append(256 + extra)
-            extra += 1
-    return [chr(code) for code in codes]
 
 
 def main(source: str) -> None:
     with gzip.open(source) as packed:
         merges = packed.read().decode("utf-8").split("\n")[1 : MERGES + 1]
-    symbols = byte_symbols()
+    symbols = list(byte_symbols().values())
     vocab = symbols + [s + "</w>" for s in symbols] + ["".join(m.split()) for m in merges]
     vocab += ["<|startoftext|>", "<|endoftext|>"]
     OUT.mkdir(parents=True, exist_ok=True)

@@ -289,6 +289,21 @@ def test_the_shipped_clip_tokenizer_is_clips_own():
     assert len(clip_tokenizer()) == 49408
 
 
+def test_prompts_are_counted_as_clip_splits_them_without_transformers():
+    """count_tokens is pure Python (the packaged app has no transformers) and agrees with CLIP's tokenizer."""
+    import re
+
+    from dreamfactory_studio.backends.image.clip_tokens import clip_tokenizer
+
+    texts = [s for f in STORIES.glob("*.txt") for s in re.split(r"(?<=[.!?])\s+", f.read_text()) if s.strip()]
+    texts += ["Mira's kite_2!! (34%) — naïve café, 1990s; don't", "  slate-blue\ncoat:  70s  "]
+    tokenizer = clip_tokenizer()
+    for text in texts:
+        assert count_tokens(text) == len(
+            tokenizer(text, add_special_tokens=False, verbose=False).input_ids
+        ), text
+
+
 def test_a_prompt_is_fitted_to_the_budget_most_important_first():
     action = "Mira lets her red kite go above the windmill while Jonas laughs"
     looks = "Mira (a tall girl in a green raincoat); Jonas (a small boy in a yellow sweater)"

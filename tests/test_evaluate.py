@@ -158,10 +158,14 @@ def test_quality_of_a_folder_of_outputs_against_a_reference(with_weights, tmp_pa
 def test_evaluate_without_weights_says_what_is_missing_and_how_to_set_it(
     project_dir, capsys, monkeypatch, tmp_path
 ):
+    from dreamfactory_studio.backends.vision import faces
+
+    monkeypatch.setattr(faces, "installed_faces", lambda: None)  # as without the faces extra
     assert main(["evaluate", str(project_dir)]) == 0
     out = capsys.readouterr().out
     assert "similarity to the Base Frame, mean over scenes:" in out
-    assert "not computed, Cross-Scene Face Distance (CSFD): no YuNet face detector is set" in out
+    assert "not computed, Cross-Scene Face Distance (CSFD): no YuNet face detector" in out
+    assert "dreamfactory-studio[faces]" in out
     assert "--set eval.clip_model=PATH" in out and "--set eval.inception=PATH" in out
     assert "colour-and-structure descriptor" in out and "Traceback" not in out
     monkeypatch.setenv("DREAMFACTORY_EVAL_CLIP_MODEL", str(tmp_path / "nowhere"))

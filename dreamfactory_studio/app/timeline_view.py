@@ -134,7 +134,9 @@ class SceneListModel(QAbstractListModel):
             words = self.project.character(character_id).name.split()
         except KeyError:
             return "?"
-        return " ".join(words[:2]) if words[0].casefold() in ("the", "a", "an") and len(words) > 1 else words[0]
+        return (
+            " ".join(words[:2]) if words[0].casefold() in ("the", "a", "an") and len(words) > 1 else words[0]
+        )
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self.project.scenes):
