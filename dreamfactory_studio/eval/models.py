@@ -215,16 +215,18 @@ class EvalModels:
         """YuNet when ``eval.face_detector`` is set; else dlib's faces when the extra is installed."""
         from dreamfactory_studio.backends.vision.faces import installed_faces
 
-        if not self.settings.face_detector and (dlib := installed_faces()) is not None:
-            return dlib
+        if not self.settings.face_detector:
+            if (dlib := installed_faces()) is not None:
+                return dlib
+            raise BackendError(
+                "no YuNet face detector is set and dlib's faces are not installed; install them with "
+                f"`pip install 'dreamfactory-studio[faces]'`, or {_set('eval.face_detector')}."
+            )
         return self._get(
             "faces",
             lambda: FaceFinder(
                 _local_file(
-                    self.settings.face_detector,
-                    "eval.face_detector",
-                    "YuNet face detector (or install the faces extra: pip install 'dreamfactory-studio[faces]')",
-                    (".onnx",),
+                    self.settings.face_detector, "eval.face_detector", "YuNet face detector", (".onnx",)
                 )
             ),
         )
