@@ -15,6 +15,7 @@ from dreamfactory_studio.core.events import (
     PhaseStarted,
     SceneFinished,
     SceneStarted,
+    SheetStarted,
     TokenReceived,
 )
 from dreamfactory_studio.core.model import Project, TranscriptMessage
@@ -53,6 +54,8 @@ class ConversationPrinter:
             out.write(f"--- {event.phase}: {event.status}\n")
         elif isinstance(event, ModelLoading):
             out.write(f"loading: {event.message}\n")
+        elif isinstance(event, SheetStarted):
+            out.write(f"\n--- {event.name}'s character sheet\n")
         elif isinstance(event, SceneStarted):
             out.write(f"\n--- scene {event.number}: drawing the {event.what}\n")
         elif isinstance(event, SceneFinished):
