@@ -25,7 +25,7 @@ def main() -> None:
     from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
     from dreamfactory_studio.core.new_project import new_project
     from dreamfactory_studio.core.settings import KeyframeSettings, Settings
-    from dreamfactory_studio.production import cast
+    from dreamfactory_studio.production.keyframes import budget_words, prompt_facts
     from dreamfactory_studio.production.run import Production
 
     story = (
@@ -44,17 +44,7 @@ def main() -> None:
     unbudgeted = [count_tokens(s.keyframe.prompt) for s in project.scenes[1:]]
     budgeted = []
     for scene in project.scenes[1:]:
-        facts = {
-            "script": scene.script,
-            "shot": scene.shot,
-            "camera": scene.camera,
-            "characters": "; ".join(cast.look(c) for c in cast.present(project, scene)),
-            "style": project.style.style,
-            "palette": project.style.palette,
-            "lighting": project.style.lighting,
-            "base_description": project.base_description.text,
-            "budget": f"{WINDOW} CLIP tokens",
-        }
+        facts = prompt_facts(project, scene, budget=budget_words(WINDOW))
         answer = OfflineWriter().write(
             TurnInfo("keyframes", "prompt", "art_director", "reply", 1, project, 1, extra=facts)
         )

@@ -25,6 +25,7 @@ from dreamfactory_studio.core.new_project import new_project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import KeyframeSettings, Settings
 from dreamfactory_studio.production import cast
+from dreamfactory_studio.production.keyframes import budget_words, prompt_facts
 from dreamfactory_studio.production.run import Production
 
 from .paths import STORIES
@@ -81,20 +82,33 @@ def test_every_character_gets_a_sheet_and_every_take_is_held_to_the_sheets_of_th
 
 
 def test_the_likeness_falls_when_a_sheet_is_swapped_for_another_characters(drawn):
+    """Told by colours (no CLIP, no faces): in medium shots and closer; in a wide shot the sketch's figures are a
+    few pixels tall, too small for their colours to tell them apart reliably."""
     with ProjectFolder.open(drawn, read_only=True) as folder:
         project = folder.load()
         sheets = {c.id: folder.asset_path(c.sheet.image) for c in project.characters}
+
+        def rest(character_id):
+            return tuple(path for other, path in sheets.items() if other != character_id)
+
         compared = 0
-        for scene in project.scenes:
+        for scene in (s for s in project.scenes if s.shot != "wide"):
             boxes = {p.character: p.box for p in scene.layout}
             frame = folder.asset_path(scene.keyframe.image)
             for character_id in scene.characters:
-                own = identity_score(frame, boxes.get(character_id), sheets[character_id])
+                own = identity_score(
+                    frame, boxes.get(character_id), sheets[character_id], others=rest(character_id)
+                )
+                assert (
+                    own == scene.keyframe.identity[character_id]
+                    or abs(own - scene.keyframe.identity[character_id]) < 1e-3
+                )
                 for other, sheet in sheets.items():
                     if other not in scene.characters:
-                        assert identity_score(frame, boxes.get(character_id), sheet) < own
+                        swapped = identity_score(frame, boxes.get(character_id), sheet, others=rest(other))
+                        assert swapped < own
                         compared += 1
-        assert compared >= 5
+        assert compared >= 3
 
 
 def test_a_low_likeness_draws_a_new_seed_like_drift_and_says_why(drawn, tmp_path):
@@ -329,17 +343,7 @@ def test_the_offline_crew_writes_keyframe_prompts_most_important_first_for_clips
     writer = OfflineWriter()
     lengths = []
     for scene in project.scenes:
-        facts = {
-            "script": scene.script,
-            "shot": scene.shot,
-            "camera": scene.camera,
-            "characters": "; ".join(cast.look(c) for c in cast.present(project, scene)),
-            "style": project.style.style,
-            "palette": project.style.palette,
-            "lighting": project.style.lighting,
-            "base_description": project.base_description.text,
-            "budget": "75 CLIP tokens (about 56 words)",
-        }
+        facts = prompt_facts(project, scene, budget=budget_words(75))
         turn = TurnInfo("keyframes", "prompt", "art_director", "reply", 1, project, 6, extra=facts)
         answer = writer.write(turn)
         prompt = answer.split("<INFO>", 1)[1].split("\nLAYOUT:")[0].strip()

@@ -177,15 +177,6 @@ class Take(_Model):
     created: datetime = Field(default_factory=now)
 
 
-class CharacterSheet(_Model):
-    """A character's reference image, that every keyframe they are in is held to."""
-
-    image: AssetPath
-    source: Literal["generated", "imported", "take"]
-    take_id: str | None = None
-    pinned_by_user: bool = False
-
-
 class Character(_Editable):
     id: str = Field(default_factory=lambda: new_id("char"))
     name: str
@@ -281,6 +272,11 @@ class BaseFrame(_Model):
     source: Literal["generated", "take", "imported"]
     take_id: str | None = None
     pinned_by_user: bool = False
+
+
+class CharacterSheet(BaseFrame):
+    """A character's reference image, that every keyframe they are in is held to; ``source`` "take" is a crop
+    of a take."""
 
 
 class BaseDescription(_Model):

@@ -79,6 +79,12 @@ def identity_references(folder: ProjectFolder, project: Project, scene: Scene) -
     return made
 
 
+def sheet_files(folder: ProjectFolder, project: Project) -> dict[str, Path]:
+    """Every character's sheet file that is there, by character id."""
+    files = {c.id: folder.asset_path(c.sheet.image) for c in project.characters if c.sheet}
+    return {character_id: path for character_id, path in files.items() if path.is_file()}
+
+
 def missing_sheets(folder: ProjectFolder, project: Project, scene: Scene) -> list[str]:
     """Notes for the present characters whose sheet is missing or whose file is gone."""
     notes = []

@@ -99,6 +99,29 @@ def style_facts(project: Project) -> dict[str, str]:
     return {name: getattr(style, name) if style else "" for name in ("style", "palette", "lighting")}
 
 
+def budget_words(budget: int | None) -> str:
+    """A painter's prompt budget as the art director is told it; empty with none."""
+    return f"{budget} CLIP tokens (about {budget * 3 // 4} words)" if budget else ""
+
+
+def prompt_facts(
+    project: Project, scene: Scene, context: str = "", critique: str = "", budget: str = ""
+) -> dict:
+    """What the art director is told to write scene ``scene``'s prompt, P(t) = f(S(t), C(t-1), BD)."""
+    return {
+        "script": scene.script,
+        "shot": scene.shot or "medium",
+        "camera": scene.camera or "static",
+        "characters": "; ".join(cast.look(c) for c in cast.present(project, scene)),
+        **style_facts(project),
+        "context": context,
+        "base_description": project.base_description.text,
+        "critique": critique,
+        "direction": project.directions.get(PHASE, ""),
+        "budget": budget,
+    }
+
+
 def frame_context(project: Project, scene: Scene, prompt: str) -> FrameContext:
     """What the monitor knows of a scene's frame besides its pixels."""
     return FrameContext(
@@ -205,26 +228,14 @@ class KeyframeDesigner:
         return (conclusion_text(completion.text) or completion.text).strip()
 
     def _budget(self) -> str:
-        budget = getattr(self.painter, "prompt_budget", None)
-        return f"{budget} CLIP tokens (about {budget * 3 // 4} words)" if budget else ""
+        return budget_words(getattr(self.painter, "prompt_budget", None))
 
     async def _prompt(self, scene: Scene, context: str, critique: str = "") -> str:
         """The art director's prompt for a scene; a scene of several characters also gets its layout, unless
         the user laid it out."""
-        characters = cast.present(self.project, scene)
-        facts = {
-            "script": scene.script,
-            "shot": scene.shot or "medium",
-            "camera": scene.camera or "static",
-            "characters": "; ".join(cast.look(c) for c in characters),
-            **style_facts(self.project),
-            "context": context,
-            "base_description": self.project.base_description.text,
-            "critique": critique,
-            "direction": self.project.directions.get(PHASE, ""),
-            "budget": self._budget(),
-        }
+        facts = prompt_facts(self.project, scene, context, critique, self._budget())
         answer = await self._ask("art_director", "prompt", PROMPT_TASK, facts)
+        characters = cast.present(self.project, scene)
         if not scene.is_user_edited("layout"):
             scene.layout = cast.parse_layout(answer, characters)
         return re.sub(r"\n?\s*LAYOUT:.*", "", answer, flags=re.IGNORECASE | re.DOTALL).strip()
@@ -350,8 +361,10 @@ class KeyframeDesigner:
         """How like their sheet each present character with a sheet is drawn in ``take``."""
         boxes = {p.character: p.box for p in scene.layout} if len(scene.characters) > 1 else {}
         frame = self.folder.asset_path(take.image)
+        sheets = cast.sheet_files(self.folder, self.project)
         scores = {}
         for reference in cast.identity_references(self.folder, self.project, scene):
+            others = tuple(path for character_id, path in sheets.items() if character_id != reference.character)
             scores[reference.character] = await asyncio.to_thread(
                 identity_score,
                 frame,
@@ -359,6 +372,7 @@ class KeyframeDesigner:
                 reference.path,
                 self.memory.embedder,
                 installed_faces(),
+                others,
             )
         return {key: round(value, 4) for key, value in scores.items()}
 

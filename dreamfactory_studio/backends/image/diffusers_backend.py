@@ -23,7 +23,8 @@ from dreamfactory_studio.backends.gpu_stack import require_gpu_stack
 from dreamfactory_studio.backends.image import Cancelled, Drawn, GenerationCancelled, ImageRequest, StepSink
 from dreamfactory_studio.backends.image.checkpoints import PICKLED, load_single_file
 from dreamfactory_studio.backends.image.clip_tokens import WINDOW
-from dreamfactory_studio.core.errors import BackendError, BadInput, BadModel
+from dreamfactory_studio.backends.image.files import open_reference
+from dreamfactory_studio.core.errors import BackendError, BadModel
 from dreamfactory_studio.core.settings import ImageSettings
 
 log = logging.getLogger(__name__)
@@ -242,7 +243,7 @@ class DiffusersBackend:
         continuity = request.of_kind("continuity")
         if request.continuous and continuity and self.img2img is not None:
             pipe = self.img2img
-            start = _open_reference(continuity[0].path).resize((request.width, request.height))
+            start = open_reference(continuity[0].path).resize((request.width, request.height))
             arguments.update(image=start, strength=request.strength)
             drawn.mode, drawn.strength = "image-to-image", request.strength
             drawn.used.append((continuity[0], request.strength))
@@ -287,14 +288,3 @@ class DiffusersBackend:
                 f"out of GPU memory drawing {request.width}x{request.height}. Turn on CPU offload or VAE tiling in "
                 "the settings, or draw smaller; the model stays loaded."
             ) from None
-
-
-def _open_reference(path: Path):
-    from dreamfactory_studio.backends.image.files import open_image
-
-    try:
-        return open_image(path)
-    except BadInput as exc:
-        raise BackendError(
-            f"the reference image {path} is damaged or not an image ({exc}); replace or redraw it."
-        ) from None

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dreamfactory_studio.core.errors import BadInput
+from dreamfactory_studio.core.errors import BackendError, BadInput
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -57,3 +57,13 @@ def read_image_file(path: Path | str) -> bytes:
     buffer = io.BytesIO()
     open_image(path).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def open_reference(path: Path):
+    """A reference image for a painter, as RGB; a damaged one is a :class:`BackendError` that says what to do."""
+    try:
+        return open_image(path)
+    except BadInput as exc:
+        raise BackendError(
+            f"the reference image {path} is damaged or not an image ({exc}); replace or redraw it."
+        ) from None

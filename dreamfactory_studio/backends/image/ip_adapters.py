@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dreamfactory_studio.backends.image import Reference
-from dreamfactory_studio.core.errors import BackendError, BadInput
+from dreamfactory_studio.backends.image.files import open_reference
+from dreamfactory_studio.core.errors import BackendError
 from dreamfactory_studio.core.model import Box
 
 STYLE_KINDS = ("style", "continuity", "memory")
@@ -111,7 +112,9 @@ class Adapters:
         hidden = not isinstance(layer, ImageProjection)
         key = (hashlib.sha256(image_path.read_bytes()).hexdigest() if image_path else "neutral", hidden)
         if key not in self._embeds:
-            image = _open(image_path) if image_path else Image.new("RGB", (224, 224), (128, 128, 128))
+            image = (
+                open_reference(image_path) if image_path else Image.new("RGB", (224, 224), (128, 128, 128))
+            )
             self._embeds[key] = self.pipe.encode_image(image, device, 1, hidden)
         return self._embeds[key]
 
@@ -152,14 +155,3 @@ def _mask(box: Box, width: int, height: int):
     mask = Image.new("L", (width, height), 0)
     ImageDraw.Draw(mask).rectangle(box.pixels(width, height), fill=255)
     return mask
-
-
-def _open(path: Path):
-    from dreamfactory_studio.backends.image.files import open_image
-
-    try:
-        return open_image(path)
-    except BadInput as exc:
-        raise BackendError(
-            f"the reference image {path} is damaged or not an image ({exc}); replace or redraw it."
-        ) from None

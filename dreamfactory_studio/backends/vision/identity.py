@@ -3,7 +3,7 @@
 The character is found by their layout box (the whole frame when they are alone in it) and the crop is
 compared with their sheet: by face recognition when dlib's faces are installed and both show a face
 (:mod:`.faces`), else by the cosine of CLIP image features when a CLIP model is configured, else by how
-much of the sheet's colours the crop holds. Those are the hue and saturation bins of the sheet's coloured pixels
+much of the colours that set the character apart from the rest of the cast the crop holds. Those are the hue and saturation bins of the sheet's coloured pixels
 (its neutral ground and the ink fall out), which follow clothing, skin and hair; each counts as present when at
 least :data:`PRESENT` of the crop has it, since the scene around the character fills the rest. 0 to 1.
 """
@@ -24,6 +24,8 @@ COLOURED = 20
 still shows its colours."""
 PRESENT = 0.005
 """The share of a crop a colour of the sheet must cover to count as there."""
+COMMON = 0.15
+"""The share of a frame past which a colour is the scene's, not a character's."""
 
 
 def colour_shares(image) -> np.ndarray:
@@ -37,9 +39,19 @@ def colour_shares(image) -> np.ndarray:
     return np.bincount(bins, minlength=HUES * SATURATIONS).astype(np.float32) / len(hsv)
 
 
-def colour_likeness(crop, sheet) -> float:
-    """How much of the sheet's colour (by share of its coloured pixels) the crop holds."""
-    wanted = colour_shares(sheet)
+def colour_likeness(crop, sheet, frame=None, others=()) -> float:
+    """How much of the sheet's own colour (by share of its coloured pixels) the crop holds.
+
+    Only what sets the character apart counts: a colour the ``others`` (the rest of the cast's sheets) have as
+    much of (skin, say) tells nobody apart, and a colour that fills much of the whole ``frame`` (a blue sky
+    against a blue scarf) is the scene's, counting less the more of the frame it covers and not at all past
+    :data:`COMMON`. A sheet with nothing of its own is compared by all its colours."""
+    own = colour_shares(sheet)
+    wanted = np.clip(own - np.max([colour_shares(o) for o in others], axis=0), 0.0, None) if others else own
+    if frame is not None:
+        wanted = wanted * np.clip(1.0 - colour_shares(frame) / COMMON, 0.0, 1.0)
+    if float(wanted.sum()) == 0:
+        wanted = own
     total = float(wanted.sum())
     if total == 0:
         return 0.0
@@ -48,15 +60,20 @@ def colour_likeness(crop, sheet) -> float:
 
 
 def identity_score(
-    frame: Path, box: Box | None, sheet: Path, embedder: ClipEmbedder | None = None, faces=None
+    frame: Path,
+    box: Box | None,
+    sheet: Path,
+    embedder: ClipEmbedder | None = None,
+    faces=None,
+    others: tuple[Path, ...] = (),
 ) -> float:
-    """How like ``sheet`` the region ``box`` of ``frame`` is (the whole frame with no box), 0 to 1."""
-    image = open_image(frame)
-    if box is not None:
-        image = image.crop(box.pixels(*image.size))
+    """How like ``sheet`` the region ``box`` of ``frame`` is (the whole frame with no box), 0 to 1; ``others``
+    are the rest of the cast's sheets, against which the colours are told apart."""
+    whole = open_image(frame)
+    image = whole.crop(box.pixels(*whole.size)) if box is not None else whole
     reference = open_image(sheet)
     if faces is not None and (likeness := faces.likeness(image, reference)) is not None:
         return likeness
     if embedder is None:
-        return colour_likeness(image, reference)
+        return colour_likeness(image, reference, whole, [open_image(o) for o in others])
     return float(min(1.0, max(0.0, embedder.picture(image) @ embedder.picture(reference))))
