@@ -364,7 +364,9 @@ class KeyframeDesigner:
         sheets = cast.sheet_files(self.folder, self.project)
         scores = {}
         for reference in cast.identity_references(self.folder, self.project, scene):
-            others = tuple(path for character_id, path in sheets.items() if character_id != reference.character)
+            others = tuple(
+                path for character_id, path in sheets.items() if character_id != reference.character
+            )
             scores[reference.character] = await asyncio.to_thread(
                 identity_score,
                 frame,
