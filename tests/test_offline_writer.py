@@ -8,7 +8,7 @@ import pytest
 
 from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
-from dreamfactory_studio.backends.llm.story_analysis import find_characters, split_scenes
+from dreamfactory_studio.backends.llm.story_analysis import find_characters, sentences, split_scenes
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.production.run import Production
@@ -45,18 +45,28 @@ def test_every_sample_story_through_all_text_phases(tmp_path, story):
     assert all(s.script.strip() and s.narration.strip() and s.duration >= 2 for s in project.scenes)
     assert project.style.style in ("illustration", "ink wash")
     assert all(m.source == "offline writer" for m in project.transcripts)
-    # The script keeps the story's own words, in order, and covers all of it.
+    # The script keeps the story's own words, in order, and covers all of it, in whole sentences; a story of
+    # fewer sentences than scenes shows one moment in several shots, one after the other.
+    scripts = [s.script for s in project.scenes]
+    distinct = [text for i, text in enumerate(scripts) if i == 0 or text != scripts[i - 1]]
     story_words = (STORIES / story).read_text().split()
-    assert " ".join(s.script for s in project.scenes).split() == story_words
+    assert " ".join(distinct).split() == story_words
+    for scene in project.scenes:
+        assert scene.script[0].isupper() and scene.script.rstrip()[-1] in ".!?", scene.script
+        assert "…" not in scene.title and 1 <= len(scene.title.split()) <= 7, scene.title
 
 
 @pytest.mark.parametrize("story", sorted(NAMED))
 def test_scene_counts_1_to_30(story):
     text = (STORIES / story).read_text()
+    whole = {s.text for s in sentences(text)}
     for count in range(1, 31):
         scenes = split_scenes(text, count)
         assert len(scenes) == count
         assert all(s.strip() for s in scenes), (story, count)
+        for scene in scenes:  # whole sentences only: a scene is never cut inside one
+            assert scene[0].isupper() and scene.rstrip()[-1] in ".!?", (count, scene)
+            assert all(part in whole for part in (s.text for s in sentences(scene))), (count, scene)
 
 
 def test_named_characters_and_their_looks():

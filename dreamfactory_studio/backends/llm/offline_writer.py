@@ -15,11 +15,17 @@ from collections.abc import Sequence
 from dreamfactory_studio.backends.llm import ChatMessage, Completion, TokenSink, TurnInfo
 from dreamfactory_studio.backends.llm.story_analysis import (
     PALETTES,
+    character_kind,
     find_characters,
+    follow_cast,
     pick_style,
+    scene_title,
     sentences,
     split_scenes,
     words,
+)
+from dreamfactory_studio.backends.llm.story_analysis import (
+    Character as StoryCharacter,
 )
 from dreamfactory_studio.core.model import Project
 
@@ -44,14 +50,6 @@ def _narration(chunk: str) -> str:
     if len(tokens) > NARRATION_WORDS * 1.5:
         text = " ".join(tokens[:NARRATION_WORDS]).rstrip(",;:") + "…"
     return text
-
-
-def _title(chunk: str) -> str:
-    first = re.split(r"[,;:.!?，。！？؟]", chunk.strip(), maxsplit=1)[0].strip() or chunk.strip()
-    tokens = first.split()
-    if len(tokens) > 6:
-        return " ".join(tokens[:6]) + "…"
-    return first[:40] + ("…" if len(first) > 40 else "")
 
 
 def _shot(index: int, count: int, chunk: str, present: int) -> tuple[str, str]:
@@ -93,6 +91,11 @@ class OfflineWriter:
         return getattr(self, f"_decide_{turn.conclusion}")(turn.project, turn.scene_count)
 
     def _decide_task(self, project: Project, scenes: int) -> dict:
+        if not project.request.scenes and scenes <= 15:
+            # A scene is at least one whole sentence: a short film of a short story has fewer scenes than the
+            # default. A scene count the user asked for, or the long mode's, is kept (moments shown in several
+            # shots when sentences run out).
+            scenes = max(1, min(scenes, len(sentences(project.story))))
         story = project.story.lower()
         audience = "teens and adults" if any(re.search(rf"\b{w}\b", story) for w in _MATURE) else "all ages"
         total = sum(_seconds(_narration(c)) for c in split_scenes(project.story, scenes))
@@ -132,21 +135,24 @@ class OfflineWriter:
         cast = []
         for character in project.characters:
             found = analysed.get(character.name)
-            aliases = (found.aliases if found else set()) | {character.name}
-            cast.append((character.name, aliases))
+            cast.append(
+                StoryCharacter(
+                    character.name,
+                    character.description,
+                    (found.aliases if found else set()) | {character.name},
+                )
+            )
         chunks = split_scenes(project.story, scenes)
+        kinds = {c.name: character_kind(c, project.story) for c in cast}
         out = []
-        for index, chunk in enumerate(chunks):
-            present = [
-                name
-                for name, aliases in cast
-                if any(re.search(rf"\b{re.escape(a)}\b", chunk, re.I) for a in aliases)
-            ]
+        for index, (chunk, present) in enumerate(
+            zip(chunks, follow_cast(chunks, cast, project.story), strict=True)
+        ):
             shot, camera = _shot(index, len(chunks), chunk, len(present))
             narration = _narration(chunk)
             out.append(
                 {
-                    "title": _title(chunk),
+                    "title": scene_title(chunk, cast, present, kinds),
                     "script": chunk,
                     "narration": narration,
                     "shot": shot,
