@@ -43,7 +43,7 @@ def test_every_sample_story_through_all_text_phases(tmp_path, story):
     assert NAMED[story] <= {c.name for c in project.characters}
     assert all(c.description for c in project.characters)
     assert all(s.script.strip() and s.narration.strip() and s.duration >= 2 for s in project.scenes)
-    assert project.style.style in ("illustration", "ink wash")
+    assert project.style.style in ("illustration", "ink wash", "anime")
     assert all(m.source == "offline writer" for m in project.transcripts)
     # The script keeps the story's own words, in order, and covers all of it, in whole sentences; a story of
     # fewer sentences than scenes shows one moment in several shots, one after the other.

@@ -22,6 +22,8 @@ from dreamfactory_studio.backends.llm.story_analysis import (
     scene_title,
     sentences,
     split_scenes,
+    story_lighting,
+    story_palette,
     words,
 )
 from dreamfactory_studio.backends.llm.story_analysis import (
@@ -111,6 +113,7 @@ class OfflineWriter:
     def _decide_style(self, project: Project, scenes: int) -> dict:
         style, _ = self._style(project)
         palette, lighting = PALETTES.get(style, ("colours chosen to suit the style", "soft, even light"))
+        palette, lighting = story_palette(project.story, palette), story_lighting(project.story, lighting)
         return {
             "style": style,
             "palette": palette,

@@ -16,13 +16,89 @@ _PHRASE_END = re.compile(r"\s+(?:is|was|are|were|who|that|which|and|holding|as)\
 WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*", re.UNICODE)
 
 STYLE_WORDS: dict[str, tuple[str, ...]] = {
-    "cyberpunk": ("neon", "cyber", "hacker", "hologram", "android", "megacity", "implant", "synth", "chrome"),
+    "cyberpunk": (
+        "neon",
+        "cyber",
+        "hacker",
+        "hologram",
+        "holograms",
+        "android",
+        "megacity",
+        "implant",
+        "synth",
+        "chrome",
+        "drone",
+    ),
     "origami": ("origami", "folded", "fold", "paper crane", "paper boat"),
-    "ink wash": ("ink", "brush", "bamboo", "calligraphy", "scroll", "mist", "temple", "lantern", "lanterns"),
-    "oil painting": ("painting", "canvas", "oil", "portrait", "gallery", "harvest", "meadow"),
-    "anime": ("anime", "manga", "magical", "spirit", "schoolgirl", "mecha", "samurai"),
-    "realism": ("photograph", "documentary", "realistic", "city hall", "office", "newspaper"),
-    "illustration": ("fairy", "once upon", "picture book", "village", "fog", "ferry", "garden", "robot"),
+    "ink wash": (
+        "ink",
+        "brush",
+        "bamboo",
+        "calligraphy",
+        "scroll",
+        "mist",
+        "temple",
+        "lantern",
+        "lanterns",
+        "kite",
+        "kites",
+        "noodle",
+    ),
+    "oil painting": (
+        "painting",
+        "canvas",
+        "oil",
+        "portrait",
+        "gallery",
+        "harvest",
+        "meadow",
+        "lighthouse",
+        "storm",
+        "waves",
+        "candlelight",
+        "stove",
+        "clock",
+        "clocks",
+        "pendulum",
+        "winter",
+    ),
+    "anime": (
+        "anime",
+        "manga",
+        "magical",
+        "spirit",
+        "schoolgirl",
+        "mecha",
+        "samurai",
+        "robot",
+        "space station",
+        "laser",
+        "moonlight",
+    ),
+    "realism": (
+        "photograph",
+        "documentary",
+        "realistic",
+        "city hall",
+        "office",
+        "newspaper",
+        "postman",
+        "envelope",
+        "bakery",
+        "stamp",
+        "satchel",
+    ),
+    "illustration": (
+        "fairy",
+        "once upon",
+        "picture book",
+        "village",
+        "fog",
+        "ferry",
+        "garden",
+        "windmill",
+        "hill",
+    ),
 }
 PALETTES = {
     "cyberpunk": ("magenta, cyan and deep violet with neon accents", "night, neon signs and wet reflections"),
@@ -975,3 +1051,50 @@ def settings_of(chunks: list[str]) -> list[tuple[str, str]]:
         time = min(when)[1] if when else time
         out.append((place, time))
     return out
+
+
+STORY_COLOURS = (
+    "red",
+    "green",
+    "blue",
+    "yellow",
+    "purple",
+    "orange",
+    "grey",
+    "gray",
+    "black",
+    "white",
+    "gold",
+    "golden",
+    "silver",
+    "brown",
+    "pink",
+    "vermilion",
+    "violet",
+    "crimson",
+)
+
+
+def story_palette(story: str, base: str) -> str:
+    """The style's palette with the colours the story itself keeps naming (twice or more), so that two stories
+    of one style still look their own."""
+    lowered = story.lower()
+    counts = {c: len(re.findall(rf"\b{c}\b", lowered)) for c in STORY_COLOURS}
+    named = [c for c, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n >= 2 and c not in base][:2]
+    return f"{base}, with the story's {' and '.join(named)}" if named else base
+
+
+def story_lighting(story: str, base: str) -> str:
+    """The style's lighting, turned to the time of day the story mostly keeps."""
+    lowered = story.lower()
+    hours = {
+        "night, with pools of warm lamplight": ("night", "midnight", "neon", "candlelight"),
+        "low golden light of dawn and dusk": ("dawn", "dusk", "sunset", "sunrise", "evening"),
+        "rain-grey daylight": ("rain", "rainy", "storm", "fog"),
+    }
+    counts = {
+        light: sum(len(re.findall(rf"\b{w}\b", lowered)) for w in cues) for light, cues in hours.items()
+    }
+    light, count = max(counts.items(), key=lambda kv: kv[1])
+    already = light.split(",")[0].split()[-1] in base or light.split()[0] in base
+    return f"{base}; {light}" if count >= 2 and not already else base
