@@ -1,0 +1,79 @@
+"""The offline crew's storyboards, measured on every fixture story against what a person read in them: whole
+scenes, the right people in them, different looks for different stories."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from dreamfactory_studio.backends.backend_set import Backends
+from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
+from dreamfactory_studio.backends.llm.story_analysis import sentences
+from dreamfactory_studio.core.model import Project
+from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.production.run import Production
+
+from .paths import STORIES
+
+TRUTH = {k: v for k, v in json.loads((STORIES / "cast.json").read_text()).items() if not k.startswith("_")}
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """Every fixture story through the offline crew's text phases, at its default scene count."""
+    made = {}
+    for name in TRUTH:
+        folder = ProjectFolder.create(
+            tmp_path_factory.mktemp("boards") / "p", Project(title="t", story=(STORIES / name).read_text())
+        )
+        with folder:
+            asyncio.run(Production(folder, folder.load(), Backends(llm=OfflineWriter())).run(until="script"))
+            made[name] = folder.load()
+    return made
+
+
+def referred(name: str, project: Project):
+    """For each scene: who a person reads in its sentences, and who the writer listed."""
+    whole = [s.text for s in sentences((STORIES / name).read_text())]
+    cast = {c.id: c.name.lower() for c in project.characters}
+    for scene in project.scenes:
+        wanted = {w for i, t in enumerate(whole) if t in scene.script for w in TRUTH[name].get(str(i), [])}
+        yield scene, wanted, [cast[i] for i in scene.characters]
+
+
+def test_scenes_are_whole_sentences_with_short_whole_titles(written):
+    for name, project in written.items():
+        for scene in project.scenes:
+            assert scene.script[0].isupper() and scene.script.rstrip()[-1] in ".!?", (name, scene.script)
+            assert not scene.script.rstrip().endswith(","), (name, scene.script)
+            assert "…" not in scene.title and 1 <= len(scene.title.split()) <= 7, (name, scene.title)
+            assert scene.title[0].isupper() and scene.title.split()[-1].lower() not in {"the", "a", "with", "of"}
+
+
+def test_nine_in_ten_scenes_that_refer_to_a_character_list_them(written):
+    total = covered = 0
+    for name, project in written.items():
+        for scene, wanted, listed in referred(name, project):
+            if wanted:
+                total += 1
+                covered += all(any(w.lower() in c for c in listed) for w in wanted)
+    assert total >= 70 and covered / total >= 0.9, f"{covered} of {total}"
+
+
+def test_different_stories_get_different_looks(written):
+    styles = {p.style.style for p in written.values()}
+    looks = {(p.style.style, p.style.palette, p.style.lighting) for p in written.values()}
+    assert len(styles) >= 3 and len(looks) >= 6, looks
+
+
+def test_looks_are_what_the_story_shows_not_a_sentence(written):
+    for project in written.values():
+        for character in project.characters:
+            assert character.description != "" or character.name.startswith("the ")
+            assert not character.description.startswith(character.name), character.description
+    lin = next(c for c in written["lantern-maker.txt"].characters if c.name == "Grandmother Lin")
+    assert lin.description.startswith("an old woman")
+    ines = next(c for c in written["the-storm-keeper.txt"].characters if c.name == "Ines Duarte")
+    assert "yellow oilskin jacket" in ines.description
