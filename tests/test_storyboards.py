@@ -49,7 +49,12 @@ def test_scenes_are_whole_sentences_with_short_whole_titles(written):
             assert scene.script[0].isupper() and scene.script.rstrip()[-1] in ".!?", (name, scene.script)
             assert not scene.script.rstrip().endswith(","), (name, scene.script)
             assert "…" not in scene.title and 1 <= len(scene.title.split()) <= 7, (name, scene.title)
-            assert scene.title[0].isupper() and scene.title.split()[-1].lower() not in {"the", "a", "with", "of"}
+            assert scene.title[0].isupper() and scene.title.split()[-1].lower() not in {
+                "the",
+                "a",
+                "with",
+                "of",
+            }
 
 
 def test_nine_in_ten_scenes_that_refer_to_a_character_list_them(written):

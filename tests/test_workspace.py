@@ -118,3 +118,25 @@ def test_plans_for_each_request(project_dir):
             workspace.plan(RunRequest(from_scene=9))
         with pytest.raises(BadInput, match="unknown phase"):
             workspace.plan(RunRequest(until="premiere"))
+
+
+def test_a_sample_stopped_half_way_leaves_nothing_half_made_and_is_made_again(monkeypatch):
+    from dreamfactory_studio.core.paths import data_dir
+    from dreamfactory_studio.workspace import sample
+
+    real = Workspace.run
+
+    async def stopped(self, *args, **kwargs):
+        raise KeyboardInterrupt  # the studio killed while the crew draws
+
+    monkeypatch.setattr(Workspace, "run", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        sample.sample_project()
+    place = data_dir() / "samples" / "the-last-ferry"
+    assert not place.exists(), "no half-made sample where the studio opens it"
+    monkeypatch.setattr(Workspace, "run", real)
+    made = sample.sample_project()
+    with ProjectFolder.open(made, read_only=True) as folder:
+        project = folder.load()
+    assert made == place and all(s.keyframe for s in project.scenes)
+    assert not list(place.parent.glob(".the-last-ferry.making-*")), "the stopped maker's folder is gone"
