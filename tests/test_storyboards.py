@@ -60,7 +60,7 @@ def test_scenes_are_whole_sentences_with_short_whole_titles(written):
 def test_nine_in_ten_scenes_that_refer_to_a_character_list_them(written):
     total = covered = 0
     for name, project in written.items():
-        for scene, wanted, listed in referred(name, project):
+        for _scene, wanted, listed in referred(name, project):
             if wanted:
                 total += 1
                 covered += all(any(w.lower() in c for c in listed) for w in wanted)
