@@ -34,6 +34,7 @@ from dreamfactory_studio.backends.image import (
     Reference,
 )
 from dreamfactory_studio.backends.llm import LLM, ChatMessage, TurnInfo
+from dreamfactory_studio.backends.llm.story_analysis import settings_of
 from dreamfactory_studio.backends.vision import FrameContext, Monitor, Verdict
 from dreamfactory_studio.backends.vision.faces import installed_faces
 from dreamfactory_studio.backends.vision.identity import identity_score
@@ -198,6 +199,13 @@ class KeyframeDesigner:
     def _context(self, scene: Scene, prompt: str) -> FrameContext:
         return frame_context(self.project, scene, prompt)
 
+    def _setting(self, scene: Scene) -> tuple[str, str]:
+        """The scene's place and time of day, read from the scripts up to it (a scene that names neither
+        stays where and when the one before it was)."""
+        scenes = self.project.scenes
+        upto = scenes[: self.project.scene_number(scene.id)]
+        return settings_of([s.script for s in upto])[-1]
+
     def _seed(self, scene: Scene | None, character: Character | None = None) -> int:
         owner = character or scene
         digest = hashlib.sha256(f"{self.project.id}:{owner.id}:{len(owner.takes)}".encode()).digest()
@@ -280,12 +288,15 @@ class KeyframeDesigner:
                     base_description=self.project.base_description.text,
                 )
             )
+            place, time = self._setting(scene)
             facts = PanelFacts(
                 scene_number=number,
                 caption=scene.narration or scene.script,
                 script=scene.script,
                 shot=scene.shot or "medium",
                 camera=scene.camera,
+                place=place,
+                time=time,
                 **held,
             )
         request = ImageRequest(

@@ -54,6 +54,10 @@ class PanelFacts:
     boxes: tuple[Box | None, ...] = ()
     """Where each character stands (the scene's layout), in the order of ``characters``."""
     base_description: str = ""
+    place: str = ""
+    """Where the scene is (shop, street, deck, ...), carried over from the scene before when it names none."""
+    time: str = ""
+    """The time of day: dawn, morning, afternoon, dusk, evening, night."""
     sheet: bool = False
     """A character sheet: the first character full figure on a neutral ground, no scene around them."""
 

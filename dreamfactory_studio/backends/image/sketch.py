@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw
 
 from dreamfactory_studio.backends.image import (
     Cancelled,
@@ -32,7 +32,35 @@ from dreamfactory_studio.backends.image.sketch_palette import (
     stable_colour,
     words_of,
 )
+from dreamfactory_studio.backends.image.sketch_scenery import (
+    crowded,
+    draw_crowd,
+    draw_place,
+    draw_prop,
+    draw_weather,
+    is_interior,
+    place_from_words,
+    props_by_holder,
+    weather_of,
+)
 from dreamfactory_studio.backends.lettering import font, wrap
+
+DRAWN_PLACES = {
+    "shop",
+    "room",
+    "kitchen",
+    "church",
+    "engine room",
+    "corridor",
+    "station",
+    "observation deck",
+    "alley",
+    "street",
+    "market",
+    "rooftop",
+    "lighthouse",
+    "deck",
+}
 
 ANIMALS = (
     "dog",
@@ -251,47 +279,32 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
     scheme = scheme_for(facts.style, f"{facts.palette} {facts.lighting}")
     caption_h = int(height * 0.16)
     art_h = height - caption_h
-    night = bool(scene_words & {"night", "evening", "dark", "moonlight", "midnight", "dusk"})
-    lowered = f"{facts.script} {facts.caption}".lower()
-    indoor = bool(
-        scene_words & {"room", "shop", "workbench", "inside", "kitchen", "corridors", "bay", "indoors"}
-    ) or ("engine room" in lowered)
-    space = bool(scene_words & {"space", "orbit", "orbiting", "station"})
-    water = not indoor and bool(
-        scene_words & {"river", "sea", "ferry", "boat", "lake", "ocean", "water", "dock"}
+    place = facts.place or place_from_words(f"{facts.script} {facts.caption}")
+    weather = weather_of(facts.script or facts.caption)
+    night = facts.time in ("night", "evening", "dusk") or bool(
+        scene_words & {"night", "dark", "moonlight", "midnight", "neon"}
+    )
+    indoor = is_interior(place)
+    space = place in ("station", "observation deck") or bool(scene_words & {"space", "orbit", "orbiting"})
+    water = not indoor and (
+        place in ("river", "sea", "dock", "harbour", "deck", "lighthouse")
+        or bool(scene_words & {"river", "sea", "ferry", "boat", "lake", "ocean", "water"})
     )
     sky, horizon = scheme["sky"], scheme["horizon"]
+    if weather.storm or weather.rain:
+        sky, horizon = mix(sky, (96, 104, 118), 0.55), mix(horizon, (150, 156, 164), 0.5)
     if night or space:
         sky, horizon = mix(sky, (10, 14, 40), 0.75), mix(horizon, (60, 50, 90), 0.6)
+    elif facts.time in ("dawn",) or weather.clear:
+        horizon = mix(horizon, (250, 210, 160), 0.4)
     horizon_y = int(art_h * {"wide": 0.58, "medium": 0.66, "close-up": 0.8}.get(facts.shot, 0.64))
     image = _gradient(width, art_h, sky, horizon)
     d = ImageDraw.Draw(image)
     ink = scheme["ink"]
+    box = (width, art_h, horizon_y)
 
-    if indoor:
-        d.rectangle([0, 0, width, horizon_y], fill=scheme["wall"])
-        d.rectangle([0, horizon_y, width, art_h], fill=scheme["floor"])
-        wx = int(width * rng.uniform(0.62, 0.72))
-        d.rectangle(
-            [wx, int(art_h * 0.12), wx + int(width * 0.18), int(art_h * 0.42)],
-            fill=mix(sky, (255, 255, 255), 0.2),
-            outline=ink,
-            width=3,
-        )
-        d.line(
-            [(wx + int(width * 0.09), int(art_h * 0.12)), (wx + int(width * 0.09), int(art_h * 0.42))],
-            fill=ink,
-            width=3,
-        )
-        if scene_words & {"lantern", "lanterns", "lamp"}:
-            for i in range(5):
-                x = int(width * (0.08 + 0.11 * i)) + rng.randint(-8, 8)
-                d.line([(x, 0), (x, int(art_h * 0.14))], fill=ink, width=2)
-                d.ellipse(
-                    [x - 18, int(art_h * 0.14), x + 18, int(art_h * 0.14) + 40],
-                    fill=(214, 64, 48),
-                    outline=ink,
-                )
+    if place in DRAWN_PLACES:
+        draw_place(d, place, box, scheme, rng, scene_words, night)
     else:
         if space:
             for _ in range(90):
@@ -354,41 +367,46 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
                 )
                 for x in range(int(width * 0.4), width, int(width * 0.14)):
                     d.rectangle([x, deck + 12, x + 14, horizon_y + 6], fill=mix(scheme["wall"], ink, 0.45))
-        if scene_words & {"garden", "flowers", "vines", "sprout", "plants"}:
-            for _ in range(12):
-                x = rng.randrange(width)
-                d.line(
-                    [(x, art_h), (x + rng.randint(-10, 10), art_h - rng.randint(30, 80))],
-                    fill=(70, 140, 70),
-                    width=4,
-                )
-                d.ellipse([x - 8, art_h - 90, x + 8, art_h - 74], fill=(236, 120, 150))
+    if scene_words & {"garden", "flowers", "vines", "plants"}:
+        for _ in range(12):
+            x = rng.randrange(width)
+            d.line(
+                [(x, art_h), (x + rng.randint(-10, 10), art_h - rng.randint(30, 80))],
+                fill=(70, 140, 70),
+                width=4,
+            )
+            d.ellipse([x - 8, art_h - 90, x + 8, art_h - 74], fill=(236, 120, 150))
 
+    if (
+        scene_words & {"lantern", "lanterns"}
+        and not indoor
+        and scene_words & {"float", "floating", "hundreds", "sky"}
+    ):
+        for _ in range(14):  # lanterns floating above the street
+            x, y = rng.randrange(width), rng.randint(art_h // 14, horizon_y // 2)
+            r = rng.randint(6, 12)
+            d.ellipse([x - r, y - r, x + r, y + int(r * 1.3)], fill=scheme["accent"], outline=ink)
+    if crowded(scene_words) and not indoor:
+        draw_crowd(d, box, scheme, rng)
     figures = [Figure(c) for c in facts.characters[: 2 if facts.shot == "close-up" else 4]]
+    props = props_by_holder(facts.script, [f.name for f in figures])
     scale = SCALE.get(facts.shot, 0.5)
     if figures:
         slots = len(figures)
         for index, figure in enumerate(figures):
-            box = facts.boxes[index] if index < len(facts.boxes) else None
-            centre = (box.left + box.right) / 2 if box else (index + 1) / (slots + 1)
+            box_of = facts.boxes[index] if index < len(facts.boxes) else None
+            centre = (box_of.left + box_of.right) / 2 if box_of else (index + 1) / (slots + 1)
             cx = width * centre + rng.uniform(-0.04, 0.04) * width
             base = art_h * (0.98 if facts.shot == "close-up" else rng.uniform(0.9, 0.95))
             size = art_h * scale * (1.25 if facts.shot == "close-up" and index == 0 else 1.0)
-            figure.draw(d, cx, base + (size * 0.35 if facts.shot == "close-up" else 0), size, ink)
-
-    if scene_words & {"rain", "raincoat", "wet"} and not indoor:
-        for _ in range(160):
-            x, y = rng.randrange(width), rng.randrange(art_h)
-            d.line([(x, y), (x - 6, y + 18)], fill=mix(sky, (255, 255, 255), 0.5), width=1)
-    if scene_words & {"fog", "mist", "misty", "foggy"}:
-        veil = Image.new("L", (width // 8, art_h // 8), 0)
-        vd = ImageDraw.Draw(veil)
-        for _ in range(14):
-            x, y = rng.randrange(width // 8), rng.randrange(art_h // 8)
-            r = rng.randint(8, 22)
-            vd.ellipse([x - r * 2, y - r, x + r * 2, y + r], fill=rng.randint(120, 190))
-        veil = veil.filter(ImageFilter.GaussianBlur(4)).resize((width, art_h))
-        image.paste(Image.new("RGB", (width, art_h), (236, 236, 232)), (0, 0), veil)
+            foot = base + (size * 0.35 if facts.shot == "close-up" else 0)
+            figure.draw(d, cx, foot, size, ink)
+            for n, prop in enumerate(p for p in props.get(index, []) if p != figure.prop):
+                px = cx + size * (0.3 + 0.22 * n) * (1 if index % 2 == 0 else -1)
+                draw_prop(d, prop, px, foot - size * 0.4, size * 0.22, ink, scheme["accent"])
+    for n, prop in enumerate(props.get(-1, [])):
+        draw_prop(d, prop, width * (0.5 + 0.12 * n), art_h * 0.82, art_h * 0.12, ink, scheme["accent"])
+    draw_weather(image, d, weather, box, scheme, rng, indoor)
 
     panel = Image.new("RGB", (width, height), (250, 249, 245))
     panel.paste(image, (0, 0))

@@ -118,12 +118,23 @@ def mix(a: RGB, b: RGB, t: float) -> RGB:
 
 
 def colour_words(text: str) -> list[RGB]:
-    """The colours ``text`` names, in order."""
+    """The colours ``text`` names, in order ("greys" and "steel" too)."""
     found = []
     for match in re.finditer(r"[a-z\-]+", text.lower()):
-        if match.group(0) in COLOURS:
-            found.append(COLOURS[match.group(0)])
+        word = match.group(0)
+        for form in (word, word.removesuffix("s"), word.removesuffix("es")):
+            if form in COLOURS:
+                found.append(COLOURS[form])
+                break
     return found
+
+
+TEMPERATURE = {
+    "cold": (120, 150, 190),
+    "cool": (130, 160, 190),
+    "icy": (190, 220, 240),
+    "warm": (220, 160, 90),
+}
 
 
 def stable_colour(name: str) -> RGB:
@@ -133,14 +144,25 @@ def stable_colour(name: str) -> RGB:
 
 
 def scheme_for(style: str, palette: str) -> dict[str, RGB]:
-    """The colours of a panel: the style's scheme, tinted by the palette's colour words."""
+    """The colours of a panel: the style's scheme, tinted by the palette's colour words. The first colours
+    named tint the sky and walls, the next the ground and floors; one named as an accent ("one green accent",
+    "an accent of vermilion") colours lanterns, kites and the like; "cold" or "warm" shifts the whole."""
     key = next((name for name in SCHEMES if name in style.lower()), "illustration")
     scheme = dict(SCHEMES[key])
-    tints = colour_words(palette)
-    if tints:
-        scheme["sky"] = mix(scheme["sky"], tints[0], 0.35)
-        scheme["wall"] = mix(scheme["wall"], tints[0], 0.2)
-    if len(tints) > 1:
-        scheme["ground"] = mix(scheme["ground"], tints[1], 0.35)
-        scheme["floor"] = mix(scheme["floor"], tints[1], 0.25)
+    text = palette.lower()
+    accent_at = re.search(r"accents?\s+of\s+([a-z\- ]+)|([a-z\-]+)\s+accents?", text)
+    accent = colour_words(accent_at.group(0)) if accent_at else []
+    base = colour_words(text.replace(accent_at.group(0), " ") if accent_at else text)
+    scheme["accent"] = accent[0] if accent else (base[-1] if len(base) > 2 else (214, 64, 48))
+    if base:
+        scheme["sky"] = mix(scheme["sky"], base[0], 0.45)
+        scheme["wall"] = mix(scheme["wall"], base[0], 0.35)
+        scheme["horizon"] = mix(scheme["horizon"], base[0], 0.2)
+    if len(base) > 1:
+        scheme["ground"] = mix(scheme["ground"], base[1], 0.4)
+        scheme["floor"] = mix(scheme["floor"], base[1], 0.35)
+    for word, tone in TEMPERATURE.items():
+        if re.search(rf"\b{word}\b", text):
+            for part in ("sky", "wall", "ground", "floor", "horizon"):
+                scheme[part] = mix(scheme[part], tone, 0.2)
     return scheme
