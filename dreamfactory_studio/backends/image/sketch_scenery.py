@@ -364,7 +364,9 @@ def props_by_holder(text: str, names: list[str]) -> dict[int, list[str]]:
         lowered = sentence.lower()
         for prop in PROPS:
             for match in re.finditer(rf"\b{prop}\b", lowered):
-                before = [(lowered.find(n.lower().split()[-1], 0, match.start()), i) for i, n in enumerate(names)]
+                before = [
+                    (lowered.find(n.lower().split()[-1], 0, match.start()), i) for i, n in enumerate(names)
+                ]
                 named = [(at, i) for at, i in before if at >= 0]
                 holder = min(named)[1] if named else (0 if names else -1)
                 name = "orange" if prop == "oranges" else prop
