@@ -280,6 +280,8 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
     caption_h = int(height * 0.16)
     art_h = height - caption_h
     place = facts.place or place_from_words(f"{facts.script} {facts.caption}")
+    if place in ("river", "sea", "harbour", "dock") and facts.characters:
+        place = "deck"  # people on the water stand on a boat's deck or a dock, not on the waves
     weather = weather_of(facts.script or facts.caption)
     night = facts.time in ("night", "evening", "dusk") or bool(
         scene_words & {"night", "dark", "moonlight", "midnight", "neon"}
@@ -288,7 +290,7 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
     space = place in ("station", "observation deck") or bool(scene_words & {"space", "orbit", "orbiting"})
     water = not indoor and (
         place in ("river", "sea", "dock", "harbour", "deck", "lighthouse")
-        or bool(scene_words & {"river", "sea", "ferry", "boat", "lake", "ocean", "water"})
+        or (not place and bool(scene_words & {"river", "sea", "ferry", "boat", "lake", "ocean", "water"}))
     )
     sky, horizon = scheme["sky"], scheme["horizon"]
     if weather.storm or weather.rain:

@@ -1019,10 +1019,11 @@ PLACES = (
     ("garden", "garden"),
     ("forest", "forest"),
     ("beach", "beach"),
-    ("bridge", "bridge"),
+    ("bridge", "river"),
     ("river", "river"),
     ("sea", "sea"),
-    ("city", "city"),
+    ("megacity", "street"),
+    ("city", "street"),
     ("room", "room"),
 )
 TIMES = (
@@ -1040,16 +1041,23 @@ TIMES = (
 
 
 def settings_of(chunks: list[str]) -> list[tuple[str, str]]:
-    """Each scene's place and time of day, from its words; a scene that names neither stays where and when the
-    one before it was."""
+    """Each scene's place and time of day, from its words: the first place it names; a scene that names none
+    is where the one before it ended (the last place that one named), and keeps its time of day."""
     out, place, time = [], "", ""
+    # A station is a space station in a story that has one, else a railway station among the streets.
+    in_space = any(re.search(r"\bspace\s+station\b|\borbit", c, re.I) for c in chunks)
     for chunk in chunks:
         lowered = chunk.lower()
-        found = [(lowered.find(w), name) for w, name in PLACES if re.search(rf"\b{w}s?\b", lowered)]
-        place = min(found)[1] if found else place
+        found = sorted(
+            (m.start(), "street" if name == "station" and not in_space else name)
+            for w, name in PLACES
+            for m in re.finditer(rf"\b{w}s?\b", lowered)
+        )
+        out_place = found[0][1] if found else place
+        place = found[-1][1] if found else place
         when = [(lowered.find(w), name) for w, name in TIMES if re.search(rf"\b{w}\b", lowered)]
         time = min(when)[1] if when else time
-        out.append((place, time))
+        out.append((out_place, time))
     return out
 
 
