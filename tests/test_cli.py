@@ -170,3 +170,11 @@ def test_a_missing_x11_library_is_named_instead_of_a_qt_abort(monkeypatch, capsy
     assert main(["open"]) == 1
     err = capsys.readouterr().err
     assert "libxcb-icccm.so.4 is missing" in err and "apt-get install" in err
+
+
+def test_show_transcript_takes_the_roles_as_the_window_names_them(project_dir, capsys):
+    for name in ("Director", "art director", "Art Director", "director"):
+        assert main(["show", str(project_dir), "--transcript", name]) == 0
+        assert capsys.readouterr().out.strip()
+    assert main(["show", str(project_dir), "--transcript", "Gaffer"]) != 0
+    assert "no role 'Gaffer'; the roles are" in capsys.readouterr().err

@@ -36,3 +36,24 @@ def test_size_limit(tmp_path):
 def test_titles():
     assert title_from("The Robot Garden\n\nOnce upon a time.", "x") == "The Robot Garden"
     assert title_from("Once upon a time, a robot tended a garden.", "Robot Garden") == "Robot Garden"
+
+
+def test_a_story_without_a_title_line_is_titled_from_its_first_words():
+    assert title_from("Grandmother Lin has made paper lanterns in the same narrow shop for fifty years.") == (
+        "Grandmother Lin has made paper lanterns"
+    )
+    assert (
+        title_from("Every morning Mr. Abel Finch, the postman, climbs the alley.")
+        == "Every morning Mr Abel Finch"
+    )
+    assert title_from("   ") == "Untitled"
+    assert title_from("Once upon a time.", "Robot Garden") == "Robot Garden", "a given fallback wins"
+
+
+def test_a_pasted_story_with_no_title_is_not_untitled(tmp_path):
+    from dreamfactory_studio.core.new_project import new_project_from_text
+
+    with new_project_from_text(
+        "Nora is nine, with two black braids.\n\nShe mends clocks.", tmp_path / "p"
+    ) as folder:
+        assert folder.load().title == "Nora is nine"

@@ -82,3 +82,28 @@ def test_looks_are_what_the_story_shows_not_a_sentence(written):
     assert lin.description.startswith("an old woman")
     ines = next(c for c in written["the-storm-keeper.txt"].characters if c.name == "Ines Duarte")
     assert "yellow oilskin jacket" in ines.description
+
+
+def test_a_scene_lasts_on_its_card_what_it_lasts_in_the_film(made, tmp_path):
+    """The crew's duration is the film's timing with the default settings and no voice: the card says what the
+    PDF and the cut say."""
+    import csv
+
+    from dreamfactory_studio.export.exporter import ExportOptions
+    from dreamfactory_studio.workspace import Workspace
+
+    from .film_projects import copy_project, small_settings
+
+    root = copy_project(made, tmp_path / "ferry")
+    table = tmp_path / "cut.csv"
+    with Workspace.open(root, settings=small_settings()) as workspace:
+        asyncio.run(
+            workspace.export(
+                ExportOptions(output=tmp_path / "film.mp4", csv=table, title_card=False, end_card=False)
+            )
+        )
+        cards = [s.duration for s in workspace.project.scenes]
+    with open(table, newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r.get("kind", "scene") == "scene"]
+    film = [float(r["duration"]) for r in rows][-len(cards) :]
+    assert all(abs(card - cut) < 0.06 for card, cut in zip(cards, film, strict=True)), (cards, film)

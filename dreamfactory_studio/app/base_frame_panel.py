@@ -37,7 +37,7 @@ class BaseFramePanel(QWidget, SessionView):
         super().__init__(parent)
         self.setObjectName("baseFramePanel")
         self.session: ProjectSession | None = None
-        self.image = QLabel(objectName="baseFrameImage", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.image = QLabel(objectName="baseFrameImage", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.image.setMinimumSize(FRAME_WIDTH * 3 // 4, FRAME_WIDTH * 27 // 64)
         self.source = QLabel(objectName="baseFrameSource", wordWrap=True)
 
@@ -61,7 +61,7 @@ class BaseFramePanel(QWidget, SessionView):
         self.description.setTabChangesFocus(True)
         self._text = CommittingText(self.description, "base_description")
         self._text.committed.connect(self._edited)
-        self.edited_label = QLabel(objectName="descriptionOwner")
+        self.edited_label = QLabel(objectName="descriptionOwner", wordWrap=True)
         self.redescribe_button = tool_button(
             "redescribe",
             "describe",

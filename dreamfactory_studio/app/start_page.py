@@ -108,10 +108,7 @@ class NewProjectDialog(FormDialog):
             return
         from dreamfactory_studio.core.story import title_from
 
-        title = self.find("title").text().strip() or title_from(
-            self.find("storyText").toPlainText()[:200],
-            "Untitled",  # the first line is all it reads
-        )
+        title = self.find("title").text().strip() or title_from(self.find("storyText").toPlainText()[:400])
         base = data_dir() / "projects" / _slug(title)
         target, n = base, 2
         while target.exists():

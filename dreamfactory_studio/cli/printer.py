@@ -144,8 +144,13 @@ def print_transcript(
 ) -> None:
     """The crew's conversation as the window's chat panes show it: all of it, or one role's messages."""
     roles = {m.role for m in messages} | set(titles)
+    # "Director" or "Art Director", as the window's tabs say, name the roles director and art_director.
+    by_title = {title.casefold(): key for key, title in titles.items()}
+    wanted = role.strip().casefold()
+    role = by_title.get(wanted) or next((r for r in roles if r.casefold() == wanted.replace(" ", "_")), role)
     if role != "all" and role not in roles:
-        raise BadInput(f"no role '{role}'; the roles are {', '.join(sorted(roles - {'studio'}))}.")
+        names = ", ".join(sorted(titles.get(r, r) for r in roles - {"studio"}))
+        raise BadInput(f"no role '{role}'; the roles are {names}.")
     phase = None
     for message in messages:
         if role != "all" and message.role != role:

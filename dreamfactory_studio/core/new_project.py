@@ -36,9 +36,11 @@ def new_project_from_text(
     scenes: int | None = None,
     style: str | None = None,
     title: str | None = None,
-    fallback_title: str = "Untitled",
+    fallback_title: str | None = None,
 ) -> ProjectFolder:
-    """Make a project folder from a story's text (pasted in the window) and return it open (locked)."""
+    """Make a project folder from a story's text (pasted in the window) and return it open (locked). With no
+    title, the story's first line gives one (``fallback_title`` when that line is a sentence, or its first
+    words with none)."""
     _check_options(scenes, style, title)
     story = check_story_text(story)
     project = Project(

@@ -67,9 +67,30 @@ def decode_story(data: bytes, source: str = "the story") -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def title_from(text: str, fallback: str) -> str:
-    """A title for a story: its first short line when that reads like a title, else ``fallback``."""
+def title_from(text: str, fallback: str | None = None) -> str:
+    """A title for a story: its first short line when that reads like a title, else ``fallback``, else (no
+    fallback) the first words of its first line, cut where a clause ends ("Grandmother Lin has made paper
+    lanterns"), else "Untitled"."""
     first = text.strip().split("\n", 1)[0].strip().lstrip("#").strip()
     if 0 < len(first) <= 60 and not first.endswith((".", "!", "?", ",", ";", ":")):
         return first
-    return fallback
+    if fallback is not None:
+        return fallback
+    first = re.sub(r"\b(Mr|Mrs|Ms|Dr|St)\.", r"\1", first)
+    clauses = [c.strip() for c in re.split(r"[,;:.!?]", first) if c.strip()]
+    words: list[str] = []
+    for clause in clauses:
+        if words:
+            words[-1] += ","
+        words += clause.split()
+        if len(words) >= 2:
+            break
+    words = words[:6]
+    while len(words) > 2 and words[-1].lower() in _TRAILING:
+        words.pop()
+    title = " ".join(words).strip()
+    return title[:1].upper() + title[1:] if title else "Untitled"
+
+
+_TRAILING = {"a", "an", "the", "of", "with", "and", "in", "on", "at", "to", "for", "from", "by", "her", "his",
+             "its", "their", "is", "was", "has", "had"}

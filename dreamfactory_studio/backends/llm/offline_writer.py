@@ -29,16 +29,22 @@ from dreamfactory_studio.backends.llm.story_analysis import (
 from dreamfactory_studio.backends.llm.story_analysis import (
     Character as StoryCharacter,
 )
+from dreamfactory_studio.backends.speech import MIN_SECONDS, reading_seconds
 from dreamfactory_studio.core.model import Project
+from dreamfactory_studio.core.settings import ExportSettings
 
 WORDS_PER_SECOND = 2.5
-SCENE_PADDING = 1.0
 NARRATION_WORDS = 30
 _MATURE = ("war", "blood", "kill", "murder", "gun", "corpse", "battle", "knife fight")
 
 
 def _seconds(text: str) -> float:
-    return max(2.0, round((len(words(text)) / WORDS_PER_SECOND + SCENE_PADDING) * 2) / 2)
+    """A scene's length as the film will time it with the default settings and no voice: the narration read
+    at :data:`WORDS_PER_SECOND`, with the export's padding and crossfade (so the card and the PDF agree)."""
+    export = ExportSettings()
+    overlap = export.crossfade if export.transition == "crossfade" else 0.0
+    seconds = max(MIN_SECONDS, reading_seconds(text, WORDS_PER_SECOND) + export.padding) + overlap
+    return round(seconds, 1)
 
 
 def _narration(chunk: str) -> str:
