@@ -116,3 +116,34 @@ def test_the_settings_list_a_models_folder_and_take_a_checkpoint_from_it(window,
     assert dialog.find("imageModel").text() == str(models.parent / "x"), (
         "a diffusers folder by its model_index.json"
     )
+
+
+def test_the_crew_pane_writes_decisions_out_and_raw_shows_them_as_written(window, project_dir):
+    window.open_project(str(project_dir))
+    text = window.chat.text()
+    assert "Decision:\n" in text and "  Style: " in text and " scenes:\n  1. " in text
+    assert '"scenes": [' not in text and "<INFO> {" not in text
+    window.chat.raw.setChecked(True)
+    raw = window.chat.text()
+    assert '"scenes": [' in raw and "<INFO> {" in raw
+    window.chat.raw.setChecked(False)
+    assert window.chat.text() == text
+
+
+def test_a_decision_streamed_as_json_is_written_out_when_it_ends(qtbot):
+    from dreamfactory_studio.app.chat_panes import ChatPanes
+    from dreamfactory_studio.core.events import MessageFinished, MessageStarted, TokenReceived
+    from dreamfactory_studio.core.model import TranscriptMessage
+
+    panes = ChatPanes()
+    qtbot.addWidget(panes)
+    words = 'Step by step.\n<INFO> {"style": "ink wash", "palette": "black ink", "lighting": "misty"}'
+    panes.on_event(MessageStarted("style", "art_director", "Art Director", "offline writer", 1))
+    for piece in words.split(" "):
+        panes.on_event(TokenReceived("style", "art_director", piece + " "))
+    panes.on_event(
+        MessageFinished(TranscriptMessage(phase="style", role="art_director", text=words), "Art Director")
+    )
+    shown = panes.text("art_director")
+    assert "Step by step." in shown and "Style: ink wash" in shown and "Palette: black ink" in shown
+    assert "<INFO>" not in shown

@@ -37,7 +37,9 @@ class BaseFramePanel(QWidget, SessionView):
         super().__init__(parent)
         self.setObjectName("baseFramePanel")
         self.session: ProjectSession | None = None
-        self.image = QLabel(objectName="baseFrameImage", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.image = QLabel(
+            objectName="baseFrameImage", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True
+        )
         self.image.setMinimumSize(FRAME_WIDTH * 3 // 4, FRAME_WIDTH * 27 // 64)
         self.source = QLabel(objectName="baseFrameSource", wordWrap=True)
 

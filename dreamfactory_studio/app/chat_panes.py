@@ -11,6 +11,7 @@ from datetime import datetime
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QColor, QPalette, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLineEdit,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamfactory_studio.app.decision_text import readable
 from dreamfactory_studio.app.widgets import tool_button
 from dreamfactory_studio.core.events import (
     Event,
@@ -52,6 +54,7 @@ class ChatView(QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.messages = 0
         self._open = False
+        self._body = 0
         self._bold = QTextCharFormat()
         self._bold.setFontWeight(700)
         self._plain = QTextCharFormat()
@@ -73,6 +76,14 @@ class ChatView(QPlainTextEdit):
         self._append(("\n\n" if self.messages else "") + heading + "\n", bold=True)
         self.messages += 1
         self._open = True
+        self._body = self.document().characterCount() - 1
+
+    def replace_body(self, text: str) -> None:
+        """Put ``text`` in place of what streamed into the open message (a decision, written out)."""
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._body)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cursor.insertText(text, self._plain)
 
     def add(self, text: str, *, reasoning: bool = False) -> None:
         """Words of the message; a reasoning model's thinking is shown dimmed and in italics."""
@@ -133,10 +144,15 @@ class ChatPanes(QWidget):
         )
         self.direction.returnPressed.connect(self._give)
         self.give = tool_button("giveDirection", "describe", "Direct", "Give this direction", self._give)
+        self.raw = QCheckBox(
+            "Raw", objectName="rawDecisions", toolTip="Show the crew's decisions as written (JSON)"
+        )
+        self.raw.toggled.connect(lambda _on: self.show_transcript(self._messages))
+        self._messages: list[TranscriptMessage] = []
         self.phase.currentTextChanged.connect(lambda _p: self.load_direction())
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.phase, self.direction, self.give):
+        for widget in (self.phase, self.direction, self.give, self.raw):
             row.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -168,8 +184,12 @@ class ChatPanes(QWidget):
     def _targets(self, role: str) -> list[ChatView]:
         return [self.views["all"], *([self.views[role]] if role in self.views else [])]
 
+    def _words(self, text: str) -> str:
+        return text if self.raw.isChecked() else readable(text)
+
     def show_transcript(self, messages: list[TranscriptMessage]) -> None:
-        """Show a project's whole conversation, as saved."""
+        """Show a project's whole conversation, as saved (decisions written out unless Raw is on)."""
+        self._messages = list(messages)
         for view in self.views.values():
             view.reset()
             view.setUpdatesEnabled(False)
@@ -180,7 +200,7 @@ class ChatPanes(QWidget):
                     view.begin(heading(title, message.source, message.phase, message.time))
                     if message.reasoning:
                         view.add(f"{fold(message.reasoning)}\n", reasoning=True)
-                    view.add(message.text)
+                    view.add(self._words(message.text))
                     view.end()
         finally:
             for view in self.views.values():
@@ -219,9 +239,13 @@ class ChatPanes(QWidget):
                 self._flush.start()
         elif isinstance(event, MessageFinished):
             self.flush()
+            self._messages.append(event.message)
+            words = self._words(event.message.text)
             for view in self._streaming:
                 if not self._streamed:
-                    view.add(event.message.text)
+                    view.add(words)
+                elif words != event.message.text and not event.message.reasoning:
+                    view.replace_body(words)  # the decision, streamed as JSON, written out
                 view.end()
             self._streaming = []
         elif isinstance(event, PhaseFinished) and event.status != "done":

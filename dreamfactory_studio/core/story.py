@@ -92,5 +92,26 @@ def title_from(text: str, fallback: str | None = None) -> str:
     return title[:1].upper() + title[1:] if title else "Untitled"
 
 
-_TRAILING = {"a", "an", "the", "of", "with", "and", "in", "on", "at", "to", "for", "from", "by", "her", "his",
-             "its", "their", "is", "was", "has", "had"}
+_TRAILING = {
+    "a",
+    "an",
+    "the",
+    "of",
+    "with",
+    "and",
+    "in",
+    "on",
+    "at",
+    "to",
+    "for",
+    "from",
+    "by",
+    "her",
+    "his",
+    "its",
+    "their",
+    "is",
+    "was",
+    "has",
+    "had",
+}
