@@ -107,3 +107,36 @@ def test_a_scene_lasts_on_its_card_what_it_lasts_in_the_film(made, tmp_path):
         rows = [r for r in csv.DictReader(handle) if r.get("kind", "scene") == "scene"]
     film = [float(r["duration"]) for r in rows][-len(cards) :]
     assert all(abs(card - cut) < 0.06 for card, cut in zip(cards, film, strict=True)), (cards, film)
+
+
+def test_the_offline_crew_talks_a_draft_a_concrete_critique_and_a_decision_that_follows_it(written):
+    import re
+
+    for name, project in written.items():
+        script = [m for m in project.transcripts if m.phase == "script"]
+        assert [m.role for m in script] == ["director", "screenwriter", "director", "screenwriter"], name
+        draft, critique, final = script[1].text, script[2].text, script[3].text
+        assert draft.startswith("Here is my draft") and "<INFO>" not in draft
+        named = [int(n) for n in re.findall(r"scene (\d+) \(", critique)]
+        assert critique.startswith("Not yet.") and named, (name, critique)
+        for number in named:  # the decision takes the critic's framing for each scene named
+            asked = re.search(rf"scene {number} \([^)]*\) as a ([\w-]+) shot, ([^;.]+)", critique)
+            scene = project.scenes[number - 1]
+            assert (scene.shot, scene.camera) == (asked.group(1), asked.group(2)), (name, number)
+        assert "Done:" in final and "<INFO>" in final
+        style = [m for m in project.transcripts if m.phase == "style"]
+        assert len(style) == 4 and style[1].text.startswith("Here is my draft")
+
+
+def test_a_large_crew_talks_as_long_as_its_rounds_allow(tmp_path):
+    folder = ProjectFolder.create(
+        tmp_path / "p", Project(title="t", story=(STORIES / "three-friends.txt").read_text())
+    )
+    with folder:
+        production = Production(folder, folder.load(), Backends(llm=OfflineWriter()), crew_preset="large")
+        asyncio.run(production.run(until="script"))
+        project = folder.load()
+    script = [m for m in project.transcripts if m.phase == "script"]
+    assert len(script) == 2 * 4, "four rounds of two turns"
+    assert script[-2].text == "That answers my notes. Write the decision." and "<INFO>" in script[-1].text
+    assert sum("<INFO>" in m.text for m in script) == 1

@@ -161,6 +161,8 @@ class Conversation:
             project=self.project,
             scene_count=self.scene_count,
             error=error,
+            rounds=self.rounds,
+            side=side,  # type: ignore[arg-type]
         )
         completion, message = await speak(
             self.llm, [system, *self._history(side)], turn, title, self.emit, f"phase '{self.phase.title}'"

@@ -36,6 +36,10 @@ class TurnInfo:
     scene_count: int
     error: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
+    rounds: int = 1
+    """The phase's round limit: the conversation's last round is this one."""
+    side: Literal["user", "assistant"] = "assistant"
+    """Who speaks: the phase's instructor and critic (user) or its proposer (assistant)."""
     """Facts for single-turn tasks (a keyframe prompt, a critique): scene script, context, Base Description."""
 
 

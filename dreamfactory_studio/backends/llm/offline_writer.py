@@ -62,6 +62,8 @@ def _narration(chunk: str) -> str:
 
 def _shot(index: int, count: int, chunk: str, present: int) -> tuple[str, str]:
     lowered = chunk.lower()
+    if present == 0:
+        return "wide", "slow pan right"  # no one in it: the place is the subject
     if index == 0 or index == count - 1:
         return "wide", "slow pan right" if index == 0 else "slow pull back"
     if re.search(r"\b(walk|walks|run|runs|carries|carry|follows|steers|drifts|roll|rolls|climbs)\b", lowered):
@@ -185,7 +187,109 @@ class OfflineWriter:
             return f"You are right, let me correct the decision ({turn.error}).\n{conclusion}"
         if turn.kind == "open":
             return getattr(self, f"_open_{turn.conclusion}")(turn, decision)
-        return getattr(self, f"_reply_{turn.conclusion}")(turn, decision) + "\n" + conclusion
+        reply = getattr(self, f"_reply_{turn.conclusion}")
+        if turn.rounds <= 1:
+            return reply(turn, decision) + "\n" + conclusion
+        # A talking crew: a draft, the critic's concrete note on it, the answer, then the decision.
+        draft = self.draft(turn)
+        notes = self.weaknesses(turn, draft, decision)
+        if turn.side == "user":
+            if turn.round == 2 and notes:
+                return "Not yet. " + " ".join(ask for ask, _ in notes)
+            if turn.round == 2:
+                return f"{self.strength(turn, decision)} I have nothing to change; write it up."
+            return "That answers my notes. Write the decision."
+        if turn.round == 1:
+            return "Here is my draft, for your critique.\n" + reply(turn, draft)
+        answer = (" ".join(done for _, done in notes) + "\n") if notes and turn.round == 2 else ""
+        if turn.round < turn.rounds:
+            return answer + "The revision:\n" + reply(turn, decision)
+        return answer + reply(turn, decision) + "\n" + conclusion
+
+    # -- the critique -------------------------------------------------------------------------------------
+
+    def draft(self, turn: TurnInfo) -> dict:
+        """The proposer's first draft: the decision before the critic's notes are taken in."""
+        decision = self.decide(turn)
+        project = turn.project
+        if turn.conclusion == "task":
+            return {**decision, "scenes": project.request.scenes or turn.scene_count}
+        if turn.conclusion == "style" and not project.request.style:
+            palette, lighting = PALETTES.get(decision["style"], (decision["palette"], decision["lighting"]))
+            return {**decision, "palette": palette, "lighting": lighting}
+        if turn.conclusion == "script":
+            return {
+                "scenes": [{**scene, "shot": "medium", "camera": "static"} for scene in decision["scenes"]]
+            }
+        return decision
+
+    def weaknesses(self, turn: TurnInfo, draft: dict, final: dict) -> list[tuple[str, str]]:
+        """The critic's notes on this story's draft, each with the proposer's answer: what the final decision
+        changes, in words naming the scenes, colours and counts concerned."""
+        notes: list[tuple[str, str]] = []
+        if turn.conclusion == "task" and draft["scenes"] != final["scenes"]:
+            count = len(sentences(turn.project.story))
+            notes.append(
+                (
+                    f"The story has only {count} sentences: {draft['scenes']} scenes would show the same moment twice.",
+                    f"Agreed: {final['scenes']} scenes, at least one whole sentence each.",
+                )
+            )
+        if turn.conclusion == "style":
+            if draft["palette"] != final["palette"]:
+                extra = final["palette"][len(draft["palette"]) :].strip(" ,")
+                notes.append(
+                    (
+                        f"The palette forgets what the story itself keeps showing: {extra.removeprefix('with the story’s ')}.",
+                        f"You are right: the palette now ends {extra}.",
+                    )
+                )
+            if draft["lighting"] != final["lighting"]:
+                light = final["lighting"][len(draft["lighting"]) :].strip(" ;")
+                notes.append(
+                    (
+                        f"The lighting does not follow the story's hours; most of it wants {light}.",
+                        f"Yes: {light}.",
+                    )
+                )
+        if turn.conclusion == "script":
+            changed = [
+                (n, a, b)
+                for n, (a, b) in enumerate(zip(draft["scenes"], final["scenes"], strict=True), 1)
+                if (a["shot"], a["camera"]) != (b["shot"], b["camera"])
+            ]
+            if changed:
+                shown = "; ".join(
+                    f"scene {n} ({b['title']}) as a {b['shot']} shot, {b['camera']}"
+                    for n, _, b in changed[:4]
+                )
+                notes.append(
+                    (
+                        f"All {len(draft['scenes'])} scenes are medium, static shots: the film has no rhythm. Try {shown}.",
+                        f"Done: {len(changed)} scenes change their framing, {shown}.",
+                    )
+                )
+            empty = [n for n, scene in enumerate(final["scenes"], 1) if not scene["characters"]]
+            if empty and len(empty) <= 3:
+                places = ", ".join(map(str, empty))
+                notes.append(
+                    (
+                        f"Scene{'s' if len(empty) > 1 else ''} {places} show{'' if len(empty) > 1 else 's'} no one; make sure the place carries it.",
+                        f"Scene{'s' if len(empty) > 1 else ''} {places} stay{'' if len(empty) > 1 else 's'} wide, so the place is the subject.",
+                    )
+                )
+        return notes
+
+    def strength(self, turn: TurnInfo, decision: dict) -> str:
+        """The critic's concrete word when the draft needs nothing."""
+        if turn.conclusion == "story":
+            cast = ", ".join(c["name"] for c in decision["characters"]) or "no named characters"
+            return f"The cast is right ({cast}), each with a look we can draw, and the outline keeps every paragraph."
+        if turn.conclusion == "task":
+            return f"{decision['scenes']} scenes for this story keeps one moment to a scene."
+        if turn.conclusion == "style":
+            return f"{decision['style'].capitalize()} with {decision['palette']} suits this story."
+        return "The scenes follow the story in order."
 
     def _open_task(self, turn: TurnInfo, d: dict) -> str:
         story = turn.project.story
