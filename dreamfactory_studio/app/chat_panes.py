@@ -184,8 +184,8 @@ class ChatPanes(QWidget):
     def _targets(self, role: str) -> list[ChatView]:
         return [self.views["all"], *([self.views[role]] if role in self.views else [])]
 
-    def _words(self, text: str) -> str:
-        return text if self.raw.isChecked() else readable(text)
+    def _words(self, message: TranscriptMessage) -> str:
+        return message.text if self.raw.isChecked() else readable(message.text, message.phase)
 
     def show_transcript(self, messages: list[TranscriptMessage]) -> None:
         """Show a project's whole conversation, as saved (decisions written out unless Raw is on)."""
@@ -200,7 +200,7 @@ class ChatPanes(QWidget):
                     view.begin(heading(title, message.source, message.phase, message.time))
                     if message.reasoning:
                         view.add(f"{fold(message.reasoning)}\n", reasoning=True)
-                    view.add(self._words(message.text))
+                    view.add(self._words(message))
                     view.end()
         finally:
             for view in self.views.values():
@@ -240,7 +240,7 @@ class ChatPanes(QWidget):
         elif isinstance(event, MessageFinished):
             self.flush()
             self._messages.append(event.message)
-            words = self._words(event.message.text)
+            words = self._words(event.message)
             for view in self._streaming:
                 if not self._streamed:
                     view.add(words)

@@ -9,21 +9,23 @@ import json
 from dreamfactory_studio.production.conclusions import INFO
 
 
-def readable(text: str) -> str:
-    """``text`` with a JSON decision after its last ``<INFO>`` written out in words; other text as it is."""
+def readable(text: str, phase: str = "") -> str:
+    """``text`` with a JSON decision after its last ``<INFO>`` written out in words; a decision in plain words
+    (a keyframe's prompt, a critique's verdict) under "Prompt:" or "Decision:"; other text as it is."""
     at = text.rfind(INFO)
     if at < 0:
         return text
+    before, after = text[:at].rstrip(), text[at + len(INFO) :].strip()
     try:
-        decision = json.loads(text[at + len(INFO) :].strip())
+        decision = json.loads(after)
     except (ValueError, TypeError):
-        return text
+        label = "Prompt" if phase == "keyframes" and after.lower() != "approved" else "Decision"
+        return (before + "\n" if before else "") + f"{label}: {after}"
     if not isinstance(decision, dict):
         return text
     lines = _lines(decision)
     if not lines:
         return text
-    before = text[:at].rstrip()
     return (before + "\n\n" if before else "") + "Decision:\n" + "\n".join(lines)
 
 

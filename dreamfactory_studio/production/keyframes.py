@@ -123,13 +123,23 @@ def prompt_facts(
     }
 
 
+def scene_setting(project: Project, scene: Scene) -> tuple[str, str]:
+    """The scene's place and time of day, read from the scripts up to it (a scene that names neither is where
+    and when the one before it ended)."""
+    upto = project.scenes[: project.scene_number(scene.id)]
+    return settings_of([s.script for s in upto])[-1]
+
+
 def frame_context(project: Project, scene: Scene, prompt: str) -> FrameContext:
     """What the monitor knows of a scene's frame besides its pixels."""
+    place, time = scene_setting(project, scene)
     return FrameContext(
         scene_number=project.scene_number(scene.id),
         prompt=prompt,
         script=scene.script,
         characters=figures(project, scene),
+        place=place,
+        time=time,
         **style_facts(project),
     )
 
@@ -198,13 +208,6 @@ class KeyframeDesigner:
 
     def _context(self, scene: Scene, prompt: str) -> FrameContext:
         return frame_context(self.project, scene, prompt)
-
-    def _setting(self, scene: Scene) -> tuple[str, str]:
-        """The scene's place and time of day, read from the scripts up to it (a scene that names neither
-        stays where and when the one before it was)."""
-        scenes = self.project.scenes
-        upto = scenes[: self.project.scene_number(scene.id)]
-        return settings_of([s.script for s in upto])[-1]
 
     def _seed(self, scene: Scene | None, character: Character | None = None) -> int:
         owner = character or scene
@@ -288,7 +291,7 @@ class KeyframeDesigner:
                     base_description=self.project.base_description.text,
                 )
             )
-            place, time = self._setting(scene)
+            place, time = scene_setting(self.project, scene)
             facts = PanelFacts(
                 scene_number=number,
                 caption=scene.narration or scene.script,

@@ -35,6 +35,7 @@ from dreamfactory_studio.backends.image.sketch_palette import (
 from dreamfactory_studio.backends.image.sketch_scenery import (
     crowded,
     draw_crowd,
+    draw_fog,
     draw_place,
     draw_prop,
     draw_weather,
@@ -388,6 +389,7 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
             x, y = rng.randrange(width), rng.randint(art_h // 14, horizon_y // 2)
             r = rng.randint(6, 12)
             d.ellipse([x - r, y - r, x + r, y + int(r * 1.3)], fill=scheme["accent"], outline=ink)
+    draw_fog(image, weather, box, rng)
     if crowded(scene_words) and not indoor:
         draw_crowd(d, box, scheme, rng)
     figures = [Figure(c) for c in facts.characters[: 2 if facts.shot == "close-up" else 4]]

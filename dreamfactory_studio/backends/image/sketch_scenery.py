@@ -299,6 +299,23 @@ def _room(d, box, scheme, rng, words, night) -> None:
         d.ellipse([x + 10, horizon - art_h // 10, x + 30, horizon - art_h // 10 + 16], fill=(250, 180, 60))
 
 
+def draw_fog(image, weather: Weather, box: tuple[int, int, int], rng: random.Random) -> None:
+    """A veil of fog over the place, drawn before the figures: a storyboard keeps its people legible."""
+    from PIL import Image, ImageFilter
+
+    width, art_h, _ = box
+    if not weather.fog:
+        return
+    veil = Image.new("L", (max(1, width // 8), max(1, art_h // 8)), 0)
+    vd = ImageDraw.Draw(veil)
+    for _ in range(14):
+        x, y = rng.randrange(max(1, width // 8)), rng.randrange(max(1, art_h // 8))
+        r = rng.randint(8, 22)
+        vd.ellipse([x - r * 2, y - r, x + r * 2, y + r], fill=rng.randint(110, 170))
+    veil = veil.filter(ImageFilter.GaussianBlur(4)).resize((width, art_h))
+    image.paste(Image.new("RGB", (width, art_h), (236, 236, 232)), (0, 0), veil)
+
+
 def draw_weather(
     image,
     d: ImageDraw.ImageDraw,
@@ -308,8 +325,6 @@ def draw_weather(
     rng: random.Random,
     indoor: bool,
 ) -> None:
-    from PIL import Image, ImageFilter
-
     width, art_h, horizon = box
     sky = scheme["sky"]
     if weather.wet and not indoor:
@@ -328,15 +343,6 @@ def draw_weather(
         for _ in range(120):
             x, y = rng.randrange(width), rng.randrange(art_h)
             d.ellipse([x - 2, y - 2, x + 2, y + 2], fill=(250, 250, 252))
-    if weather.fog:
-        veil = Image.new("L", (max(1, width // 8), max(1, art_h // 8)), 0)
-        vd = ImageDraw.Draw(veil)
-        for _ in range(14):
-            x, y = rng.randrange(max(1, width // 8)), rng.randrange(max(1, art_h // 8))
-            r = rng.randint(8, 22)
-            vd.ellipse([x - r * 2, y - r, x + r * 2, y + r], fill=rng.randint(110, 170))
-        veil = veil.filter(ImageFilter.GaussianBlur(4)).resize((width, art_h))
-        image.paste(Image.new("RGB", (width, art_h), (236, 236, 232)), (0, 0), veil)
 
 
 def draw_crowd(d: ImageDraw.ImageDraw, box: tuple[int, int, int], scheme: dict, rng: random.Random) -> None:

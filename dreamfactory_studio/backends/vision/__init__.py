@@ -24,6 +24,9 @@ class FrameContext:
     palette: str = ""
     lighting: str = ""
     characters: tuple[FigureFacts, ...] = ()
+    place: str = ""
+    """Where the scene is (shop, street, deck, ...), as the story reader reads it."""
+    time: str = ""
 
 
 @dataclass(frozen=True)

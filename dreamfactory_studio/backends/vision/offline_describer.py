@@ -165,7 +165,8 @@ class OfflineDescriber:
         ]
         if context.characters:
             lines.append(f"Characters, the same in every scene: {_cast(context)}.")
-        lines.append(f"Place: {context.script[:200]}")
+        where = " at ".join(p for p in (context.place, context.time) if p)
+        lines.append(f"Place: {where or 'as in the Base Frame'}.")
         return "\n".join(lines)
 
     async def describe(self, image: Path, context: FrameContext) -> str:
