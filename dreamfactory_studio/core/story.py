@@ -86,13 +86,14 @@ def title_from(text: str, fallback: str | None = None) -> str:
         if len(words) >= 2:
             break
     words = words[:6]
-    while len(words) > 2 and words[-1].lower() in _TRAILING:
+    while len(words) > 2 and words[-1].lower() in TRAILING_WORDS:
         words.pop()
     title = " ".join(words).strip()
     return title[:1].upper() + title[1:] if title else "Untitled"
 
 
-_TRAILING = {
+#: Words a title never ends on ("the", "with", "was").
+TRAILING_WORDS = {
     "a",
     "an",
     "the",

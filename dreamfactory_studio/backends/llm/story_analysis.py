@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from dreamfactory_studio.core.story import TRAILING_WORDS
+
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？؟…])[\"'”’」』)]*\s+|(?<=[。！？])")
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:，、；：])\s*")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -801,31 +803,12 @@ def follow_cast(chunks: list[str], characters: list[Character], story: str) -> l
 
 # -- titles and settings --------------------------------------------------------------------------------
 
-_TRAILING = {
-    "a",
-    "an",
-    "the",
-    "of",
-    "with",
-    "and",
-    "in",
-    "on",
-    "at",
-    "to",
-    "for",
-    "from",
-    "by",
-    "her",
-    "his",
-    "its",
-    "their",
+_TRAILING = TRAILING_WORDS | {
     "into",
     "over",
     "while",
     "as",
     "that",
-    "is",
-    "was",
     "two",
     "three",
     "four",
