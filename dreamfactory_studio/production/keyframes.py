@@ -23,6 +23,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dreamfactory_studio.backends.gpu_worker import GpuWorker
 from dreamfactory_studio.backends.image import (
@@ -126,8 +127,13 @@ def prompt_facts(
 def scene_setting(project: Project, scene: Scene) -> tuple[str, str]:
     """The scene's place and time of day, read from the scripts up to it (a scene that names neither is where
     and when the one before it ended)."""
-    upto = project.scenes[: project.scene_number(scene.id)]
-    return settings_of([s.script for s in upto])[-1]
+    return _settings(tuple(s.script for s in project.scenes))[project.scene_number(scene.id) - 1]
+
+
+@lru_cache(maxsize=4)
+def _settings(scripts: tuple[str, ...]) -> list[tuple[str, str]]:
+    # Read once per version of the script: every take and every description of a run asks.
+    return settings_of(list(scripts))
 
 
 def frame_context(project: Project, scene: Scene, prompt: str) -> FrameContext:
