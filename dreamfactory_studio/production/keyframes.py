@@ -378,25 +378,31 @@ class KeyframeDesigner:
         self.project.transcripts.append(message)
 
     async def _identity(self, scene: Scene, take: Take) -> dict[str, float]:
-        """How like their sheet each present character with a sheet is drawn in ``take``."""
+        """How like their sheet each present character with a sheet is drawn in ``take``: all of it off the
+        event loop, dlib's face models (loaded on first use) included."""
         boxes = {p.character: p.box for p in scene.layout} if len(scene.characters) > 1 else {}
         frame = self.folder.asset_path(take.image)
         sheets = cast.sheet_files(self.folder, self.project)
-        scores = {}
-        for reference in cast.identity_references(self.folder, self.project, scene):
-            others = tuple(
-                path for character_id, path in sheets.items() if character_id != reference.character
-            )
-            scores[reference.character] = await asyncio.to_thread(
-                identity_score,
-                frame,
-                boxes.get(reference.character),
-                reference.path,
-                self.memory.embedder,
-                installed_faces(),
-                others,
-            )
-        return {key: round(value, 4) for key, value in scores.items()}
+        references = cast.identity_references(self.folder, self.project, scene)
+
+        def measure() -> dict[str, float]:
+            faces = installed_faces()
+            return {
+                r.character: round(
+                    identity_score(
+                        frame,
+                        boxes.get(r.character),
+                        r.path,
+                        self.memory.embedder,
+                        faces,
+                        tuple(path for other, path in sheets.items() if other != r.character),
+                    ),
+                    4,
+                )
+                for r in references
+            }
+
+        return await asyncio.to_thread(measure)
 
     def _unlike(self, take: Take) -> list[str]:
         """The names of the characters drawn unlike their sheet in ``take``."""

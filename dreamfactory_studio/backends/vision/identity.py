@@ -10,6 +10,7 @@ least :data:`PRESENT` of the crop has it, since the scene around the character f
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -39,15 +40,30 @@ def colour_shares(image) -> np.ndarray:
     return np.bincount(bins, minlength=HUES * SATURATIONS).astype(np.float32) / len(hsv)
 
 
+@lru_cache(maxsize=64)
+def _file_shares(path: str, mtime_ns: int) -> np.ndarray:
+    return colour_shares(open_image(Path(path)))
+
+
+def sheet_shares(path: Path) -> np.ndarray:
+    """A sheet file's colour shares, read once per file (every take compares its frame with the whole cast)."""
+    return _file_shares(str(path), Path(path).stat().st_mtime_ns)
+
+
+def _shares(image_or_shares) -> np.ndarray:
+    return image_or_shares if isinstance(image_or_shares, np.ndarray) else colour_shares(image_or_shares)
+
+
 def colour_likeness(crop, sheet, frame=None, others=()) -> float:
     """How much of the sheet's own colour (by share of its coloured pixels) the crop holds.
 
     Only what sets the character apart counts: a colour the ``others`` (the rest of the cast's sheets) have as
     much of (skin, say) tells nobody apart, and a colour that fills much of the whole ``frame`` (a blue sky
     against a blue scarf) is the scene's, counting less the more of the frame it covers and not at all past
-    :data:`COMMON`. A sheet with nothing of its own is compared by all its colours."""
-    own = colour_shares(sheet)
-    wanted = np.clip(own - np.max([colour_shares(o) for o in others], axis=0), 0.0, None) if others else own
+    :data:`COMMON`. A sheet with nothing of its own is compared by all its colours. ``sheet`` and ``others``
+    are images or their :func:`colour_shares`."""
+    own = _shares(sheet)
+    wanted = np.clip(own - np.max([_shares(o) for o in others], axis=0), 0.0, None) if others else own
     if frame is not None:
         wanted = wanted * np.clip(1.0 - colour_shares(frame) / COMMON, 0.0, 1.0)
     if float(wanted.sum()) == 0:
@@ -71,9 +87,8 @@ def identity_score(
     are the rest of the cast's sheets, against which the colours are told apart."""
     whole = open_image(frame)
     image = whole.crop(box.pixels(*whole.size)) if box is not None else whole
-    reference = open_image(sheet)
-    if faces is not None and (likeness := faces.likeness(image, reference)) is not None:
+    if faces is not None and (likeness := faces.likeness(image, open_image(sheet))) is not None:
         return likeness
     if embedder is None:
-        return colour_likeness(image, reference, whole, [open_image(o) for o in others])
-    return float(min(1.0, max(0.0, embedder.picture(image) @ embedder.picture(reference))))
+        return colour_likeness(image, sheet_shares(sheet), whole, [sheet_shares(o) for o in others])
+    return float(min(1.0, max(0.0, embedder.picture(image) @ embedder.picture(open_image(sheet)))))
