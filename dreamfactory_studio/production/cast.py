@@ -30,6 +30,12 @@ def present(project: Project, scene: Scene) -> list[Character]:
     return [known[i] for i in scene.characters if i in known]
 
 
+def boxes(project: Project, scene: Scene) -> tuple[Box | None, ...]:
+    """Where each present character stands, in the order :func:`present` gives them (None: not laid out)."""
+    placed = {p.character: p.box for p in scene.layout}
+    return tuple(placed.get(c.id) for c in present(project, scene))
+
+
 def side_by_side(ids: list[str]) -> list[Placement]:
     """Boxes in equal columns, the first character on the left; nothing for a scene of one or none."""
     if len(ids) < 2:

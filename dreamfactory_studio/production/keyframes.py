@@ -91,8 +91,7 @@ CRITIQUE_TASK = (
 
 def figures(project: Project, scene: Scene) -> tuple[FigureFacts, ...]:
     """The characters present in a scene, as the painter and monitor see them."""
-    names = {c.id: c for c in project.characters}
-    return tuple(FigureFacts(names[i].name, names[i].description) for i in scene.characters if i in names)
+    return tuple(FigureFacts(c.name, c.description) for c in cast.present(project, scene))
 
 
 def style_facts(project: Project) -> dict[str, str]:
@@ -289,10 +288,7 @@ class KeyframeDesigner:
                 if bare
                 else dict(
                     characters=self._figures(scene),
-                    boxes=tuple(
-                        {p.character: p.box for p in scene.layout}.get(c.id)
-                        for c in cast.present(self.project, scene)
-                    ),
+                    boxes=cast.boxes(self.project, scene),
                     **style_facts(self.project),
                     base_description=self.project.base_description.text,
                 )

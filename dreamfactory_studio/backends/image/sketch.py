@@ -41,11 +41,14 @@ from dreamfactory_studio.backends.image.sketch_scenery import (
     draw_weather,
     is_interior,
     place_from_words,
+    prop_shape,
     props_by_holder,
     weather_of,
 )
 from dreamfactory_studio.backends.lettering import font, wrap
 
+GLOW = (252, 226, 140)
+"""A prop a character always carries is lit like a lantern's flame when it is one."""
 DRAWN_PLACES = {
     "shop",
     "room",
@@ -159,18 +162,8 @@ class Figure:
         )
         d.ellipse([cx - head * 0.4, hy, cx - head * 0.25, hy + head * 0.15], fill=ink)
         d.ellipse([cx + head * 0.25, hy, cx + head * 0.4, hy + head * 0.15], fill=ink)
-        if self.prop == "violin":
-            d.rectangle(
-                [cx + h * 0.2, base - h * 0.48, cx + h * 0.34, base - h * 0.36],
-                fill=(120, 70, 40),
-                outline=ink,
-            )
-        elif self.prop == "lantern":
-            x, y = cx + h * 0.24, base - h * 0.42
-            d.ellipse([x - h * 0.09, y - h * 0.09, x + h * 0.09, y + h * 0.09], fill=(252, 226, 140))
-            d.rectangle(
-                [x - h * 0.035, y - h * 0.05, x + h * 0.035, y + h * 0.05], fill=(240, 180, 60), outline=ink
-            )
+        if self.prop:
+            draw_prop(d, self.prop, cx + h * 0.27, base - h * 0.42, h * 0.2, ink, GLOW)
 
     def _animal(self, d: ImageDraw.ImageDraw, cx: float, base: float, h: float, ink: RGB) -> None:
         w = max(2, int(h * 0.03))
@@ -405,7 +398,7 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
             size = art_h * scale * (1.25 if facts.shot == "close-up" and index == 0 else 1.0)
             foot = base + (size * 0.35 if facts.shot == "close-up" else 0)
             figure.draw(d, cx, foot, size, ink)
-            for n, prop in enumerate(p for p in props.get(index, []) if p != figure.prop):
+            for n, prop in enumerate(p for p in props.get(index, []) if p != prop_shape(figure.prop or "")):
                 px = cx + size * (0.3 + 0.22 * n) * (1 if index % 2 == 0 else -1)
                 draw_prop(d, prop, px, foot - size * 0.4, size * 0.22, ink, scheme["accent"])
     for n, prop in enumerate(props.get(-1, [])):

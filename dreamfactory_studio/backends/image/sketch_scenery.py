@@ -45,6 +45,14 @@ PROPS = (
 )
 
 
+SHAPES = {"case": "violin", "oranges": "orange", "letter": "envelope", "lamp": "lantern", "seed": "sprout"}
+"""Props drawn alike, by the one name they are drawn under (a violin case is a violin's shape)."""
+
+
+def prop_shape(prop: str) -> str:
+    return SHAPES.get(prop, prop)
+
+
 @dataclass(frozen=True)
 class Weather:
     rain: bool = False
@@ -375,7 +383,7 @@ def props_by_holder(text: str, names: list[str]) -> dict[int, list[str]]:
                 ]
                 named = [(at, i) for at, i in before if at >= 0]
                 holder = min(named)[1] if named else (0 if names else -1)
-                name = "orange" if prop == "oranges" else prop
+                name = prop_shape(prop)
                 if name not in given.setdefault(holder, []):
                     given[holder].append(name)
     return given
@@ -386,7 +394,8 @@ def draw_prop(
 ) -> None:
     """A simple, recognisable shape for ``prop`` around (x, y), ``size`` pixels across."""
     s = size
-    if prop in ("lantern", "lamp"):
+    prop = prop_shape(prop)
+    if prop == "lantern":
         d.line([(x, y - s * 0.7), (x, y - s * 0.45)], fill=ink, width=2)
         d.ellipse([x - s * 0.35, y - s * 0.45, x + s * 0.35, y + s * 0.25], fill=accent, outline=ink, width=2)
     elif prop == "umbrella":
@@ -394,7 +403,7 @@ def draw_prop(
             [x - s * 0.6, y - s * 0.9, x + s * 0.6, y + s * 0.3], 180, 360, fill=(40, 40, 48), outline=ink
         )
         d.line([(x, y - s * 0.3), (x, y + s * 0.6)], fill=ink, width=3)
-    elif prop in ("envelope", "letter"):
+    elif prop == "envelope":
         d.rectangle(
             [x - s * 0.4, y - s * 0.25, x + s * 0.4, y + s * 0.25], fill=(240, 228, 190), outline=ink, width=2
         )
@@ -405,7 +414,7 @@ def draw_prop(
         d.rectangle(
             [x - s * 0.22, y - s * 0.3, x + s * 0.22, y + s * 0.3], fill=(170, 174, 180), outline=ink, width=2
         )
-    elif prop in ("sprout", "seed"):
+    elif prop == "sprout":
         d.line([(x, y + s * 0.3), (x, y - s * 0.3)], fill=(60, 140, 60), width=3)
         d.ellipse([x, y - s * 0.4, x + s * 0.3, y - s * 0.2], fill=(90, 180, 80))
         d.ellipse([x - s * 0.3, y - s * 0.3, x, y - s * 0.1], fill=(90, 180, 80))
@@ -416,7 +425,7 @@ def draw_prop(
             outline=ink,
         )
         d.line([(x, y + s * 0.1), (x - s * 0.2, y + s * 0.7)], fill=ink, width=1)
-    elif prop in ("violin", "case"):
+    elif prop == "violin":
         d.rounded_rectangle(
             [x - s * 0.2, y - s * 0.45, x + s * 0.2, y + s * 0.45],
             radius=s * 0.15,
