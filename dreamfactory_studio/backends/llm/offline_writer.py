@@ -15,19 +15,19 @@ from collections.abc import Sequence
 from dreamfactory_studio.backends.llm import ChatMessage, Completion, TokenSink, TurnInfo
 from dreamfactory_studio.backends.llm.story_analysis import (
     PALETTES,
-    character_kind,
-    find_characters,
-    follow_cast,
     pick_style,
-    scene_title,
     sentences,
     split_scenes,
     story_lighting,
     story_palette,
     words,
 )
-from dreamfactory_studio.backends.llm.story_analysis import (
-    Character as StoryCharacter,
+from dreamfactory_studio.backends.llm.story_cast import Character as StoryCharacter
+from dreamfactory_studio.backends.llm.story_cast import (
+    character_kind,
+    find_characters,
+    follow_cast,
+    scene_title,
 )
 from dreamfactory_studio.backends.speech import MIN_SECONDS, reading_seconds
 from dreamfactory_studio.core.model import Project

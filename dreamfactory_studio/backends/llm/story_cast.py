@@ -1,0 +1,503 @@
+"""The characters of a story, read without a language model: who they are (names, titles, full names that
+occur once, unnamed people and creatures), what they look like, who each pronoun and epithet stands for, and
+short titles of who does what in a scene. Names are found only where a script has capitals.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from dreamfactory_studio.backends.llm.story_analysis import Sentence, sentences
+from dreamfactory_studio.core.story import TRAILING_WORDS
+
+_PHRASE_END = re.compile(r"\s+(?:is|was|are|were|who|that|which|and|holding|as)\b.*$", re.IGNORECASE)
+
+
+_STOP = frozenset(
+    "a an the he she it they we i you her his their its our my on in at to by of for from with into over "
+    "under after before when while then that this these those there here all and but or so as if once one "
+    "two three every each no not yes together months days years later next morning evening night today "
+    "tomorrow midway halfway cars vines what why how who where suddenly finally meanwhile soon above "
+    "below inside outside through behind beyond tonight yesterday monday tuesday wednesday thursday "
+    "friday saturday sunday spring summer autumn winter hour minutes weeks".split()
+)
+TITLES = frozenset(
+    "captain grandmother grandfather grandma grandpa doctor dr mr mrs ms miss uncle aunt king queen "
+    "prince princess lord lady sir professor old father mother sister brother master officer sergeant "
+    "detective auntie".split()
+)
+CREATURES = tuple(
+    "dog cat robot fox bird horse dragon rabbit owl wolf bear mouse crow android droid cow goat tiger "
+    "lion monkey turtle frog whale deer".split()
+)
+PEOPLE = tuple(
+    "girl boy woman man child kid stranger soldier child baby teenager fisherman farmer sailor traveler "
+    "traveller musician painter doctor nurse".split()
+)
+
+
+@dataclass
+class Character:
+    name: str
+    description: str = ""
+    aliases: set[str] = field(default_factory=set)
+
+    def mentioned_in(self, text: str) -> bool:
+        return any(
+            re.search(rf"\b{re.escape(alias)}\b", text, re.IGNORECASE) for alias in self.aliases | {self.name}
+        )
+
+
+def _capitalised_runs(text: str) -> list[tuple[str, int]]:
+    """Runs of capitalised words, with their start offsets."""
+    runs = []
+    for match in re.finditer(r"(?:\b[^\W\d_][\w’'\-]*\b)(?:\s+\b[^\W\d_][\w’'\-]*\b)*", text):
+        tokens = match.group(0).split()
+        start = match.start()
+        current: list[str] = []
+        offset = start
+        position = start
+        for token in tokens:
+            position = text.index(token, position)
+            if token[0].isupper() and token.lower().rstrip("'’s") not in _STOP:
+                if not current:
+                    offset = position
+                current.append(token)
+            else:
+                if current:
+                    runs.append((" ".join(current), offset))
+                current = []
+            position += len(token)
+        if current:
+            runs.append((" ".join(current), offset))
+    return runs
+
+
+def _clean_name(name: str) -> str:
+    return re.sub(r"['’]s$", "", name).strip(" ,.;:")
+
+
+PLACE_WORDS = frozenset(
+    "street hill road river station festival bridge market harbour harbor city square lane avenue park "
+    "church school lake sea mountain island bay valley forest castle tower hall house inn street's day "
+    "night christmas town".split()
+)
+_BEFORE_PLACE = re.compile(
+    r"\b(?:in|on|at|of|to|from|up|down|near|across|into|towards?|before|after|during)\s+(?:the\s+)?$", re.I
+)
+
+
+def _flat(story: str) -> str:
+    """The story on one line, with "Mr." read as "Mr" so that titles stay with their names."""
+    return re.sub(r"\b(Mr|Mrs|Ms|Dr|Prof|Capt|Sgt)\.", r"\1", re.sub(r"\s+", " ", story))
+
+
+def _is_place(name: str, flat: str, offset: int) -> bool:
+    """A capitalised run that names a place or an event: "Windmill Hill", "on Harbour Street", "New Kowloon"."""
+    return name.split()[-1].lower() in PLACE_WORDS or bool(
+        _BEFORE_PLACE.search(flat[max(0, offset - 24) : offset])
+    )
+
+
+def find_characters(story: str) -> list[Character]:
+    """Named people, animals and robots, with what the story says they look like."""
+    flat = _flat(story)
+    counts: dict[str, int] = {}
+    inside: dict[str, int] = {}  # how often a name stands inside a sentence, not at its start
+    starts = {m.end() for m in re.finditer(r"(?:^|[.!?]\s+|[\"“]\s*)", flat)}
+    for name, offset in _capitalised_runs(flat):
+        name = _clean_name(name)
+        if not name or _is_place(name, flat, offset):
+            continue
+        counts[name] = counts.get(name, 0) + 1
+        if offset not in starts:
+            inside[name] = inside.get(name, 0) + 1
+    named = set(re.findall(r"\bnamed\s+([A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)", flat))
+    candidates = []
+    for name, count in counts.items():
+        first = name.split()[0].lower()
+        titled = first in TITLES and len(name.split()) > 1
+        full = len(name.split()) in (2, 3) and inside.get(name, 0) + count >= 1 and first not in _STOP
+        often = count >= 3 or (count >= 2 and inside.get(name, 0) >= 1)
+        appositive = re.search(rf"\b{re.escape(name)}(?:,\s+|\s+(?:is|was)\s+)(a|an|the|his|her|its)\s", flat)
+        if name in named or titled or often or appositive or (full and _person_like(name, flat)):
+            candidates.append(name)
+    # Longest names first, so that "Amara" folds into "Captain Amara Okafor".
+    candidates.sort(key=lambda n: (-len(n.split()), flat.find(n)))
+    characters: list[Character] = []
+    for name in candidates:
+        home = next((c for c in characters if set(name.split()) <= set(c.name.split())), None)
+        if home:
+            home.aliases.add(name)
+            continue
+        parts = name.split()
+        aliases = {name} | ({" ".join(parts[1:])} if parts[0].lower() in TITLES else set()) | {parts[-1]}
+        if len(parts) > 1:
+            aliases.add(parts[0] if parts[0].lower() not in TITLES else parts[1])
+        if parts[0].lower() in TITLES and len(parts) > 2:
+            aliases.add(parts[1])
+        characters.append(Character(name=name, aliases=aliases))
+    for character in characters:
+        character.description = _describe(flat, character)
+    _add_creatures_and_people(flat, characters)
+    characters.sort(
+        key=lambda c: min((flat.find(a) for a in c.aliases | {c.name} if flat.find(a) >= 0), default=0)
+    )
+    return characters
+
+
+def _person_like(name: str, flat: str) -> bool:
+    """Whether a two- or three-word capitalised run acts like a person: followed by a verb-like word, a comma
+    and a description, or a possessive."""
+    after = flat[flat.find(name) + len(name) : flat.find(name) + len(name) + 30]
+    return bool(
+        re.match(
+            r"(?:['’]s\b|,\s+(?:a|an|the|who|is|was)\b|\s+(?:is|was|has|had|sells|runs|lives|stands|sits|"
+            r"walks|climbs|works|keeps|looks|finds|holds)\b)",
+            after,
+        )
+    )
+
+
+def _describe(flat: str, character: Character) -> str:
+    pieces: list[str] = []
+    for alias in sorted(character.aliases | {character.name}, key=len, reverse=True):
+        name = re.escape(alias)
+        for pattern in (
+            rf"\b(?:a|an)\s+([^,.;]{{3,80}}?)\s+named\s+{name}\b((?:\s+(?:with|in|wearing)\s+[^,.;]+)?)",
+            rf"\b{name},\s+((?:a|an)\s+[^,.;]{{3,120}}|[^,.;]{{3,120}}?(?:old|wearing|dressed)[^,.;]*)[,.;]",
+            rf"\b{name},?\s+(?:is|was)\s+(?:(?:a|an)\s+[a-z]+,\s+)?((?:a|an)\s+[^.;]{{3,120}}?)(?:,?\s+(?:and|but|who|that)\s|[.;]|,\s+(?:a|an)\s)",
+            rf"\b{name}\s+is\s+((?:nine|ten|eleven|twelve|\d+|[a-z]+teen|[a-z]+ty)[^.;]{{0,100}}?)(?:\s+that\s|[.;])",
+            rf"\b(?:her|his|their)\s+(\w+)\s+{name}\b",
+            rf"\b{name}\b[^.]*\.\s+(?:She|He|It)\s+is\s+((?:a|an)\s+[^.;]{{3,120}}?)(?:,\s+and\s|[.;])",
+        ):
+            for match in re.finditer(pattern, flat, re.IGNORECASE):
+                piece = re.sub(r"\s+", " ", " ".join(g for g in match.groups() if g)).strip()
+                if piece and piece.lower() not in (p.lower() for p in pieces):
+                    pieces.append(piece)
+    if not pieces:
+        pieces += _look_words(flat, character)
+    return "; ".join(pieces)
+
+
+AGE_WORDS = {
+    "grandmother": "an old woman",
+    "grandfather": "an old man",
+    "grandma": "an old woman",
+    "grandpa": "an old man",
+    "old": "old",
+    "young": "young",
+    "elderly": "elderly",
+}
+
+
+def _look_words(flat: str, character: Character) -> list[str]:
+    """What the story lets one see of a character it does not describe in so many words: the age their title
+    gives, and the parts of them it names ("her wrinkled hands"), never a whole sentence."""
+    found = []
+    title = character.name.split()[0].lower()
+    if title in AGE_WORDS and " " in AGE_WORDS[title]:
+        found.append(AGE_WORDS[title])
+    pronoun = "her" if title in FEMALE else "his" if title in MALE else ""
+    if pronoun:
+        for match in re.finditer(
+            rf"\b{pronoun}\s+((?:[a-z]+\s+)?(?:hands|hair|face|eyes|beard|coat|dress|hat|scarf|glasses|spectacles|apron|cane|boots))\b",
+            flat,
+        ):
+            if match.group(1) not in found:
+                found.append(match.group(1))
+    return found[:3]
+
+
+def _add_creatures_and_people(flat: str, characters: list[Character]) -> None:
+    taken = " ".join(c.description for c in characters).lower()
+    for noun in CREATURES:
+        hits = re.findall(rf"\b(?:a|an|the)\s+((?:[a-z\-]+\s+){{0,2}}{noun})\b(?![-])", flat, re.IGNORECASE)
+        if len(hits) >= 2 and noun not in taken:
+            description = max(hits, key=len)
+            characters.append(Character(name=f"the {noun}", description=f"a {description}", aliases={noun}))
+    for noun in PEOPLE:
+        for match in re.finditer(
+            rf"\b(?:a|an)\s+((?:[a-z\-]+\s+){{0,2}}{noun})\s+((?:in|with|wearing)\s+[^,.;]+)", flat
+        ):
+            phrase = _PHRASE_END.sub("", f"{match.group(1)} {match.group(2)}")
+            if phrase.lower() in taken or any(c.name == f"the {noun}" for c in characters):
+                continue
+            characters.append(Character(name=f"the {noun}", description=f"a {phrase}", aliases={noun}))
+            break
+
+
+# -- following the characters through a story ------------------------------------------------------------
+
+FEMALE = frozenset(
+    "woman girl grandmother grandma mother mum mom sister aunt auntie queen princess lady mrs ms miss "
+    "daughter granddaughter wife widow nun she her niece duchess witch".split()
+)
+MALE = frozenset(
+    "man boy grandfather grandpa father dad brother uncle king prince lord sir mr son grandson husband "
+    "monk he his nephew duke fisherman postman".split()
+)
+THINGS = set(CREATURES) | {"machine", "unit", "drone", "cat", "ship"}
+PRONOUNS = {
+    "she": "f",
+    "her": "f",
+    "hers": "f",
+    "herself": "f",
+    "he": "m",
+    "him": "m",
+    "his": "m",
+    "himself": "m",
+    "it": "n",
+    "its": "n",
+    "itself": "n",
+    "they": "p",
+    "them": "p",
+    "their": "p",
+    "themselves": "p",
+}
+ROLE_NOUNS = (
+    set(PEOPLE)
+    | set(CREATURES)
+    | {
+        "keeper",
+        "captain",
+        "postman",
+        "courier",
+        "botanist",
+        "clockmaker",
+        "grandson",
+        "granddaughter",
+        "brother",
+        "sister",
+        "mother",
+        "father",
+        "passenger",
+        "android",
+        "machine",
+        "client",
+        "baker",
+        "teacher",
+        "driver",
+        "grandmother",
+        "grandfather",
+        "fisherman",
+        "partner",
+    }
+)
+
+
+def _kind(character: Character, flat: str) -> str:
+    """f, m or n (a creature or machine): from the words of the name and look, else the pronouns after the
+    character's first mention; "" when nothing tells."""
+    text = f"{character.name} {character.description}".lower()
+    found = set(re.findall(r"[a-z]+", text))
+    if found & THINGS and not found & (FEMALE | MALE - {"his", "her"}):
+        return "n"
+    female, male = len(found & (FEMALE - {"she", "her"})), len(found & (MALE - {"he", "his"}))
+    if female != male:
+        return "f" if female > male else "m"
+    first = min((flat.find(a) for a in character.aliases | {character.name} if flat.find(a) >= 0), default=-1)
+    following = flat[first : first + 300].lower() if first >= 0 else ""
+    she = len(re.findall(r"\b(?:she|her)\b", following))
+    he = len(re.findall(r"\b(?:he|him|his)\b", following))
+    it = len(re.findall(r"\b(?:it|its)\b", following))
+    if max(she, he) == 0:
+        return "n" if it and found & THINGS else ""
+    return "f" if she > he else "m"
+
+
+def _epithets(character: Character, flat: str) -> set[str]:
+    """The nouns a story may call a character by: "the old man", "the robot", "the keeper"."""
+    found = set(re.findall(r"[a-z]+", f"{character.name} {character.description}".lower())) & ROLE_NOUNS
+    for alias in character.aliases | {character.name}:
+        for match in re.finditer(
+            rf"\b(?:the|her|his|its|their)\s+(\w+),?\s+{re.escape(alias)}\b", flat, re.I
+        ):
+            if match.group(1).lower() in ROLE_NOUNS:
+                found.add(match.group(1).lower())
+    return found
+
+
+def character_kind(character: Character, story: str) -> str:
+    """f, m or n (a creature or machine), or "" when the story does not tell."""
+    return _kind(character, _flat(story))
+
+
+def follow_cast(chunks: list[str], characters: list[Character], story: str) -> list[list[str]]:
+    """Who is in each scene, in the order the scene names them: by name and alias, by epithet ("the old man"),
+    and by pronoun, each pronoun standing for the character of its kind mentioned last (they: the last two)."""
+    flat = _flat(story)
+    kinds = {c.name: _kind(c, flat) for c in characters}
+    epithets = {c.name: _epithets(c, flat) for c in characters}
+    owners: dict[str, list[str]] = {}
+    for name, nouns in epithets.items():
+        for noun in nouns:
+            owners.setdefault(noun, []).append(name)
+    recent: list[str] = []  # names, the last mentioned last
+    out = []
+    for chunk in chunks:
+        present: list[str] = []
+        for sentence in sentences(_flat(chunk)) or [Sentence(chunk, 0)]:
+            mentions: list[tuple[int, str]] = []
+            for character in characters:
+                for alias in character.aliases | {character.name}:
+                    for match in re.finditer(rf"\b{re.escape(alias)}\b", sentence.text):
+                        mentions.append((match.start(), character.name))
+            for noun, names in owners.items():
+                if len(names) == 1:
+                    for match in re.finditer(rf"\bthe\s+(?:[a-z\-]+\s+){{0,2}}{noun}\b", sentence.text, re.I):
+                        mentions.append((match.start(), names[0]))
+            pattern = r"\b(she|her|hers|herself|he|him|his|himself|it|its|they|them|their|themselves)\b"
+            for match in re.finditer(pattern, sentence.text, re.I):
+                kind = PRONOUNS[match.group(1).lower()]
+                if kind == "n" and match.start() > 0:
+                    continue  # "it" mid-sentence is mostly a thing ("open it"); as the subject, a creature
+                earlier = list(dict.fromkeys(n for at, n in sorted(mentions) if at < match.start()))
+                pool = [n for n in recent if n not in earlier] + earlier  # the last mentioned last
+                if kind == "p":
+                    group = re.search(r"\b(two|three|four|five)\s+of\s+(?:them|us)\b", sentence.text, re.I)
+                    size = (
+                        {"two": 2, "three": 3, "four": 4, "five": 5}[group.group(1).lower()] if group else 2
+                    )
+                    mentions += [(match.start(), n) for n in pool[-size:]] if len(pool) >= 2 else []
+                    continue
+                fitting = [n for n in pool if kinds.get(n) == kind]
+                if fitting:
+                    mentions.append((match.start(), fitting[-1]))
+            for _, name in sorted(mentions):
+                if name in recent:
+                    recent.remove(name)
+                recent.append(name)
+                if name not in present:
+                    present.append(name)
+        out.append(present)
+    return out
+
+
+# -- titles and settings --------------------------------------------------------------------------------
+
+_TRAILING = TRAILING_WORDS | {
+    "into",
+    "over",
+    "while",
+    "as",
+    "that",
+    "two",
+    "three",
+    "four",
+    "up",
+    "down",
+    "side",
+    "how",
+    "when",
+    "where",
+    "who",
+    "which",
+    "than",
+    "very",
+    "little",
+    "one",
+    "no",
+}
+
+
+_LEAD_INS = frozenset(
+    "on in at by when after before every one that for all through midway halfway tonight months with as "
+    "while above under later inside outside during once then soon this next to together".split()
+)
+
+
+def short_name(character: Character) -> str:
+    """What a title calls a character: the name, or its one-word form for a long or titled one."""
+    parts = character.name.split()
+    if len(parts) <= 2 and not (
+        parts[0].lower() in TITLES and len(parts) > 1 and parts[0].lower() in {"mr", "mrs", "ms", "dr"}
+    ):
+        return character.name
+    return next(
+        (a for a in sorted(character.aliases, key=len) if " " not in a and a.lower() not in TITLES), parts[-1]
+    )
+
+
+_ADJECTIVES = frozenset(
+    "short tall round thin old young small big broad lean tiny quiet slim silver long grey gray little "
+    "strong calm".split()
+)
+_PRONOUN_KIND = {"she": "f", "he": "m", "it": "n"}
+
+
+def scene_title(
+    chunk: str,
+    cast: list[Character],
+    present: list[str] = (),
+    kinds: dict[str, str] | None = None,
+    limit: int = 7,
+) -> str:
+    """A short, whole title of who does what, from the scene's first sentence: descriptions after a name
+    ("Mira, a tall girl in a green raincoat,") and lead-ins ("On the morning before the festival,") left out,
+    the first pronoun named (``present``: the scene's characters in order; ``kinds``: f, m or n by name), cut at
+    ``limit`` words and never ending on "the" or "with"."""
+    kinds = kinds or {}
+    known = {c.name: c for c in cast}
+    first = _flat((sentences(chunk) or [Sentence(chunk, 0)])[0].text).rstrip(".!?")
+    aliases = sorted(
+        {a for c in cast for a in c.aliases | {c.name} if a[:1].isupper()}, key=len, reverse=True
+    )
+    for alias in aliases:
+        first = re.sub(rf"\b({re.escape(alias)}),\s+[a-z][^,]{{1,80}},\s+(?=[a-z])", r"\1 ", first)
+    in_scene = [known[n] for n in present if n in known]
+    if in_scene:
+        match = re.search(r"\b(She|He|It|she|he)\b(?!['’])", first)
+        who = next(
+            (c for c in in_scene if match and kinds.get(c.name) == _PRONOUN_KIND[match.group(1).lower()]),
+            None,
+        )
+        if match and who:
+            first = first[: match.start()] + short_name(who) + first[match.end() :]
+        if len(in_scene) > 1:
+            first = re.sub(r"\b[Tt]hey\b", " and ".join(short_name(c) for c in in_scene[:2]), first, count=1)
+    clauses = [c.strip() for c in re.split(r",\s+", first) if c.strip()]
+    while len(clauses) > 1 and clauses[0].split()[-1].lower() in _ADJECTIVES:
+        clauses[:2] = [f"{clauses[0]}, {clauses[1]}"]
+    dropped = ""
+
+    def lead_in(clause: str) -> bool:
+        tokens = clause.split()
+        named = any(re.search(rf"\b{re.escape(a)}\b", clause) for a in aliases)
+        return len(tokens) < 3 or (tokens[0].lower() in _LEAD_INS and len(tokens) <= 6 and not named)
+
+    def names_someone(clause: str) -> bool:
+        return any(re.search(rf"\b{re.escape(a)}\b", clause) for a in aliases)
+
+    while (
+        len(clauses) > 1
+        and any(len(c.split()) >= 3 for c in clauses[1:])
+        and (
+            lead_in(clauses[0])
+            or (
+                clauses[0].split()[0].lower() in _LEAD_INS
+                and not names_someone(clauses[0])
+                and names_someone(clauses[1])
+            )
+        )
+    ):
+        dropped = clauses.pop(0)
+    clause = clauses[0] if clauses else first
+    if clause.split()[0] in ("is", "was", "has", "had") and any(a in dropped for a in aliases):
+        clause = f"{dropped} {clause}"  # "Its keeper, Ines Duarte, is ..." -> "Ines Duarte is ..."
+    tokens = clause.split()
+    if tokens and tokens[0].lower() in _LEAD_INS:
+        heads = {short_name(c).split()[0] for c in in_scene} | {a.split()[0] for a in aliases}
+        heads -= {"the", "a", "an", "The", "A", "An"}
+        heads |= {a for c in cast for a in c.aliases if not a[:1].isupper()}
+        at = next(
+            (i for i, t in enumerate(tokens) if i > 0 and re.sub(r"['’]s$", "", t).strip(",.") in heads), None
+        )
+        if at:
+            tokens = tokens[at - 1 :] if tokens[at - 1].lower() in ("a", "an", "the") else tokens[at:]
+    tokens = tokens[:limit]
+    while len(tokens) > 2 and tokens[-1].lower().strip(",.") in _TRAILING:
+        tokens.pop()
+    title = " ".join(tokens).strip(" ,.;:")
+    return title[:1].upper() + title[1:]
