@@ -166,6 +166,26 @@ async def describe_base_frame(folder: ProjectFolder, project: Project, monitor: 
     return await monitor.describe_base(path, frame_context(project, scene, prompt))
 
 
+def recipe_of(drawn: Drawn, notes: list[str]) -> Recipe:
+    """What a painter says it used for a take, as the take records it (``notes``: its fallbacks and ours)."""
+    return Recipe(
+        mode=drawn.mode,
+        references=[
+            UsedReference(kind=r.kind, image=r.asset, character=r.character, box=r.box, scale=scale)
+            for r, scale in drawn.used
+            if r.asset
+        ],
+        loras=[
+            UsedLora(file=str(lora.path), weight=lora.weight, trigger=lora.trigger, character=lora.character)
+            for lora in drawn.loras
+        ],
+        strength=drawn.strength,
+        prompt_tokens=drawn.prompt_tokens,
+        prompt_chunks=drawn.prompt_chunks,
+        notes=notes,
+    )
+
+
 def _likeness(take: Take) -> float:
     """The lowest likeness of a take's characters to their sheets (1 with none to compare)."""
     return min(take.identity.values(), default=1.0)
@@ -335,27 +355,7 @@ class KeyframeDesigner:
             backend=self.painter.label,
             model=self.painter.model_id,
             references=[r.asset for r in references if r.asset],
-            recipe=Recipe(
-                mode=drawn.mode,
-                references=[
-                    UsedReference(kind=r.kind, image=r.asset, character=r.character, box=r.box, scale=scale)
-                    for r, scale in drawn.used
-                    if r.asset
-                ],
-                loras=[
-                    UsedLora(
-                        file=str(lora.path),
-                        weight=lora.weight,
-                        trigger=lora.trigger,
-                        character=lora.character,
-                    )
-                    for lora in drawn.loras
-                ],
-                strength=drawn.strength,
-                prompt_tokens=drawn.prompt_tokens,
-                prompt_chunks=drawn.prompt_chunks,
-                notes=notes,
-            ),
+            recipe=recipe_of(drawn, notes),
         )
 
     def _store(self, image) -> str:
