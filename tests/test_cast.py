@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.backends.image.clip_tokens import count_tokens
-from dreamfactory_studio.backends.llm.offline_writer import fit_prompt
+from dreamfactory_studio.backends.llm.prompt_writing import fit_prompt
 from dreamfactory_studio.backends.vision.identity import identity_score
 from dreamfactory_studio.cli import main
 from dreamfactory_studio.core import edits

@@ -13,6 +13,13 @@ import re
 from collections.abc import Sequence
 
 from dreamfactory_studio.backends.llm import ChatMessage, Completion, TokenSink, TurnInfo
+from dreamfactory_studio.backends.llm.prompt_writing import (
+    fit_prompt,
+    fixed_facts,
+    layout_line,
+    look_words,
+    prompt_budget,
+)
 from dreamfactory_studio.backends.llm.story_analysis import (
     PALETTES,
     pick_style,
@@ -393,10 +400,10 @@ class OfflineWriter:
             (f"Director's note: {facts['critique']}" if facts.get("critique") else "", False),
             (facts.get("characters", ""), True),
             (f"{facts.get('shot', 'medium')} shot, {facts.get('camera', 'static')}", False),
-            (_look(facts), False),
-            (_fixed(facts.get("base_description", "")), True),
+            (look_words(facts), False),
+            (fixed_facts(facts.get("base_description", "")), True),
         ]
-        prompt = fit_prompt(parts, _budget(facts))
+        prompt = fit_prompt(parts, prompt_budget(facts))
         reasons = [
             "the scene's action comes first, in the script's words",
             "then who is in it and how they look",
@@ -405,7 +412,7 @@ class OfflineWriter:
             reasons.append("the Base Description's fixed facts close it")
         if facts.get("budget"):
             reasons.append(f"all within the painter's {facts['budget']}")
-        layout = _layout_line(facts.get("characters", ""))
+        layout = layout_line(facts.get("characters", ""))
         return (
             "Step by step: " + "; ".join(reasons) + ".\n<INFO> " + prompt + (f"\n{layout}" if layout else "")
         )
@@ -416,10 +423,10 @@ class OfflineWriter:
         parts = [
             (f"character sheet of {who}, full figure, standing, front view, plain neutral background", True),
             (facts.get("look", ""), True),
-            (_look(facts), False),
+            (look_words(facts), False),
             (f"Fix: {facts['critique']}" if facts.get("critique") else "", False),
         ]
-        prompt = fit_prompt(parts, _budget(facts))
+        prompt = fit_prompt(parts, prompt_budget(facts))
         return (
             "The sheet shows the whole figure on a plain ground, so every scene can hold them to it.\n<INFO> "
             + prompt
@@ -435,73 +442,3 @@ class OfflineWriter:
             f"The Monitor sees: {seen} Not yet: {facts.get('reason', '')}.{keep}\n"
             f"<INFO> {facts.get('reason', '').capitalize()}.{keep}"
         )
-
-
-def _budget(facts) -> int | None:
-    match = re.match(r"(\d+)", facts.get("budget", ""))
-    return int(match.group(1)) if match else None
-
-
-def _look(facts) -> str:
-    return ", ".join(
-        p.strip()
-        for p in (
-            f"{facts.get('style', '')} storyboard keyframe",
-            facts.get("palette", ""),
-            facts.get("lighting", ""),
-        )
-        if p.strip() and p.strip() != "storyboard keyframe"
-    )
-
-
-def _fixed(base_description: str) -> str:
-    """What the Base Description fixes, as a painter reads it: the measured colours and light of the monitor's
-    description (the style, the cast and the first scene's place are said elsewhere in the prompt), or the
-    whole of one the user wrote; shares in percent left out, as a painter would draw the numbers."""
-    text = re.sub(r"\s*\(\d+%\)", "", base_description)
-    fields = dict(
-        re.findall(r"^(Measured palette|Lighting|Style|Characters[^:]*|Place):\s*(.*)$", text, re.M)
-    )
-    if not fields:
-        return " ".join(text.split())
-    kept = [f"colours {fields['Measured palette']}" if fields.get("Measured palette") else ""]
-    kept.append(fields.get("Lighting", ""))
-    return ", ".join(part.strip().rstrip(".") for part in kept if part.strip())
-
-
-def _layout_line(characters: str) -> str:
-    """Where two or three characters stand, in the order the scene names them: left, (centre,) right. More
-    are left to the studio's columns."""
-    names = [part.split("(")[0].strip().split()[0] for part in _top_level(characters) if part.strip()]
-    if not 2 <= len(names) <= 3:
-        return ""
-    spots = ["left", "right"] if len(names) == 2 else ["left", "centre", "right"]
-    return "LAYOUT: " + "; ".join(f"{name} {spot}" for name, spot in zip(names, spots, strict=True))
-
-
-def _top_level(text: str) -> list[str]:
-    """``text`` split at the semicolons outside parentheses (a look may hold semicolons of its own)."""
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == ";" and depth == 0:
-            parts.append(text[start:index])
-            start = index + 1
-    return [*parts, text[start:]]
-
-
-def fit_prompt(parts: list[tuple[str, bool]], budget: int | None) -> str:
-    """Join the parts in order of importance. An ``essential`` part (the action, the looks, what the Base
-    Description fixes) is always kept whole, even past the budget: the diffusers painter encodes a longer prompt
-    in windows, and nothing of it may be dropped silently; another part is left out when it would not fit
-    ``budget`` CLIP tokens. No budget: everything."""
-    from dreamfactory_studio.backends.image.clip_tokens import count_tokens
-
-    kept: list[str] = []
-    for text, essential in parts:
-        text = text.strip().rstrip(".")
-        if not text:
-            continue
-        if essential or budget is None or count_tokens(". ".join([*kept, text]) + ".") <= budget:
-            kept.append(text)
-    return ". ".join(kept) + "." if kept else ""
