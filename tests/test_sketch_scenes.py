@@ -56,7 +56,7 @@ def test_the_users_palette_changes_the_picture():
     grey = scheme_for("illustration", "cold steel greys with one green accent")
     warm = scheme_for("illustration", "warm ochres and reds")
     assert grey["accent"] == scheme_for("", "green accent")["accent"] and grey["sky"] != warm["sky"]
-    facts = dict(scene_number=1, caption="", script="Lin walks down the street.", shot="wide")
+    facts = dict(scene_number=1, narration="", script="Lin walks down the street.", shot="wide")
     a = np.asarray(
         render_panel(PanelFacts(**facts, palette="cold steel greys with one green accent"), 320, 180, 1)
     )
@@ -79,7 +79,7 @@ def test_places_look_different_from_one_another():
     ):
         facts = PanelFacts(
             scene_number=1,
-            caption="",
+            narration="",
             script="",
             place=place,
             characters=(FigureFacts("Ada", "a woman in a red coat"),),
@@ -92,7 +92,7 @@ def test_places_look_different_from_one_another():
 
 
 def test_a_crowd_is_several_figures_and_rain_that_stopped_is_not_drawn():
-    base = dict(scene_number=1, caption="", shot="wide", place="street")
+    base = dict(scene_number=1, narration="", shot="wide", place="street")
     empty = np.asarray(render_panel(PanelFacts(**base, script="The street is empty."), 320, 180, 2)).astype(
         int
     )

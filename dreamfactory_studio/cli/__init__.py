@@ -64,8 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", action="store_true", help="open the sample project (made on first use)")
     p.add_argument("--read-only", action="store_true", help="open without taking the project's lock")
 
-    p = commands.add_parser("new", help="make a project from a story file")
-    p.add_argument("story_file", help="a UTF-8 text file holding the story")
+    p = commands.add_parser("new", help="make a project from a story or a screenplay (Fountain, Final Draft)")
+    p.add_argument(
+        "story_file", help="a UTF-8 text file holding the story, or a .fountain or .fdx screenplay"
+    )
     p.add_argument("project", help="the folder to make (must not exist, or be empty)")
     p.add_argument("--scenes", type=_positive_int, help="how many scenes the film should have")
     p.add_argument(
@@ -74,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
         "ink wash, or your own words",
     )
     p.add_argument("--title", help="the film's title (default: from the story)")
+    p.add_argument(
+        "--merge-scenes",
+        action="store_true",
+        help="a screenplay with more scene headings than --scenes (or the limit): join neighbouring scenes",
+    )
 
     p = commands.add_parser("run", help="run the production on a project")
     p.add_argument("project")
@@ -113,8 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("edit", help="change a project by hand; what you change is kept from the crew")
     p.add_argument("project")
     p.add_argument("--scene", type=_positive_int, metavar="K", help="the scene to change (1-based)")
-    for name in ("title", "script", "narration", "shot", "camera"):
+    for name in ("title", "script", "narration", "shot", "camera", "notes"):
         p.add_argument(f"--{name}", help=f"the scene's {name}")
+    p.add_argument(
+        "--setting", metavar="HEADING", help="where and when, as a scene heading: 'EXT. ALLEY - NIGHT'"
+    )
+    p.add_argument(
+        "--dialogue",
+        metavar="TEXT",
+        help="the scene's dialogue, a 'Name (V.O.): (how) words' a line ('-': stdin)",
+    )
     p.add_argument("--duration", type=float, metavar="SECONDS", help="the scene's length")
     p.add_argument("--characters", metavar="NAMES", help="the characters present, comma-separated")
     p.add_argument("--style", help="the film's style")
@@ -210,10 +225,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check-llm", action="store_true", help="ask the LLM server for a one-token answer")
     p.add_argument("--store-key", action="store_true", help="read an API key from stdin into the OS keyring")
 
-    p = commands.add_parser("export", help="export a project as a video, subtitles, storyboard and more")
+    p = commands.add_parser(
+        "export", help="export a project as a video, subtitles, storyboard, an edit for an editor and more"
+    )
     p.add_argument("project")
-    p.add_argument("output", metavar="OUT.mp4")
+    p.add_argument(
+        "output", metavar="OUT.mp4", nargs="?", help="the film (leave out to write only the others)"
+    )
+    p.add_argument(
+        "--timeline",
+        metavar="FILE",
+        help="also write the edit: .otio, .xml (Final Cut 7: Premiere, Resolve), .fcpxml (Final Cut Pro), .edl",
+    )
     _export_arguments(p)
+
+    p = commands.add_parser(
+        "import-edit", help="take back an edit (.otio, .xml...) an editor changed: order, trims, cut scenes"
+    )
+    p.add_argument("project")
+    p.add_argument("edit_file", metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="say what would change and change nothing")
+
+    p = commands.add_parser("restore", help="put scenes an edit cut back into the film")
+    p.add_argument("project")
+    p.add_argument("--scene", metavar="TITLE_OR_ID", help="one cut scene (default: all of them)")
 
     p = commands.add_parser("render", help="new, run and export in one go: a story file in, a film out")
     p.add_argument("story_file")

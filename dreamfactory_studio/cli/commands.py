@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 
 from dreamfactory_studio.cli.edit_commands import cmd_cast, cmd_edit, cmd_pin, cmd_scene, cmd_take
-from dreamfactory_studio.cli.film_commands import cmd_compare, cmd_evaluate, cmd_export, cmd_render
+from dreamfactory_studio.cli.film_commands import (
+    cmd_compare,
+    cmd_evaluate,
+    cmd_export,
+    cmd_import_edit,
+    cmd_render,
+    cmd_restore,
+)
 from dreamfactory_studio.cli.options import settings_for
 from dreamfactory_studio.cli.setup_commands import cmd_gpu_stack, cmd_models, cmd_settings
 from dreamfactory_studio.core.errors import BadInput, StudioError, as_user_error
@@ -86,10 +93,22 @@ def cmd_new(args: argparse.Namespace) -> int:
     from dreamfactory_studio.core.new_project import new_project
 
     with new_project(
-        args.story_file, args.project, scenes=args.scenes, style=args.style, title=args.title
+        args.story_file,
+        args.project,
+        scenes=args.scenes,
+        style=args.style,
+        title=args.title,
+        merge_scenes=args.merge_scenes,
     ) as folder:
         project = folder.load()
     print(f"made project '{project.title}' in {folder.root}")
+    if project.source != "story":
+        print(
+            f"from the screenplay: {len(project.scenes)} scenes and {len(project.characters)} characters "
+            f"({', '.join(c.name for c in project.characters)}); the crew keeps them and fills shot and camera"
+        )
+    elif Path(args.story_file).suffix.lower() in (".fountain", ".spmd"):
+        print("the screenplay has no scene headings, so it was read as a story; the crew makes the scenes")
     print(f"next: dreamfactory-studio run {folder.root}")
     return 0
 
@@ -191,6 +210,8 @@ COMMANDS = {
     "describe": cmd_describe,
     "settings": cmd_settings,
     "export": cmd_export,
+    "import-edit": cmd_import_edit,
+    "restore": cmd_restore,
     "render": cmd_render,
     "evaluate": cmd_evaluate,
     "compare": cmd_compare,

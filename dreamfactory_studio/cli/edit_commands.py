@@ -23,6 +23,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
             "narration": args.narration,
             "shot": args.shot,
             "camera": args.camera,
+            "notes": args.notes,
+            "setting": args.setting,
+            "dialogue": sys.stdin.read() if args.dialogue == "-" else args.dialogue,
             "duration": args.duration,
             "characters": [n.strip() for n in args.characters.split(",") if n.strip()]
             if args.characters

@@ -19,7 +19,8 @@ def _export_options(args: argparse.Namespace):
         return Path(value).expanduser() if value else None
 
     return ExportOptions(
-        output=Path(args.output),
+        output=path(args.output),
+        timeline=path(getattr(args, "timeline", None)),
         pdf=path(args.pdf),
         frames=path(args.frames),
         srt=path(args.srt),
@@ -37,8 +38,12 @@ def _export_options(args: argparse.Namespace):
 
 def _print_export(result) -> None:
     minutes, seconds = divmod(round(result.duration), 60)
-    print(f"wrote {result.video} ({result.scenes} scenes, {minutes}:{seconds:02d})")
-    print(f"subtitles: {result.srt}")
+    if result.video:
+        print(f"wrote {result.video} ({result.scenes} scenes, {minutes}:{seconds:02d})")
+    if result.srt:
+        print(f"subtitles: {result.srt}")
+    if result.edit:
+        print(f"edit: {result.edit} ({result.scenes} scenes, {minutes}:{seconds:02d})")
     if result.pdf:
         print(f"storyboard: {result.pdf}")
     if result.frames:
@@ -171,4 +176,33 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for key, why in result.missing().items():
         print(f"not computed: {key}: {why}")
     print(f"written: {out / 'comparison.csv'} and {out / 'comparison.md'}")
+    return 0
+
+
+def cmd_import_edit(args: argparse.Namespace) -> int:
+    with Workspace.open(args.project) as workspace:
+        reading = workspace.read_edit(Path(args.edit_file))
+        for line in reading.unmatched:
+            print(f"not mapped: {line}")
+        if args.dry_run:
+            print(workspace.describe_edit(reading))
+            return 0
+        cut = workspace.conform(reading, Path(args.edit_file).name)
+        workspace.save()
+        print(workspace.describe_edit(reading, cut))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from dreamfactory_studio.core import edits
+
+    with Workspace.open(args.project) as workspace:
+        project = workspace.project
+        ids = None
+        if args.scene:
+            wanted = args.scene.casefold()
+            ids = [c.scene.id for c in project.cut_scenes if wanted in (c.scene.id, c.scene.title.casefold())]
+        restored = edits.restore_scenes(project, ids)
+        workspace.save()
+    print("restored: " + "; ".join(f"{s.title or s.id}" for s in restored))
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from dreamfactory_studio.core.dialogue import format_dialogue
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import (
     Event,
@@ -100,7 +101,7 @@ def print_project(project: Project, out: TextIO) -> None:
     def mark(owner, field: str) -> str:
         return " (yours)" if owner is not None and owner.is_user_edited(field) else ""
 
-    out.write(f"{project.title}\n")
+    out.write(f"{project.title}{f' by {project.author}' if project.author else ''}\n")
     out.write(
         "phases: " + ", ".join(f"{name} {state.status}" for name, state in project.phases.items()) + "\n"
     )
@@ -117,6 +118,8 @@ def print_project(project: Project, out: TextIO) -> None:
     for character in project.characters:
         out.write(f"character: {character.name}{mark(character, 'description')}: {character.description}\n")
     names = {c.id: c.name for c in project.characters}
+    for cut in project.cut_scenes:
+        out.write(f"cut: {cut.scene.title or 'a scene'} (was scene {cut.position}; {cut.reason})\n")
     for number, scene in enumerate(project.scenes, start=1):
         flags = " ".join(f for f, on in (("[stale]", scene.stale), ("[pinned]", scene.pinned)) if on)
         edited = f" [yours: {', '.join(scene.user_edited)}]" if scene.user_edited else ""
@@ -125,7 +128,14 @@ def print_project(project: Project, out: TextIO) -> None:
         out.write(
             f"\n{number}. {scene.title} ({scene.shot}, {scene.camera}; {length}; {who}) {flags}{edited}\n"
         )
+        if scene.setting:
+            out.write(f"   setting: {scene.setting.heading}\n")
         out.write(f"   script: {scene.script}\n   narration: {scene.narration}\n")
+        if scene.dialogue:
+            said = format_dialogue(scene.dialogue, names).replace("\n", "\n      ")
+            out.write(f"   dialogue:\n      {said}\n")
+        if scene.notes:
+            out.write(f"   notes: {scene.notes}\n")
         if scene.keyframe:
             k = scene.keyframe
             score = f", score {k.score:.2f}" if k.score is not None else ""

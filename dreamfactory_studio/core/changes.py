@@ -24,6 +24,7 @@ PROJECT_FIELDS = (
     "directions",
     "phases",
     "evaluation",
+    "cut_scenes",
 )
 """The project's top-level fields an edit or a run may change besides its scenes."""
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from dreamfactory_studio.core.changes import Changes, touches
+from dreamfactory_studio.core.dialogue import parse_dialogue
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.model import (
     MAX_SCENE_SECONDS,
@@ -22,6 +23,7 @@ from dreamfactory_studio.core.model import (
     Box,
     Character,
     CharacterSheet,
+    CutScene,
     Lora,
     Placement,
     Project,
@@ -29,8 +31,9 @@ from dreamfactory_studio.core.model import (
     StyleDecision,
     TaskDecision,
 )
+from dreamfactory_studio.core.screenplay import parse_heading
 
-SCENE_TEXT_FIELDS = ("title", "script", "narration", "shot", "camera")
+SCENE_TEXT_FIELDS = ("title", "script", "narration", "shot", "camera", "notes")
 
 
 def find_scene(project: Project, number: int) -> Scene:
@@ -60,17 +63,26 @@ def _fields(*names: str):
 
 @touches(
     lambda project, scene, **values: Changes.of(
-        [scene.id], ["characters"] if values.get("characters") is not None else [], focus=scene.id
+        [scene.id],
+        ["characters"] if values.get("characters") is not None or values.get("dialogue") else [],
+        focus=scene.id,
     )
 )
 def edit_scene(project: Project, scene: Scene, **values) -> list[str]:
-    """Set a scene's fields (text fields, ``duration``, ``characters`` as names); return the fields changed."""
+    """Set a scene's fields (text fields, ``duration``, ``characters`` as names, ``setting`` as a scene heading,
+    ``dialogue`` as text, one ``Name: words`` a line); return the fields changed."""
     changed = []
     for name, value in values.items():
         if value is None:
             continue
         if name == "characters":
             value = [character_named(project, n, create=True).id for n in value]
+        elif name == "dialogue":
+            value = (
+                parse_dialogue(value, lambda n: speaker(project, n).id) if isinstance(value, str) else value
+            )
+        elif name == "setting":
+            value = parse_heading(value) if value.strip() else None
         elif name == "duration":
             if not math.isfinite(value) or value < 0 or value > MAX_SCENE_SECONDS:
                 raise BadInput(
@@ -83,7 +95,7 @@ def edit_scene(project: Project, scene: Scene, **values) -> list[str]:
                     scene.user_edited = [f for f in scene.user_edited if f != "duration"]
                     changed.append(name)
                 continue
-        elif name not in SCENE_TEXT_FIELDS:
+        elif name not in SCENE_TEXT_FIELDS + ("dialogue", "setting"):
             raise BadInput(f"a scene has no field '{name}'.")
         if getattr(scene, name) != value:
             setattr(scene, name, value)
@@ -217,6 +229,14 @@ def character_named(project: Project, name: str, *, create: bool = False) -> Cha
     character.mark_user_edit("name")
     project.characters.append(character)
     return character
+
+
+def speaker(project: Project, name: str) -> Character:
+    """The character a dialogue line names: by name, or a unique word of it ("June"); a new one otherwise."""
+    try:
+        return character_named(project, name)
+    except BadInput:
+        return character_named(project, name, create=True)
 
 
 @touches(_fields("characters"))
@@ -373,3 +393,59 @@ def set_lora(
     if not math.isfinite(weight) or not -2 <= weight <= 2:
         raise BadInput(f"a LoRA's weight is from -2 to 2 (usually 0.6 to 1), not {weight}.")
     character.lora = Lora(file=str(path.resolve()), trigger=trigger.strip(), weight=weight)
+
+
+@touches(
+    lambda project, order, durations, source="": Changes.of(
+        [s.id for s in project.scenes], ["cut_scenes"], order=True
+    )
+)
+def conform_to_edit(
+    project: Project, order: list[str], durations: dict[str, float], source: str = ""
+) -> list[Scene]:
+    """Take an editor's cut: the scenes in ``order`` (ids) in that order, with the ``durations`` (seconds) the
+    editor trimmed them to; the scenes it left out are cut (kept in ``cut_scenes``, to restore). Returns the
+    scenes cut."""
+    known = {s.id: s for s in project.scenes}
+    missing = [i for i in order if i not in known]
+    if missing or not order:
+        raise BadInput(
+            "the edit names no scene of this project; nothing was changed."
+            if not order
+            else f"the edit names scenes this project does not have ({', '.join(missing)}); nothing was changed."
+        )
+    for scene_id, seconds in durations.items():
+        if not 0 < seconds <= MAX_SCENE_SECONDS:
+            raise BadInput(
+                f"the edit makes scene '{known[scene_id].title}' {seconds:.2f} s long; a scene lasts more than 0 "
+                f"and at most {MAX_SCENE_SECONDS:g} seconds. Nothing was changed."
+            )
+    kept = list(dict.fromkeys(order))
+    cut = [s for s in project.scenes if s.id not in set(kept)]
+    for scene in cut:
+        project.cut_scenes.append(
+            CutScene(
+                scene=scene, position=project.scene_number(scene.id), reason=f"cut in {source or 'the edit'}"
+            )
+        )
+    project.scenes[:] = [known[i] for i in kept]
+    for scene_id, seconds in durations.items():
+        scene = known[scene_id]
+        if scene.duration != seconds:
+            scene.duration = seconds
+            scene.mark_user_edit("duration")
+    return cut
+
+
+@touches(lambda project, scene_ids=None: Changes.of(fields=["cut_scenes"], order=True))
+def restore_scenes(project: Project, scene_ids: list[str] | None = None) -> list[Scene]:
+    """Put cut scenes (all, or those ids) back where they were, as near as the film now allows."""
+    chosen = [c for c in project.cut_scenes if scene_ids is None or c.scene.id in scene_ids]
+    if not chosen:
+        raise BadInput(
+            "there is no cut scene to restore." if not project.cut_scenes else "no such cut scene."
+        )
+    for cut in sorted(chosen, key=lambda c: c.position):
+        project.scenes.insert(min(cut.position, len(project.scenes) + 1) - 1, cut.scene)
+        project.cut_scenes.remove(cut)
+    return [c.scene for c in chosen]

@@ -21,7 +21,14 @@ def _cast_and_recipes(document: Document) -> Document:
     return document
 
 
-MIGRATIONS: dict[int, Callable[[Document], Document]] = {1: _cast_and_recipes}
+def _screenplays(document: Document) -> Document:
+    """Version 3 adds scene settings, dialogue and notes, the author, the source format and cut scenes; a
+    version-2 project has none, so its document reads unchanged (prose scenes keep reading their setting from
+    their script)."""
+    return document
+
+
+MIGRATIONS: dict[int, Callable[[Document], Document]] = {1: _cast_and_recipes, 2: _screenplays}
 
 
 def migrate(document: Document, source: str = "project.json") -> Document:

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 STYLES = ("anime", "illustration", "origami", "oil painting", "realism", "cyberpunk", "ink wash")
 PHASES = ("task", "style", "story", "script", "keyframes")
@@ -206,11 +206,46 @@ class Narration(_Model):
     backend: str = ""
 
 
+INTERIORS = ("INT", "EXT", "INT/EXT")
+
+
+class Setting(_Model):
+    """Where and when a scene happens, as a screenplay's scene heading says: ``EXT. ALLEY - NIGHT``."""
+
+    interior: Literal["", "INT", "EXT", "INT/EXT"] = ""
+    place: str = ""
+    time: str = Field(default="", description="the time of day as written: DAY, NIGHT, DAWN, LATER...")
+
+    @property
+    def heading(self) -> str:
+        """The setting as a scene heading."""
+        head = f"{self.interior}. {self.place}".strip(". ") if self.interior else self.place
+        return f"{head} - {self.time}" if self.time else head
+
+
+class DialogueLine(_Model):
+    """One speech of a scene: who says it (a character's id), how (V.O., O.S.; a parenthetical), and what."""
+
+    character: str = Field(description="the speaker's character id")
+    text: str = Field(min_length=1)
+    extension: str = Field(default="", description="V.O., O.S., O.C.; empty for on screen")
+    parenthetical: str = ""
+
+    @property
+    def voice_over(self) -> bool:
+        return self.extension.replace(".", "").upper() in {"VO", "V/O"}
+
+
 class Scene(_Editable):
     id: str = Field(default_factory=lambda: new_id("scene"))
     title: str = ""
     script: str = ""
     narration: str = ""
+    setting: Setting | None = Field(
+        default=None, description="from the scene heading; None: read from the script"
+    )
+    dialogue: list[DialogueLine] = Field(default_factory=list)
+    notes: str = Field(default="", description="the writer's notes, sections and synopses; never drawn")
     shot: str = ""
     camera: str = ""
     characters: list[str] = Field(default_factory=list, description="ids of the characters present")
@@ -238,6 +273,15 @@ class Scene(_Editable):
     def keyframe(self) -> Take | None:
         """The selected take, the scene's keyframe."""
         return self.take(self.selected_take) if self.selected_take else None
+
+
+class CutScene(_Model):
+    """A scene taken out of the film (by an edit that came back from an editor), kept so it can be restored."""
+
+    scene: Scene
+    position: int = Field(ge=1, description="the scene's number when it was cut")
+    reason: str = ""
+    cut: datetime = Field(default_factory=now)
 
 
 class Request(_Model):
@@ -343,6 +387,11 @@ class Project(_Editable):
     id: str = Field(default_factory=lambda: new_id("project"))
     title: str
     story: str
+    author: str = ""
+    source: Literal["story", "fountain", "fdx"] = Field(
+        default="story",
+        description="what the project was made from: prose, or a screenplay whose scenes it keeps",
+    )
     created: datetime = Field(default_factory=now)
     modified: datetime = Field(default_factory=now)
     request: Request = Field(default_factory=Request)
@@ -357,6 +406,7 @@ class Project(_Editable):
     directions: dict[str, str] = Field(default_factory=dict, description="the user's word to a phase's crew")
     transcripts: list[TranscriptMessage] = Field(default_factory=list)
     evaluation: Evaluation | None = None
+    cut_scenes: list[CutScene] = Field(default_factory=list, description="scenes an edit cut, to restore")
 
     def scene(self, scene_id: str) -> Scene:
         for scene in self.scenes:
@@ -382,14 +432,15 @@ class Project(_Editable):
         paths: set[str] = set()
         if self.base_frame:
             paths.add(self.base_frame.image)
-        takes = [t for c in self.characters for t in c.takes] + [t for s in self.scenes for t in s.takes]
+        scenes = self.scenes + [cut.scene for cut in self.cut_scenes]
+        takes = [t for c in self.characters for t in c.takes] + [t for s in scenes for t in s.takes]
         paths.update(c.sheet.image for c in self.characters if c.sheet)
         for take in takes:
             paths.add(take.image)
             paths.update(take.references)
             if take.recipe:
                 paths.update(r.image for r in take.recipe.references)
-        for scene in self.scenes:
+        for scene in scenes:
             if scene.clip:
                 paths.add(scene.clip.video)
             if scene.narration_audio and scene.narration_audio.audio:
@@ -410,6 +461,7 @@ class Project(_Editable):
         for number, scene in enumerate(self.scenes, 1):
             unknown = [i for i in scene.characters if i not in cast]
             unknown += [p.character for p in scene.layout if p.character not in cast]
+            unknown += [line.character for line in scene.dialogue if line.character not in cast]
             if unknown:
                 found.append(f"scene {number} names unknown characters ({', '.join(unknown)})")
             if scene.selected_take and scene.selected_take not in {t.id for t in scene.takes}:

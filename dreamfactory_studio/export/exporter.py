@@ -18,6 +18,7 @@ from dreamfactory_studio.core.events import Emit, ExportProgress, ignore
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder, holds
 from dreamfactory_studio.core.settings import ExportSettings, Settings
+from dreamfactory_studio.export.editorial import timeline_format
 from dreamfactory_studio.export.film import FilmFormat, FilmMaker
 from dreamfactory_studio.export.timeline import Timeline, build_timeline
 
@@ -26,8 +27,11 @@ from dreamfactory_studio.export.timeline import Timeline, build_timeline
 class ExportOptions:
     """What to write, and the settings this export changes (``None``: as in the settings)."""
 
-    output: Path
+    output: Path | None
+    """The MP4; None: no film, only the other outputs asked for (an edit, a PDF...)."""
     pdf: Path | None = None
+    timeline: Path | None = None
+    """An edit for an editor: .otio, .xml (Final Cut 7), .fcpxml or .edl."""
     frames: Path | None = None
     srt: Path | None = None
     csv: Path | None = None
@@ -43,8 +47,8 @@ class ExportOptions:
 
 @dataclass
 class ExportResult:
-    video: Path
-    srt: Path
+    video: Path | None
+    srt: Path | None
     duration: float
     scenes: int
     renders: int
@@ -54,6 +58,7 @@ class ExportResult:
     csv: Path | None = None
     warnings: list[str] = field(default_factory=list)
     timeline: Timeline | None = None
+    edit: Path | None = None
 
 
 def export_settings(settings: Settings, options: ExportOptions) -> ExportSettings:
@@ -83,15 +88,28 @@ def prepare_outputs(
     return the export settings and the film's format."""
     chosen = export_settings(settings, options)
     music = Path(chosen.music).expanduser() if chosen.music else None
-    options.output = Path(options.output).expanduser().resolve()
-    if options.output.suffix.lower() != ".mp4":
-        raise BadInput(f"the film is written as H.264 MP4; name it with .mp4 (got {options.output.name}).")
+    if options.output is None and not any(
+        (options.timeline, options.pdf, options.frames, options.csv, options.srt)
+    ):
+        raise BadInput(
+            "nothing to export: name the film (OUT.mp4), or ask for --timeline, --pdf, --frames or --csv."
+        )
+    if options.output is not None:
+        options.output = Path(options.output).expanduser().resolve()
+        if options.output.suffix.lower() != ".mp4":
+            raise BadInput(
+                f"the film is written as H.264 MP4; name it with .mp4 (got {options.output.name})."
+            )
+    if options.timeline is not None:
+        options.timeline = Path(options.timeline).expanduser().resolve()
+        timeline_format(options.timeline)
     if music is not None and not music.is_file():
         raise BadInput(f"the music file {music} does not exist.")
     if project_root is not None:
-        srt = options.srt or options.output.with_suffix(".srt")
+        srt = options.srt or (options.output.with_suffix(".srt") if options.output else None)
         for what, path in (
             ("film", options.output),
+            ("edit", options.timeline),
             ("subtitles", srt),
             ("PDF storyboard", options.pdf),
             ("shot list", options.csv),
@@ -102,7 +120,8 @@ def prepare_outputs(
                     f"the {what} would be written over the project's own files ({Path(path).expanduser()}); "
                     f"choose a place outside them, such as {Path(project_root) / 'exports'}."
                 )
-    folders = [p.parent for p in (options.output, options.srt, options.pdf, options.csv) if p is not None]
+    outputs = (options.output, options.srt, options.pdf, options.csv, options.timeline)
+    folders = [p.parent for p in outputs if p is not None]
     folders += [options.frames] if options.frames else []
     for folder in folders:
         try:
@@ -113,7 +132,7 @@ def prepare_outputs(
             raise BadInput(
                 f"cannot write in {folder} ({exc.strerror or exc}); choose another place."
             ) from None
-    for path in (options.output, options.srt, options.pdf, options.csv):
+    for path in outputs:
         if path is not None and path.is_dir():
             raise BadInput(f"{path} is a folder; give a file name.")
     film_format = FilmFormat.parse(
@@ -132,7 +151,6 @@ async def export_project(
 ) -> ExportResult:
     """Export ``project`` with the speech and video backends of ``backends``, on its GPU worker; cancelling the
     awaiting task stops it and leaves no partial file."""
-    from dreamfactory_studio.export.assembly import assemble
     from dreamfactory_studio.export.documents import write_frames, write_shot_list
     from dreamfactory_studio.export.storyboard_pdf import Panel, write_storyboard
     from dreamfactory_studio.export.subtitles import write_srt
@@ -153,45 +171,9 @@ async def export_project(
     plans = await maker.prepare()
     timeline = build_timeline(plans, chosen, film_format.fps, title=project.title)
 
-    loop = asyncio.get_running_loop()
-    stop = threading.Event()
-    last = [-1]
-
-    def progress(done: int, total: int) -> None:
-        percent = done * 100 // max(1, total)
-        if percent != last[0]:
-            last[0] = percent
-            loop.call_soon_threadsafe(emit, ExportProgress("video", done, total))
-
-    job = loop.run_in_executor(
-        None,
-        lambda: assemble(
-            timeline,
-            options.output,
-            film_format,
-            chosen,
-            title=project.title,
-            burn_subtitles=chosen.subtitles == "burn",
-            music=Path(chosen.music).expanduser() if chosen.music else None,
-            on_progress=progress,
-            cancelled=stop.is_set,
-        ),
-    )
-    try:
-        await asyncio.shield(job)
-    except asyncio.CancelledError:
-        stop.set()
-        with contextlib.suppress(Exception, asyncio.CancelledError):
-            await job  # let it remove its temporary file before we return
-        raise
-    except GenerationCancelled:
-        raise asyncio.CancelledError from None
-
-    srt_path = options.srt or options.output.with_suffix(".srt")
-    srt = _written("subtitles", srt_path, lambda: write_srt(srt_path, timeline.cues))
     result = ExportResult(
-        video=options.output,
-        srt=srt,
+        video=None,
+        srt=None,
         duration=timeline.duration,
         scenes=len(plans),
         renders=maker.renders,
@@ -199,6 +181,19 @@ async def export_project(
         warnings=list(timeline.warnings),
         timeline=timeline,
     )
+    if options.output is not None:
+        await _assemble(project, timeline, options, chosen, film_format, emit)
+        result.video = options.output
+    srt_path = options.srt or (options.output.with_suffix(".srt") if options.output else None)
+    if srt_path is not None:
+        result.srt = _written("subtitles", srt_path, lambda: write_srt(srt_path, timeline.cues))
+    if options.timeline:
+        result.edit = await asyncio.to_thread(
+            _written,
+            "edit",
+            options.timeline,
+            lambda: _write_edit(folder, project, plans, timeline, options, film_format),
+        )
     if options.pdf:
         emit(ExportProgress("pdf", 0, 1))
         panels = []
@@ -242,3 +237,58 @@ def _written(what: str, path: Path, write):
         raise BadInput(
             f"cannot write the {what} to {path} ({exc.strerror or exc}); choose another place."
         ) from None
+
+
+async def _assemble(
+    project: Project, timeline: Timeline, options: ExportOptions, chosen, film_format, emit: Emit
+) -> None:
+    """Write the MP4 off the event loop; cancelling stops it and leaves no partial file."""
+    from dreamfactory_studio.export.assembly import assemble
+
+    loop = asyncio.get_running_loop()
+    stop = threading.Event()
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = done * 100 // max(1, total)
+        if percent != last[0]:
+            last[0] = percent
+            loop.call_soon_threadsafe(emit, ExportProgress("video", done, total))
+
+    job = loop.run_in_executor(
+        None,
+        lambda: assemble(
+            timeline,
+            options.output,
+            film_format,
+            chosen,
+            title=project.title,
+            burn_subtitles=chosen.subtitles == "burn",
+            music=Path(chosen.music).expanduser() if chosen.music else None,
+            on_progress=progress,
+            cancelled=stop.is_set,
+        ),
+    )
+    try:
+        await asyncio.shield(job)
+    except asyncio.CancelledError:
+        stop.set()
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await job  # let it remove its temporary file before we return
+        raise
+    except GenerationCancelled:
+        raise asyncio.CancelledError from None
+
+
+def _write_edit(folder, project, plans, timeline: Timeline, options: ExportOptions, film_format) -> Path:
+    from dreamfactory_studio.export.editorial import build_edit, scene_media, write_cards, write_edit
+
+    where = options.timeline
+    cards = write_cards(
+        timeline, project.title, where.with_name(f"{where.stem} cards"), film_format.width, film_format.height
+    )
+    relative = where.parent if where.suffix.lower() == ".otio" else None
+    edit = build_edit(
+        timeline, scene_media(project, plans, folder.asset_path), project.title, relative, cards
+    )
+    return write_edit(where, edit)

@@ -22,6 +22,7 @@ from dreamfactory_studio.backends.gpu_worker import GpuWorker
 from dreamfactory_studio.backends.image.files import verify_image
 from dreamfactory_studio.backends.speech import MIN_SECONDS, Speech, reading_seconds, wav_seconds
 from dreamfactory_studio.backends.video import ClipRequest, VideoBackend
+from dreamfactory_studio.core.dialogue import subtitle_lines
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import Emit, ExportProgress, ModelLoading, StepProgress, ignore
 from dreamfactory_studio.core.model import Clip, Narration, Project, Scene
@@ -65,6 +66,8 @@ class ScenePlan:
     narration: str
     audio: Path | None
     spoken: float
+    dialogue: tuple[str, ...] = ()
+    """The scene's dialogue as subtitles carry it (``JUNE: Somebody had to.``); empty: the narration's."""
 
 
 def _digest(*parts: object) -> str:
@@ -179,11 +182,14 @@ class FilmMaker:
 
     def scene_seconds(self, scene: Scene) -> float:
         """How long a scene's clip runs, whole frames: the duration the user set, else narration plus padding
-        (the crew's duration is a planning hint, and the narration as spoken decides)."""
+        (the crew's duration is a planning hint, and the narration as spoken, or the dialogue as read, decides)."""
         if scene.duration and scene.is_user_edited("duration"):
             seconds = scene.duration
         else:
             spoken = scene.narration_audio.duration if scene.narration_audio else 0.0
+            # Lines said in the picture take their time too, where the narration does not speak them.
+            said = reading_seconds(" ".join(line.text for line in scene.dialogue), self.words_per_second)
+            spoken = max(spoken, said)
             overlap = self.settings.crossfade if self.settings.transition == "crossfade" else 0.0
             seconds = max(MIN_SECONDS, spoken + self.settings.padding) + overlap
         return max(1, round(seconds * self.format.fps)) / self.format.fps
@@ -257,6 +263,7 @@ class FilmMaker:
         await self.narrate()
         await self.render_clips()
         plans = []
+        names = {c.id: c.name for c in self.project.characters}
         for number, scene in enumerate(self.project.scenes, 1):
             narration = scene.narration_audio
             plans.append(
@@ -269,6 +276,7 @@ class FilmMaker:
                     narration=scene.narration.strip(),
                     audio=self.folder.asset_path(narration.audio) if narration and narration.audio else None,
                     spoken=narration.duration if narration else 0.0,
+                    dialogue=tuple(subtitle_lines(scene.dialogue, names)),
                 )
             )
         return plans

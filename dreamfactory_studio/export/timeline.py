@@ -125,6 +125,8 @@ def _place_narration(timeline: Timeline, settings: ExportSettings) -> None:
     fps = timeline.fps
     for segment in timeline.segments:
         plan = segment.plan
+        if plan is not None and plan.dialogue:
+            _place_dialogue(timeline, segment, settings)
         if plan is None or not plan.narration:
             continue
         start = (segment.first + segment.overlap_in) / fps + settings.padding / 2
@@ -137,10 +139,24 @@ def _place_narration(timeline: Timeline, settings: ExportSettings) -> None:
             )
         spoken = min(plan.spoken, room)
         timeline.speech.append(SpokenLine(plan.number, start, spoken, plan.audio))
-        pieces = split_cues(plan.narration)
-        weights = [len(piece) + 8 for piece in pieces]  # a short cue still needs time to be read
-        at = start
-        for piece, weight in zip(pieces, weights, strict=True):
-            length = spoken * weight / sum(weights)
-            timeline.cues.append(Cue(len(timeline.cues) + 1, at, at + length, piece))
-            at += length
+        if not plan.dialogue:
+            _add_cues(timeline, split_cues(plan.narration), start, spoken)
+
+
+def _place_dialogue(timeline: Timeline, segment: Segment, settings: ExportSettings) -> None:
+    """A scene's dialogue as its subtitles, spread over the scene (its lines are spoken in the picture, or
+    some of them over it as the narration)."""
+    fps = timeline.fps
+    start = (segment.first + segment.overlap_in) / fps + settings.padding / 2
+    end = (segment.first + segment.frames) / fps - settings.padding / 2
+    pieces = [piece for line in segment.plan.dialogue for piece in split_cues(line)]
+    _add_cues(timeline, pieces, start, max(end - start, 1 / fps))
+
+
+def _add_cues(timeline: Timeline, pieces: list[str], start: float, length: float) -> None:
+    weights = [len(piece) + 8 for piece in pieces]  # a short cue still needs time to be read
+    at = start
+    for piece, weight in zip(pieces, weights, strict=True):
+        share = length * weight / sum(weights)
+        timeline.cues.append(Cue(len(timeline.cues) + 1, at, at + share, piece))
+        at += share

@@ -124,9 +124,23 @@ def prompt_facts(
 
 
 def scene_setting(project: Project, scene: Scene) -> tuple[str, str]:
-    """The scene's place and time of day, read from the scripts up to it (a scene that names neither is where
-    and when the one before it ended)."""
-    return _settings(tuple(s.script for s in project.scenes))[project.scene_number(scene.id) - 1]
+    """The scene's place and time of day: from its setting (a screenplay's heading) where it has one, else
+    read from the scripts up to it (a scene that names neither is where and when the one before it ended)."""
+    place, time = _settings(tuple(s.script for s in project.scenes))[project.scene_number(scene.id) - 1]
+    if scene.setting is None:
+        return place, time
+    said_place, said_time = settings_of([f"{scene.setting.place} {scene.setting.time}".lower()])[0]
+    if said_place:
+        place = said_place
+    elif scene.setting.interior == "INT":
+        place = "room"
+    elif scene.setting.interior == "EXT" and place == "room":
+        place = ""
+    if said_time:
+        time = said_time
+    elif scene.setting.time == "DAY":
+        time = "midday"
+    return place, time
 
 
 @lru_cache(maxsize=4)
@@ -296,7 +310,7 @@ class KeyframeDesigner:
             width = max(64, height * 3 // 4 // 8 * 8)
             facts = PanelFacts(
                 scene_number=0,
-                caption=sheet_of.name,
+                narration=sheet_of.name,
                 script=sheet_of.description,
                 characters=(FigureFacts(sheet_of.name, sheet_of.description),),
                 sheet=True,
@@ -316,7 +330,7 @@ class KeyframeDesigner:
             place, time = scene_setting(self.project, scene)
             facts = PanelFacts(
                 scene_number=number,
-                caption=scene.narration or scene.script,
+                narration=scene.narration or scene.script,
                 script=scene.script,
                 shot=scene.shot or "medium",
                 camera=scene.camera,

@@ -44,6 +44,13 @@ def apply_story(project: Project, decision: StoryConclusion, overwrite_edits: bo
     if overwrite_edits or not project.is_user_edited("outline"):
         project.outline = decision.outline
     old = {c.name.casefold(): c for c in project.characters}
+    if project.source != "story" and not overwrite_edits:
+        # A screenplay's cast is the writer's: the crew only describes those it left undescribed.
+        for proposed in decision.characters:
+            known = old.get(proposed.name.casefold())
+            if known is not None and not known.description:
+                known.description = proposed.description
+        return
     characters: list[Character] = []
     for proposed in decision.characters:
         existing = old.pop(proposed.name.casefold(), None)

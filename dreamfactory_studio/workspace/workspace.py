@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 
 from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.core.events import Emit, ignore
-from dreamfactory_studio.core.model import Evaluation, Project, TranscriptMessage
+from dreamfactory_studio.core.model import Evaluation, Project, Scene, TranscriptMessage
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import Settings, load_settings
 from dreamfactory_studio.production.run_plan import RunPlan, RunRequest
 
 if TYPE_CHECKING:
+    from dreamfactory_studio.export.editorial import EditReading
     from dreamfactory_studio.export.exporter import ExportOptions, ExportResult
     from dreamfactory_studio.production.run import Production
 
@@ -117,6 +118,29 @@ class Workspace:
         from dreamfactory_studio.export.exporter import export_project
 
         return await export_project(self.folder, self.project, self.backends, options, emit=emit)
+
+    def read_edit(self, path: Path) -> EditReading:
+        """An editor's edit of this project's film, mapped onto its scenes; nothing is changed yet."""
+        from dreamfactory_studio.export.editorial import read_edit
+
+        media = {}
+        for scene in self.project.scenes + [c.scene for c in self.project.cut_scenes]:
+            asset = scene.clip.video if scene.clip else (scene.keyframe.image if scene.keyframe else None)
+            if asset:
+                media[scene.id] = self.folder.asset_path(asset)
+        return read_edit(path, self.project, media, self.settings.defaults.fps)
+
+    def conform(self, reading: EditReading, source: str) -> list[Scene]:
+        """Apply an edit read by :meth:`read_edit` (the window does it through its session, as one undo step)."""
+        from dreamfactory_studio.core.edits import conform_to_edit
+
+        return conform_to_edit(self.project, reading.order, reading.durations, source)
+
+    def describe_edit(self, reading: EditReading, cut: list[Scene] | None = None) -> str:
+        """What an edit changes (or changed, with the scenes it ``cut``), in words."""
+        from dreamfactory_studio.export.editorial import describe_edit
+
+        return describe_edit(self.project, reading, cut)
 
     async def describe(self) -> str:
         """The monitor's new Base Description of the Base Frame; nothing is changed until it is accepted."""

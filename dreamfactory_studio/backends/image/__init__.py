@@ -43,7 +43,7 @@ class PanelFacts:
     """What a storyboard panel shows, for renderers that draw from facts rather than from the prompt alone."""
 
     scene_number: int
-    caption: str
+    narration: str
     script: str
     shot: str = "medium"
     camera: str = ""

@@ -2,8 +2,8 @@
 
 Sky, ground and palette come from the style and the palette words; the setting from the script's words
 (water, night, fog, indoors, space, hills, rain); each character is the same figure in every scene, its colours
-and shape taken from its description; the shot sets the framing; a caption bar carries the scene number, the
-shot and the action line. Deterministic by seed: a new take moves figures and weather a little.
+and shape taken from its description; the shot sets the framing. No caption is drawn into the picture: the
+cards, the PDF and the subtitles carry the scene's number, shot and words. Deterministic by seed: a new take moves figures and weather a little.
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ from dreamfactory_studio.backends.image.sketch_scenery import (
     props_by_holder,
     weather_of,
 )
-from dreamfactory_studio.backends.lettering import font, wrap
 
 GLOW = (252, 226, 140)
 """A prop a character always carries is lit like a lantern's flame when it is one."""
@@ -229,7 +228,7 @@ class SketchRenderer:
 
     def generate(self, request: ImageRequest, on_step: StepSink, cancelled: Cancelled) -> Drawn:
         facts = request.facts or PanelFacts(
-            scene_number=0, caption=request.prompt[:120], script=request.prompt
+            scene_number=0, narration=request.prompt[:120], script=request.prompt
         )
         if facts.sheet and facts.characters:
             image = render_sheet(facts, request.width, request.height, request.seed)
@@ -269,14 +268,13 @@ def _gradient(width: int, height: int, top: RGB, bottom: RGB) -> Image.Image:
 def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image.Image:
     """One storyboard panel as an RGB image."""
     rng = random.Random(seed)
-    scene_words = words_of(f"{facts.script} {facts.caption}")
+    scene_words = words_of(f"{facts.script} {facts.narration}")
     scheme = scheme_for(facts.style, f"{facts.palette} {facts.lighting}")
-    caption_h = int(height * 0.16)
-    art_h = height - caption_h
-    place = facts.place or place_from_words(f"{facts.script} {facts.caption}")
+    art_h = height
+    place = facts.place or place_from_words(f"{facts.script} {facts.narration}")
     if place in ("river", "sea", "harbour", "dock") and facts.characters:
         place = "deck"  # people on the water stand on a boat's deck or a dock, not on the waves
-    weather = weather_of(facts.script or facts.caption)
+    weather = weather_of(facts.script or facts.narration)
     night = facts.time in ("night", "evening", "dusk") or bool(
         scene_words & {"night", "dark", "moonlight", "midnight", "neon"}
     )
@@ -405,31 +403,4 @@ def render_panel(facts: PanelFacts, width: int, height: int, seed: int) -> Image
         draw_prop(d, prop, width * (0.5 + 0.12 * n), art_h * 0.82, art_h * 0.12, ink, scheme["accent"])
     draw_weather(image, d, weather, box, scheme, rng, indoor)
 
-    panel = Image.new("RGB", (width, height), (250, 249, 245))
-    panel.paste(image, (0, 0))
-    d = ImageDraw.Draw(panel)
-    d.rectangle([0, 0, width - 1, height - 1], outline=(34, 34, 40), width=4)
-    d.line([(0, art_h), (width, art_h)], fill=(34, 34, 40), width=3)
-    title = f"SCENE {facts.scene_number:02d}  ·  {facts.shot.upper() or 'SHOT'}" + (
-        f"  ·  {facts.camera}" if facts.camera else ""
-    )
-    pad = int(caption_h * 0.12)
-    d.text(
-        (pad * 2, art_h + pad),
-        title,
-        font=font(max(10, int(caption_h * 0.24)), bold=True),
-        fill=(34, 34, 40),
-    )
-    body_font = font(max(9, int(caption_h * 0.2)))
-    _wrapped(d, facts.caption, (pad * 2, art_h + pad + int(caption_h * 0.34)), width - pad * 4, body_font, 2)
-    return panel
-
-
-def _wrapped(
-    draw: ImageDraw.ImageDraw, text: str, origin: tuple[int, int], width: int, face, lines: int
-) -> None:
-    x, y = origin
-    step = int(face.size * 1.25) if hasattr(face, "size") else 14
-    for row in wrap(text, face, width, lines):
-        draw.text((x, y), row, font=face, fill=(60, 60, 66))
-        y += step
+    return image
