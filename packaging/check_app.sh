@@ -38,8 +38,9 @@ sleep 1
 kill -0 "$pid" || { cat "$home/open.log"; exit 1; }
 kill "$pid"; wait "$pid" 2>/dev/null || true
 echo "open --sample: the studio ran with the sample project open (stopped; its lock is left, as after a crash)"
-run "$app" export "$home/data/samples/the-last-ferry" "$home/sample.mp4" --resolution 640x360
-echo "export: sample.mp4 lasts $(duration "$home/sample.mp4")"
+run "$app" export "$home/data/samples/the-last-ferry" "$home/sample.mp4" --resolution 640x360 \
+    --timeline "$home/sample.xml"
+echo "export: sample.mp4 lasts $(duration "$home/sample.mp4"); its edit: $(grep -c '<clipitem' "$home/sample.xml") clips"
 
 if [ $gpu_stack = yes ]; then
     # pip in the app reads the machine's pip settings (an index, a wheel folder), as it would for a user.

@@ -20,7 +20,7 @@ from dreamfactory_studio.backends.vision.identity import identity_score
 from dreamfactory_studio.cli import main
 from dreamfactory_studio.core import edits
 from dreamfactory_studio.core.errors import BadInput
-from dreamfactory_studio.core.model import Box, Character, Project, Scene
+from dreamfactory_studio.core.model import SCHEMA_VERSION, Box, Character, Project, Scene
 from dreamfactory_studio.core.new_project import new_project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import KeyframeSettings, Settings
@@ -365,5 +365,5 @@ def test_the_take_list_shows_likeness_and_the_recipe(drawn, capsys):
 
 def test_project_json_round_trips_the_cast(drawn):
     data = json.loads((drawn / "project.json").read_text())
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == SCHEMA_VERSION
     assert all("sheet" in c and "lora" in c for c in data["characters"])

@@ -229,7 +229,7 @@ def test_a_version_1_project_opens_with_no_cast_sheets_layouts_or_recipes(tmp_pa
     (tmp_path / "old" / "project.json").write_text(json.dumps(data))
     with ProjectFolder.open(tmp_path / "old", read_only=True) as old:
         project = old.load()
-    assert project.schema_version == migrations.SCHEMA_VERSION == 2
+    assert project.schema_version == migrations.SCHEMA_VERSION == 3
     assert project.characters[0].sheet is None and project.characters[0].lora is None
 
 

@@ -108,3 +108,21 @@ def test_a_crowd_is_several_figures_and_rain_that_stopped_is_not_drawn():
     ).astype(int)
     streaks = lambda img: int((np.abs(np.diff(img[:100].mean(axis=2), axis=1)) > 40).sum())  # noqa: E731
     assert streaks(raining) > streaks(stopped) + 100
+
+
+def test_no_caption_is_drawn_into_the_keyframe():
+    """The scene's number, shot and camera are the cards', the PDF's and the subtitles' to show: a moved scene
+    must not keep "SCENE 05" on its picture, nor a camera move crop it."""
+    facts = dict(narration="Mira waits on the pier.", script="Mira waits on the pier at dusk.", shot="wide")
+    first = np.asarray(render_panel(PanelFacts(scene_number=1, camera="", **facts), 320, 180, 3))
+    moved = np.asarray(render_panel(PanelFacts(scene_number=5, camera="slow pan left", **facts), 320, 180, 3))
+    assert np.array_equal(first, moved)
+    bottom = first[-24:].reshape(-1, 3).astype(int)
+    assert np.abs(bottom - (250, 249, 245)).sum(axis=1).min() > 30  # not the old caption bar's paper
+
+
+def test_a_person_carrying_an_animal_is_drawn_as_a_person():
+    from dreamfactory_studio.backends.image.sketch import Figure
+
+    assert Figure(FigureFacts("Marlowe", "50s, rumpled, a cat under his coat")).kind == "person"
+    assert Figure(FigureFacts("Biscuit", "a ginger cat")).kind == "animal"

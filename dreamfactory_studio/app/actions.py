@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
+from dreamfactory_studio.app.editorial_actions import import_edit, restore_cut
 from dreamfactory_studio.app.look import icon
 from dreamfactory_studio.core.model import PHASES
 
@@ -45,6 +46,7 @@ class WindowState:
     has_base_frame: bool = False
     running: bool = False  # a job of the window's
     can_retry: bool = False  # a run failed and can go on
+    has_cut: bool = False  # scenes an edit cut, to restore
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,14 @@ ACTIONS: tuple[Action, ...] = (
            menus=("&Scene:job", "&Production:job"), toolbar="run", enabled_when=lambda s: s.running),
     Action("export", "&Export Film…", lambda w, _c: w.open_export(), ("Ctrl+Shift+E",), "export",
            menus=("&File:settings", "&Production:export"), toolbar="run", enabled_when=_editable),
+    Action("importEdit", "&Take Back an Edit…", lambda w, _c: import_edit(w), ("Ctrl+Shift+I",), "import",
+           "Read an .otio or XML edit an editor changed: the new order, trims and cut scenes, as one undo step",
+           menus=("&File:settings", "&Production:export"), enabled_when=_editable),
+    Action("restoreCut", "Restore &Cut Scenes…", lambda w, _c: restore_cut(w), (), menus=("&Edit:scenes",),
+           enabled_when=lambda s: s.editable and s.has_cut),
+    Action("animatic", "&Play the Animatic", lambda w, _c: w.play_animatic(), ("Ctrl+Shift+P",), "run",
+           "Play the storyboard with its narration from the selected scene (Space pauses, arrows step)",
+           menus=("&View:docks",), enabled_when=lambda s: s.open),
     Action("editScript", "Edit the &Script", lambda w, _c: w.scene_editor.script.setFocus(), ("Ctrl+E",),
            menus=("&Scene:script",), enabled_when=_on_scene),
     Action("focusTimeline", "Go to the &Timeline", lambda w, _c: w.timeline.setFocus(), ("Ctrl+1",),

@@ -52,7 +52,12 @@ class ExportDialog(FormDialog):
         f("endCard").setChecked(settings.export.end_card)
         f("music").setText(settings.export.music)
         self._chosen: set[str] = set()  # the companion files whose place the user chose
-        for box, field in (("pdfOn", "pdf"), ("framesOn", "frames"), ("csvOn", "csv")):
+        for box, field in (
+            ("pdfOn", "pdf"),
+            ("framesOn", "frames"),
+            ("csvOn", "csv"),
+            ("timelineOn", "timeline"),
+        ):
             f(field).setEnabled(False)
             f(box).toggled.connect(f(field).setEnabled)
             f(field).textEdited.connect(lambda _t, name=field: self._chosen.add(name))
@@ -79,6 +84,7 @@ class ExportDialog(FormDialog):
             "pdf": film.with_suffix(".pdf"),
             "frames": film.with_name(f"{film.stem}-frames"),
             "csv": film.with_name(f"{film.stem}-shots.csv"),
+            "timeline": film.with_suffix(".xml"),
         }
         for name, place in places.items():
             if name not in self._chosen:
@@ -116,6 +122,7 @@ class ExportDialog(FormDialog):
             frames=path("frames", "framesOn"),
             srt=path("srt"),
             csv=path("csv", "csvOn"),
+            timeline=path("timeline", "timelineOn"),
             resolution=f("resolution").currentText().strip(),
             fps=int(f("fps").currentText()),
             transition=f("transition").currentText(),
@@ -143,6 +150,7 @@ class ExportDialog(FormDialog):
             "pdfOn",
             "framesOn",
             "csvOn",
+            "timelineOn",
         ):
             f(name).setEnabled(not running)
 
@@ -175,8 +183,9 @@ class ExportDialog(FormDialog):
         minutes, seconds = divmod(round(result.duration), 60)
         made = f"rendered {result.renders} clip(s), reused {result.scenes - result.renders}"
         warnings = "".join(f"\nWarning: {w}" for w in result.warnings)
+        written = ", ".join(p.name for p in (result.video, result.edit) if p is not None)
         self.find("stage").setText(
-            f"Wrote {result.video.name} ({result.scenes} scenes, {minutes}:{seconds:02d}); {made}.{warnings}"
+            f"Wrote {written} ({result.scenes} scenes, {minutes}:{seconds:02d}); {made}.{warnings}"
         )
         self.find("showButton").setEnabled(True)
 
@@ -200,4 +209,5 @@ class ExportDialog(FormDialog):
 
     def show_in_folder(self) -> None:
         if self.result is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.result.video).parent)))
+            shown = self.result.video or self.result.edit
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(shown).parent)))

@@ -6,6 +6,7 @@ keeps the life of an open project: open, save, autosave, close."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QUndoGroup
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self.settings: Settings | None = None
         """The settings, read once at the start and again after the settings dialog (None: unreadable)."""
         self.export_dialog = None
+        self.animatic = None
         self.setWindowTitle("DreamFactory Studio")
         self.resize(1360, 860)
 
@@ -355,6 +357,7 @@ class MainWindow(QMainWindow):
             has_base_frame=bool(session and session.project.base_frame),
             running=self.jobs.running,
             can_retry=self.runs.failed is not None,
+            has_cut=bool(session and session.project.cut_scenes),
         )
         update_enabled(self.actions, state)
         self.chat.set_editable(editable)
@@ -464,6 +467,32 @@ class MainWindow(QMainWindow):
         self._discard_export()
         self.export_dialog = ExportDialog(self.session, self.jobs, settings, self)
         self.export_dialog.dialog.open()
+
+    def play_animatic(self) -> None:
+        """Play the storyboard from the selected scene, in its own window."""
+        from dreamfactory_studio.app.animatic import AnimaticPlayer, shots_of
+
+        session = self.session
+        if session is None:
+            return
+        self.commit_fields()
+        try:
+            settings = session.workspace.settings
+        except StudioError as exc:
+            QMessageBox.warning(self, "Cannot play the animatic", str(exc))
+            return
+        width, height = (int(n) for n in settings.defaults.resolution.lower().split("x"))
+        current = self.current_scene_id()
+        start = session.number_of(current) - 1 if current else 0
+        music = Path(settings.export.music).expanduser() if settings.export.music else None
+        shots = shots_of(session.project, settings, session.folder.asset_path)
+        player = AnimaticPlayer(shots, width / height, music, start, self)
+        player.sceneShown.connect(lambda scene_id: self._select(scene_id))
+        player.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        player.resize(960, 660)
+        player.show()
+        self.animatic = player
+        player.toggle()
 
     def _discard_export(self) -> None:
         if self.export_dialog is not None:

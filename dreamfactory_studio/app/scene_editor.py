@@ -30,6 +30,7 @@ from dreamfactory_studio.app.session import ProjectSession
 from dreamfactory_studio.app.thumbnails import Thumbnails
 from dreamfactory_studio.app.widgets import CommittingText, SessionView, guarded, tool_button
 from dreamfactory_studio.core.changes import Changes
+from dreamfactory_studio.core.dialogue import format_dialogue
 from dreamfactory_studio.core.model import Scene, Take
 
 SHOTS = ("", "wide", "establishing", "medium", "close-up", "extreme close-up", "over-the-shoulder", "aerial")
@@ -66,8 +67,17 @@ class SceneEditor(QWidget, SessionView):
         self.title = QLineEdit(objectName="title")
         self.script = QPlainTextEdit(objectName="script")
         self.narration = QPlainTextEdit(objectName="narration")
-        for box in (self.script, self.narration):
+        self.setting = QLineEdit(
+            objectName="setting", placeholderText="INT. DINER - NIGHT (empty: from the script)"
+        )
+        self.dialogue = QPlainTextEdit(
+            objectName="dialogue", placeholderText="Name (V.O.): (how) what they say"
+        )
+        self.notes = QPlainTextEdit(objectName="notes", placeholderText="Notes: never drawn")
+        for box in (self.script, self.narration, self.dialogue, self.notes):
             box.setTabChangesFocus(True)
+        self.dialogue.setMaximumHeight(90)
+        self.notes.setMaximumHeight(50)
         self.script.setMinimumHeight(90)
         self.narration.setMaximumHeight(70)
         self.shot = QComboBox(objectName="shot", editable=True)
@@ -90,6 +100,9 @@ class SceneEditor(QWidget, SessionView):
                 ("title", self.title),
                 ("script", self.script),
                 ("narration", self.narration),
+                ("setting", self.setting),
+                ("dialogue", self.dialogue),
+                ("notes", self.notes),
                 ("shot", self.shot.lineEdit()),
                 ("camera", self.camera.lineEdit()),
             )
@@ -103,12 +116,15 @@ class SceneEditor(QWidget, SessionView):
         form = QFormLayout()
         form.addRow("&Title", self.title)
         form.addRow("&Script", self.script)
+        form.addRow("Settin&g", self.setting)
         form.addRow("&Narration", self.narration)
+        form.addRow("Dia&logue", self.dialogue)
         form.addRow("Sh&ot", self.shot)
         form.addRow("&Camera", self.camera)
         form.addRow("Ch&aracters", self.characters)
         form.addRow("", self.new_character)
         form.addRow("&Duration", self.duration)
+        form.addRow("Not&es", self.notes)
 
         self.takes = QListWidget(objectName="takes")
         self.takes.setViewMode(QListWidget.ViewMode.IconMode)
@@ -200,7 +216,15 @@ class SceneEditor(QWidget, SessionView):
     def reload(self) -> None:
         scene = self.scene()
         editable = scene is not None and not self.session.read_only and not self.session.busy
-        for widget in (self.title, self.script, self.narration, self.new_character):
+        for widget in (
+            self.title,
+            self.script,
+            self.narration,
+            self.setting,
+            self.dialogue,
+            self.notes,
+            self.new_character,
+        ):
             widget.setReadOnly(not editable)
         for widget in (
             self.shot,
@@ -227,7 +251,7 @@ class SceneEditor(QWidget, SessionView):
         edited = f" — edited by you: {', '.join(scene.user_edited)}" if scene.user_edited else ""
         self.heading.setText(f"Scene {number}{edited}")
         for name, field in self._texts.items():
-            field.load(getattr(scene, name))
+            field.load(self._text_of(scene, name))
         self.duration.blockSignals(True)
         self.duration.setValue(scene.duration or 0)
         self.duration.blockSignals(False)
@@ -237,6 +261,13 @@ class SceneEditor(QWidget, SessionView):
         self.compare_button.setEnabled(editable and len(scene.takes) >= 2)
         self.use_button.setEnabled(editable and bool(scene.takes))
         self.delete_take_button.setEnabled(editable and bool(scene.takes))
+
+    def _text_of(self, scene: Scene, name: str) -> str:
+        if name == "setting":
+            return scene.setting.heading if scene.setting else ""
+        if name == "dialogue":
+            return format_dialogue(scene.dialogue, {c.id: c.name for c in self.session.project.characters})
+        return getattr(scene, name)
 
     def _load_characters(self, scene: Scene) -> None:
         self.characters.blockSignals(True)

@@ -192,6 +192,20 @@ class ProjectSession(QObject):
         numbers = [self.number_of(i) for i in scene_ids]
         self.apply(f"Delete {self._scenes_label(numbers)}", edits.delete_scenes, self.project, numbers)
 
+    def conform(self, reading, source: str) -> list[Scene]:
+        """Take an editor's edit (read by ``workspace.read_edit``) as one undoable step."""
+        return self.apply(
+            f"Take the edit from {source}",
+            edits.conform_to_edit,
+            self.project,
+            reading.order,
+            reading.durations,
+            source,
+        )
+
+    def restore_scenes(self, scene_ids: list[str] | None = None) -> list[Scene]:
+        return self.apply("Restore cut scenes", edits.restore_scenes, self.project, scene_ids)
+
     def move_scenes(self, scene_ids: list[str], to: int) -> None:
         """Move scenes so that the first lands at position ``to`` (1-based, among the scenes not moving)."""
         numbers = [self.number_of(i) for i in scene_ids]

@@ -43,7 +43,7 @@ class StartPage(QWidget):
         title.setWordWrap(True)
         buttons = QVBoxLayout()
         for name, picture, text, signal in (
-            ("newProject", "new", "New project from a story…", self.newRequested),
+            ("newProject", "new", "New project from a story or screenplay…", self.newRequested),
             ("openProject", "open", "Open a project…", self.openRequested),
             ("openSample", "sample", "Open the sample project", self.sampleRequested),
         ):
@@ -85,11 +85,13 @@ def _slug(text: str) -> str:
 
 
 class NewProjectDialog(FormDialog):
-    """Asks for the story (pasted or from a file), title, scene count, style and folder; makes the project."""
+    """Asks for the story (pasted or from a file, a screenplay too), title, scene count, style and folder; makes
+    the project. A screenplay's scene headings decide its scenes."""
 
     def __init__(self, defaults: Defaults, parent: QWidget | None = None):
         super().__init__("new_project", parent)
         self.folder: ProjectFolder | None = None
+        self.screenplay: Path | None = None  # a Final Draft file, made into the project as a file
         f = self.find
         f("scenes").setValue(defaults.scenes)
         f("style").setCurrentText(defaults.style)
@@ -115,16 +117,35 @@ class NewProjectDialog(FormDialog):
             target, n = base.with_name(f"{base.name}-{n}"), n + 1
         self.find("folder").setText(str(target))
 
-    def load_story(self) -> None:
+    def load_story(self, path: str | None = None) -> None:
+        from dreamfactory_studio.core.screenplay import read_screenplay
         from dreamfactory_studio.core.story import read_story
 
-        path, _ = QFileDialog.getOpenFileName(
-            self.dialog, "Load a story", "", "Text (*.txt *.md);;All files (*)"
-        )
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(
+                self.dialog,
+                "Load a story or a screenplay",
+                "",
+                "Stories and screenplays (*.txt *.md *.fountain *.spmd *.fdx);;All files (*)",
+            )
         if not path:
             return
+        text = self.find("storyText")
         try:
-            self.find("storyText").setPlainText(read_story(path))
+            if Path(path).suffix.lower() == ".fdx":
+                screenplay = read_screenplay(path)
+                self.screenplay = Path(path)
+                text.setPlainText(
+                    f"Final Draft screenplay {Path(path).name}: '{screenplay.title}', "
+                    f"{len(screenplay.scenes)} scenes, {len(screenplay.cast)} characters."
+                )
+                text.setReadOnly(True)
+                if not self.find("title").text().strip():
+                    self.find("title").setText(screenplay.title)
+                return
+            self.screenplay = None
+            text.setReadOnly(False)
+            text.setPlainText(read_story(path))
         except StudioError as exc:
             QMessageBox.warning(self.dialog, "Cannot load the story", str(exc))
 
@@ -135,17 +156,23 @@ class NewProjectDialog(FormDialog):
             self.find("folder").setText(str(Path(folder) / _slug(self.find("title").text() or "project")))
 
     def accept(self) -> None:
-        from dreamfactory_studio.core.new_project import new_project_from_text
+        from dreamfactory_studio.core.new_project import new_project, new_project_from_text
+        from dreamfactory_studio.core.screenplay import looks_like_fountain
 
         f = self.find
+        story = f("storyText").toPlainText()
+        screenplay = self.screenplay is not None or looks_like_fountain(story)
+        options = dict(
+            scenes=None if screenplay else f("scenes").value() or None,  # a screenplay's headings decide
+            style=f("style").currentText().strip() or None,
+            title=f("title").text().strip() or None,
+        )
+        folder = Path(f("folder").text().strip()).expanduser()
         try:
-            self.folder = new_project_from_text(
-                f("storyText").toPlainText(),
-                Path(f("folder").text().strip()).expanduser(),
-                scenes=f("scenes").value() or None,
-                style=f("style").currentText().strip() or None,
-                title=f("title").text().strip() or None,
-            )
+            if self.screenplay is not None:
+                self.folder = new_project(self.screenplay, folder, **options)
+            else:
+                self.folder = new_project_from_text(story, folder, **options)
         except StudioError as exc:
             QMessageBox.warning(self.dialog, "Cannot make the project", str(exc))
             return

@@ -11,8 +11,10 @@ from dreamfactory_studio.core.screenplay import (
     SCREENPLAY_SUFFIXES,
     Screenplay,
     is_screenplay,
+    looks_like_fountain,
     mentioned,
     read_screenplay,
+    screenplay_from_fountain,
 )
 from dreamfactory_studio.core.story import check_story_text, read_story, title_from
 
@@ -65,6 +67,15 @@ def new_project_from_text(
     words with none)."""
     _check_options(scenes, style, title)
     story = check_story_text(story)
+    if looks_like_fountain(story):
+        made = project_from_screenplay(
+            screenplay_from_fountain(story, fallback_title or "Untitled"),
+            scenes=scenes,
+            style=style,
+            title=title,
+        )
+        if made is not None:
+            return ProjectFolder.create(project_dir, made)
     project = Project(
         title=(title or "").strip() or title_from(story, fallback_title),
         story=story,

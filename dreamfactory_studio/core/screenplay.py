@@ -92,13 +92,15 @@ class Screenplay:
 
 
 def is_screenplay(path: Path, text: str | None = None) -> bool:
-    """Whether a file is a screenplay: by its extension, or a ``.txt`` whose lines are Fountain (a title page
-    key first, or scene headings on lines of their own)."""
+    """Whether a file is a screenplay: by its extension, or a ``.txt`` that :func:`looks_like_fountain`."""
     suffix = path.suffix.lower()
     if suffix in SCREENPLAY_SUFFIXES:
         return True
-    if text is None or suffix not in (".txt", ""):
-        return False
+    return text is not None and suffix in (".txt", "") and looks_like_fountain(text)
+
+
+def looks_like_fountain(text: str) -> bool:
+    """Whether text is Fountain: a title page key first, or a scene heading in capitals on a line of its own."""
     lines = text.split("\n")
     if re.match(r"^Title\s*:", lines[0] if lines else ""):
         return True
@@ -244,7 +246,7 @@ def _read(script, format: str, fallback_title: str, *, title: str = "", author: 
         elif kind is T.PARENTHETICAL and cue is not None:
             cue.parenthetical = _plain(element.text_raw).strip("() ")
         elif kind in (T.DIALOGUE, T.LYRIC) and cue is not None and scenes:
-            text = _plain(element.text_raw)
+            text = " ".join(_plain(element.text_raw).split())
             if text:
                 scenes[-1].speeches.append(Speech(cue.cue, text, cue.extension, cue.parenthetical))
                 cue.parenthetical = ""

@@ -208,6 +208,8 @@ async def export_project(
                     shot=", ".join(part for part in (scene.shot, scene.camera) if part),
                     script=scene.script,
                     narration=plan.narration,
+                    setting=scene.setting.heading if scene.setting else "",
+                    dialogue=plan.dialogue,
                 )
             )
         aspect = film_format.width / film_format.height

@@ -74,6 +74,22 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
+def scene_seconds(scene: Scene, settings: ExportSettings, fps: int, words_per_second: float) -> float:
+    """How long a scene's clip runs, whole frames: the duration the user set, else its narration as spoken
+    (or as read, before it is spoken) or its dialogue as read, whichever is longer, plus padding (the crew's
+    duration is a planning hint). The animatic times scenes with it too."""
+    if scene.duration and scene.is_user_edited("duration"):
+        seconds = scene.duration
+    else:
+        narration = scene.narration_audio
+        spoken = narration.duration if narration else reading_seconds(scene.narration, words_per_second)
+        # Lines said in the picture take their time too, where the narration does not speak them.
+        said = reading_seconds(" ".join(line.text for line in scene.dialogue), words_per_second)
+        overlap = settings.crossfade if settings.transition == "crossfade" else 0.0
+        seconds = max(MIN_SECONDS, max(spoken, said) + settings.padding) + overlap
+    return max(1, round(seconds * fps)) / fps
+
+
 class FilmMaker:
     """Speaks the narration and renders the clips of a project, reusing whatever is still valid."""
 
@@ -181,18 +197,8 @@ class FilmMaker:
     # -- clips --------------------------------------------------------------------------------------------
 
     def scene_seconds(self, scene: Scene) -> float:
-        """How long a scene's clip runs, whole frames: the duration the user set, else narration plus padding
-        (the crew's duration is a planning hint, and the narration as spoken, or the dialogue as read, decides)."""
-        if scene.duration and scene.is_user_edited("duration"):
-            seconds = scene.duration
-        else:
-            spoken = scene.narration_audio.duration if scene.narration_audio else 0.0
-            # Lines said in the picture take their time too, where the narration does not speak them.
-            said = reading_seconds(" ".join(line.text for line in scene.dialogue), self.words_per_second)
-            spoken = max(spoken, said)
-            overlap = self.settings.crossfade if self.settings.transition == "crossfade" else 0.0
-            seconds = max(MIN_SECONDS, spoken + self.settings.padding) + overlap
-        return max(1, round(seconds * self.format.fps)) / self.format.fps
+        """How long a scene's clip runs: see :func:`scene_seconds`."""
+        return scene_seconds(scene, self.settings, self.format.fps, self.words_per_second)
 
     def _request(self, scene: Scene, number: int, output: Path) -> ClipRequest:
         take = scene.keyframe

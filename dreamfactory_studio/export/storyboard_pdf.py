@@ -1,5 +1,5 @@
-"""The storyboard as a PDF: a grid of panels, each with its keyframe, scene number, duration, shot, script and
-narration. Text is real text (searchable, selectable), set in the shipped DejaVu Sans."""
+"""The storyboard as a PDF: a grid of panels, each with its keyframe, scene number, duration, shot, setting,
+script, dialogue and narration (the keyframes themselves carry no caption). Text is real text (searchable, selectable), set in the shipped DejaVu Sans."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ class Panel:
     shot: str
     script: str
     narration: str
+    setting: str = ""
+    dialogue: tuple[str, ...] = ()
 
 
 def _thumbnail(path: Path, aspect: float) -> io.BytesIO:
@@ -82,17 +84,27 @@ def write_storyboard(path: Path, title: str, panels: list[Panel], *, aspect: flo
             )
             pdf.cell(cell_w, 4.5, heading)
             y_text = y + image_h + 6.5
-            pdf.set_font("DejaVu", "", 7.5)
-            pdf.set_text_color(30, 30, 30)
-            for line in _lines(pdf, panel.script, cell_w, 5):
-                pdf.set_xy(x, y_text)
-                pdf.cell(cell_w, 3.4, line)
-                y_text += 3.4
-            pdf.set_text_color(90, 90, 110)
-            for line in _lines(pdf, f"“{panel.narration}”" if panel.narration else "", cell_w, 3):
-                pdf.set_xy(x, y_text + 0.8)
-                pdf.cell(cell_w, 3.4, line)
-                y_text += 3.4
+            said = " ".join(panel.dialogue)
+            narrated = panel.narration and not all(word in said for word in panel.narration.split()[:6])
+            blocks = [
+                ("B", (60, 60, 60), panel.setting, 1),
+                ("", (30, 30, 30), panel.script, 5 if not panel.dialogue else 3),
+                ("", (40, 70, 120), "\n".join(panel.dialogue), 3),
+                (
+                    "",
+                    (90, 90, 110),
+                    f"“{panel.narration}”" if narrated else "",
+                    3 if not panel.dialogue else 1,
+                ),
+            ]
+            for style, colour, text, limit in blocks:
+                pdf.set_font("DejaVu", style, 7.5)
+                pdf.set_text_color(*colour)
+                for line in _lines(pdf, text, cell_w, limit):
+                    pdf.set_xy(x, y_text)
+                    pdf.cell(cell_w, 3.4, line)
+                    y_text += 3.4
+                y_text += 0.8 if text else 0
             pdf.set_text_color(0, 0, 0)
     atomic_write_bytes(Path(path), bytes(pdf.output()))
     return Path(path)

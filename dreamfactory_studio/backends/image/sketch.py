@@ -81,6 +81,10 @@ ANIMALS = (
     "cow",
 )
 ROBOTS = ("robot", "android", "droid", "machine")
+PEOPLE = set(
+    "man woman boy girl child kid detective captain mother father grandmother grandfather teacher officer "
+    "doctor nurse sailor cook chef waiter waitress farmer soldier king queen prince princess".split()
+)
 SCALE = {"wide": 0.30, "medium": 0.56, "close-up": 0.92}
 
 
@@ -90,7 +94,10 @@ class Figure:
     def __init__(self, facts: FigureFacts):
         text = f"{facts.name} {facts.description}".lower()
         words = words_of(text)
-        self.kind = "animal" if words & set(ANIMALS) else "robot" if words & set(ROBOTS) else "person"
+        # "50s, rumpled, a cat under his coat" is a man with a cat: an age or a person's noun makes a person
+        human = bool(re.search(r"\b\d0s\b|\byears? old\b", text) or words & PEOPLE)
+        animal = bool(words & set(ANIMALS)) and not human
+        self.kind = "animal" if animal else "robot" if words & set(ROBOTS) else "person"
         self.animal = next((a for a in ANIMALS if a in words), "dog")
         colours = colour_words(facts.description)
         clothing = re.search(

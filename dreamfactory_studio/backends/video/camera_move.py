@@ -93,6 +93,14 @@ def _path(move: Move, p: float) -> tuple[float, float, float]:
     return 1.02 + 0.05 * a * p, 0.25 * a * travel, 0.0  # drift: a slow creep that keeps a still frame alive
 
 
+def view_at(move: Move, t: float) -> tuple[float, float, float]:
+    """The camera's view at progress ``t`` (0..1): its zoom (1 or more) and its centre as fractions of the
+    picture's width and height. The animatic draws the same move with it."""
+    zoom, dx, dy = _path(move, ease(t))
+    slack = (1 - 1 / zoom) / 2
+    return zoom, 0.5 + dx * slack, 0.5 + dy * slack
+
+
 def load_rgb(path) -> np.ndarray:
     """An image file as an RGB uint8 array; raises ``ValueError`` when it is not a readable image."""
     import cv2
@@ -127,11 +135,10 @@ def frame_at(source: np.ndarray, move: Move, t: float, width: int, height: int) 
     """The frame at progress ``t`` (0..1) of ``move`` over ``source`` (already cropped to the aspect)."""
     import cv2
 
-    zoom, dx, dy = _path(move, ease(t))
+    zoom, fx, fy = view_at(move, t)
     sh, sw = source.shape[:2]
     view_w, view_h = sw / zoom, sh / zoom
-    cx = sw / 2 + dx * (sw - view_w) / 2
-    cy = sh / 2 + dy * (sh - view_h) / 2
+    cx, cy = fx * sw, fy * sh
     sx, sy = view_w / width, view_h / height
     # Maps output pixel centres to source coordinates (inverse map), in floating point: sub-pixel motion.
     matrix = np.array(
