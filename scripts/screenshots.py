@@ -1,5 +1,5 @@
 """Screenshots of the studio on the sample project: the main window, the Base Frame panel, the crew's chat, the
-decisions, the settings and export dialogs.
+decisions, the settings and export dialogs, the animatic.
 
     python scripts/screenshots.py [--out docs/screenshots]
 
@@ -70,6 +70,12 @@ def main() -> int:
     settle(0.2)
     shots["export-dialog.png"] = window.export_dialog.dialog.grab()
     window.export_dialog.dialog.reject()
+    window.play_animatic()
+    window.animatic.toggle()  # paused, a second into scene 3
+    window.animatic.seek(window.animatic.clock.starts[2] + 1.0)
+    settle(0.3)
+    shots["animatic.png"] = window.animatic.grab()
+    window.animatic.close()
     settings = SettingsDialog(window)
     settings.dialog.show()
     settle(0.2)

@@ -15,7 +15,6 @@ from dreamfactory_studio.core.new_project import new_project
 from dreamfactory_studio.core.settings import Settings
 from dreamfactory_studio.export.film import scene_seconds
 
-from .film_projects import copy_project
 from .paths import FIXTURES
 from .studio_window import saved, select, type_into
 

@@ -11,7 +11,6 @@ import pytest
 from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.cli import main
 from dreamfactory_studio.core import edits
-from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.export.exporter import ExportOptions, export_project
 from dreamfactory_studio.workspace import Workspace

@@ -148,6 +148,9 @@ def split_scenes(story: str, count: int) -> list[str]:
     """Split a story into ``count`` non-empty, contiguous scenes of whole sentences, cutting where paragraphs end
     when it can and keeping very short scenes with a neighbour. A story of fewer sentences than ``count`` shows
     the same moment in several shots: a sentence is never cut."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", story) if p.strip()]
+    if len(paragraphs) == count > 1:
+        return paragraphs  # a paragraph a scene, as a screenplay's scenes come
     units = sentences(story) or [Sentence(story.strip(), 0)]
     if len(units) <= count:
         return [units[i * len(units) // count].text for i in range(count)]
