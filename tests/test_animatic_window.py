@@ -176,3 +176,18 @@ def test_the_export_dialog_writes_the_edit_beside_the_film(window, project_dir, 
     assert f("timeline").text() == str(tmp_path / "film.xml")
     options = dialog.options()
     assert options.timeline == tmp_path / "film.xml"
+
+
+def test_the_new_project_dialog_makes_a_project_from_a_final_draft_file(window, tmp_path):
+    from dreamfactory_studio.app.start_page import NewProjectDialog
+    from dreamfactory_studio.core.settings import Defaults
+
+    dialog = NewProjectDialog(Defaults(), window)
+    dialog.load_story(str(FIXTURES / "screenplays" / "the-alley-cat.fdx"))
+    assert "3 scenes, 3 characters" in dialog.find("storyText").toPlainText()
+    assert dialog.find("title").text() == "The Alley Cat"
+    dialog.find("folder").setText(str(tmp_path / "alley"))
+    dialog.accept()
+    with dialog.folder:
+        project = dialog.folder.load()
+    assert project.source == "fdx" and len(project.scenes) == 3  # the headings decide, not the scene count

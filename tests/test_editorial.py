@@ -192,7 +192,10 @@ def test_import_edit_on_the_cli_reports_clips_that_are_not_ours(cut, tmp_path, c
     path = edited(root, "cut.otio", "stranger.otio", add_a_stranger)
     assert main(["import-edit", str(mine), str(path), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "not mapped: B-roll of the harbour (is not one of this project's scenes)" in out
+    assert (
+        "not mapped: B-roll of the harbour (is not one of this project's scenes; its media harbour.mov is missing)"
+        in out
+    )
     assert "keep the order of the scenes" in out
     assert ProjectFolder.open(mine).load().scenes == project.scenes  # a dry run changes nothing
 
@@ -239,3 +242,18 @@ def test_an_edit_of_another_project_maps_nothing_and_is_refused(project_dir, tmp
 def test_an_unknown_timeline_extension_is_refused_before_any_work(project_dir, tmp_path, capsys):
     assert main(["export", str(project_dir), "--timeline", str(tmp_path / "cut.aaf")]) == 2
     assert "an edit is written as .otio (OpenTimelineIO), .xml" in capsys.readouterr().err
+
+
+def test_final_cut_pro_xml_maps_its_clips_back_by_their_media(cut, tmp_path):
+    """FCPXML keeps no metadata of ours: the clips map back by the media files the studio wrote. (The FCPXML
+    adapter cannot write again what it read, so the editor's change is saved as OpenTimelineIO.)"""
+    from .film_projects import copy_project
+
+    root, project_dir, project, _result = cut
+    mine = copy_project(project_dir, tmp_path / "mine")
+    path = edited(root, "cut.fcpxml", "from-fcpxml.otio", lambda track: track.remove(scene_clips_of(track)[1]))
+    assert not any(c.metadata.get("dreamfactory") for c in scene_clips(read(path)))
+    with Workspace.open(mine, settings=small_settings()) as workspace:
+        reading = workspace.read_edit(path)
+    ids = [s.id for s in project.scenes]
+    assert reading.order == ids[:1] + ids[2:] and reading.unmatched == []

@@ -222,6 +222,14 @@ class Setting(_Model):
         head = f"{self.interior}. {self.place}".strip(". ") if self.interior else self.place
         return f"{head} - {self.time}" if self.time else head
 
+    @property
+    def words(self) -> str:
+        """The setting as a prompt says it: ``exterior, alley behind the diner, night``."""
+        inside = {"INT": "interior", "EXT": "exterior", "INT/EXT": "interior and exterior"}.get(
+            self.interior, ""
+        )
+        return ", ".join(p for p in (inside, self.place.lower(), self.time.lower()) if p)
+
 
 class DialogueLine(_Model):
     """One speech of a scene: who says it (a character's id), how (V.O., O.S.; a parenthetical), and what."""

@@ -264,9 +264,11 @@ def read_edit(path: Path | str, project: Project, media: dict[str, Path], fps: i
             target = getattr(clip.media_reference, "target_url", "") or ""
             scene_id = by_file.get(Path(target.rsplit("/", 1)[-1]).name)
         if scene_id is None or scene_id not in known:
-            target = getattr(clip.media_reference, "target_url", "") or "no media"
+            target = getattr(clip.media_reference, "target_url", "") or ""
             why = "was cut from the project before" if scene_id else "is not one of this project's scenes"
-            reading.unmatched.append(f"{clip.name or target} ({why})")
+            if target and not _media_file(target, path.parent).exists():
+                why += f"; its media {target.rsplit('/', 1)[-1]} is missing"
+            reading.unmatched.append(f"{clip.name or target or 'a clip'} ({why})")
             continue
         if scene_id in reading.order:
             reading.unmatched.append(f"{clip.name} (a second use of scene {project.scene_number(scene_id)})")
@@ -277,6 +279,15 @@ def read_edit(path: Path | str, project: Project, media: dict[str, Path], fps: i
             planned = planned or exported / fps
             reading.durations[scene_id] = round(planned + (frames - exported) / fps, 3)
     return reading
+
+
+def _media_file(url: str, where: Path) -> Path:
+    """A media reference's file: a file URL, an absolute path, or a path relative to the edit."""
+    from urllib.parse import unquote, urlparse
+
+    if url.startswith("file:"):
+        return Path(unquote(urlparse(url).path))
+    return Path(url) if Path(url).is_absolute() else where / url
 
 
 def _identity(clip) -> tuple[str | None, int | None, float | None]:

@@ -111,6 +111,7 @@ def prompt_facts(
     """What the art director is told to write scene ``scene``'s prompt, P(t) = f(S(t), C(t-1), BD)."""
     return {
         "script": scene.script,
+        "setting": scene.setting.words if scene.setting else "",
         "shot": scene.shot or "medium",
         "camera": scene.camera or "static",
         "characters": "; ".join(cast.look(c) for c in cast.present(project, scene)),

@@ -399,6 +399,7 @@ class OfflineWriter:
             (script, True),
             (f"Director's note: {facts['critique']}" if facts.get("critique") else "", False),
             (facts.get("characters", ""), True),
+            (facts.get("setting", ""), False),
             (f"{facts.get('shot', 'medium')} shot, {facts.get('camera', 'static')}", False),
             (look_words(facts), False),
             (fixed_facts(facts.get("base_description", "")), True),
