@@ -251,7 +251,9 @@ def test_final_cut_pro_xml_maps_its_clips_back_by_their_media(cut, tmp_path):
 
     root, project_dir, project, _result = cut
     mine = copy_project(project_dir, tmp_path / "mine")
-    path = edited(root, "cut.fcpxml", "from-fcpxml.otio", lambda track: track.remove(scene_clips_of(track)[1]))
+    path = edited(
+        root, "cut.fcpxml", "from-fcpxml.otio", lambda track: track.remove(scene_clips_of(track)[1])
+    )
     assert not any(c.metadata.get("dreamfactory") for c in scene_clips(read(path)))
     with Workspace.open(mine, settings=small_settings()) as workspace:
         reading = workspace.read_edit(path)
