@@ -56,6 +56,10 @@ class SettingsDialog(FormDialog):
         f("modelsFolder").editingFinished.connect(self._list_models)
         f("modelsFound").activated.connect(self._model_found)
         f("videoBrowse").clicked.connect(lambda: self._browse("videoModel"))
+        f("testImage").clicked.connect(self.test_image_server)
+        f("serverModels").activated.connect(self._server_model)
+        f("serverModels").setVisible(False)
+        f("imageWorkflowBrowse").clicked.connect(self._browse_workflow)
         f("gpuStackInstall").clicked.connect(self.install_gpu_stack)
         self._show_gpu_stack()
         f("buttonBox").accepted.connect(self.accept)
@@ -86,6 +90,8 @@ class SettingsDialog(FormDialog):
         f("llmPreset").setCurrentIndex(max(0, f("llmPreset").findData(match)))
         _combo_text(f("imageBackend"), s.image.backend)
         f("imageModel").setText(s.image.model)
+        f("imageUrl").setText(s.image.base_url)
+        f("imageWorkflow").setText(s.image.workflow)
         _combo_text(f("imageDevice"), s.image.device)
         _combo_text(f("imagePrecision"), s.image.precision)
         f("imageSteps").setValue(s.image.steps)
@@ -127,6 +133,8 @@ class SettingsDialog(FormDialog):
             ip_adapter=f("ipAdapter").text().strip(),
             identity_adapter=f("identityAdapter").text().strip(),
             models_folder=f("modelsFolder").text().strip(),
+            base_url=f("imageUrl").text().strip(),
+            workflow=f("imageWorkflow").text().strip(),
         )
         data["monitor"].update(
             base_url=f("monitorUrl").text().strip(), model=f("monitorModel").text().strip()
@@ -188,10 +196,54 @@ class SettingsDialog(FormDialog):
         self.find("testConnection").setEnabled(False)
         self.jobs.start("test", lambda: check_llm(llm), self._answered)
 
+    def test_image_server(self) -> None:
+        """Ask the ComfyUI server what it is, off the window's thread, and offer its checkpoints."""
+        import asyncio
+
+        from dreamfactory_studio.backends.comfyui.client import check
+
+        url = self.find("imageUrl").text().strip()
+        self.find("imageResult").setText("Asking the server…")
+        self.find("testImage").setEnabled(False)
+        lines: list[str] = []
+        self.jobs.start(
+            "test image",
+            lambda: asyncio.to_thread(check, url, 10.0, lines.append),
+            lambda facts: self._image_answered(lines, facts),
+        )
+
+    def _image_answered(self, lines: list[str], facts: dict) -> None:
+        self.find("testImage").setEnabled(True)
+        self.find("imageResult").setText("✔ " + "\n".join(lines))
+        found = self.find("serverModels")
+        found.clear()
+        found.addItem(f"Choose one of its {len(facts['checkpoints'])} checkpoints", None)
+        for name in facts["checkpoints"]:
+            found.addItem(name, name)
+        found.setVisible(True)
+
+    def _server_model(self, index: int) -> None:
+        name = self.find("serverModels").itemData(index)
+        if name:
+            self.find("imageModel").setText(name)
+            _combo_text(self.find("imageBackend"), "comfyui")
+
+    def _browse_workflow(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.dialog, "A ComfyUI workflow in API format", "", "Workflows (*.json);;All files (*)"
+        )
+        if path:
+            self.find("imageWorkflow").setText(path)
+
     def _answered(self, message: str) -> None:
         self.find("connectionResult").setText(f"✔ {message}")
 
-    def _tested(self, _what: str, error: str) -> None:
+    def _tested(self, what: str, error: str) -> None:
+        if what == "test image":
+            self.find("testImage").setEnabled(True)
+            if error:
+                self.find("imageResult").setText(f"✘ {error}")
+            return
         self.find("testConnection").setEnabled(True)
         if error:
             self.find("connectionResult").setText(f"✘ {error}")

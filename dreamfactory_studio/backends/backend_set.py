@@ -52,7 +52,8 @@ async def check_llm(settings: LLMSettings) -> str:
 
 
 def make_image_backend(settings: ImageSettings) -> ImageBackend:
-    """The painter the settings ask for: diffusers, OpenAI images, or the offline sketch renderer."""
+    """The painter the settings ask for: diffusers, OpenAI images, a ComfyUI server, or the offline sketch
+    renderer."""
     if settings.backend == "diffusers":
         from dreamfactory_studio.backends.image.diffusers_backend import DiffusersBackend
 
@@ -61,6 +62,10 @@ def make_image_backend(settings: ImageSettings) -> ImageBackend:
         from dreamfactory_studio.backends.image.openai_images import OpenAIImages
 
         return OpenAIImages(settings)
+    if settings.backend == "comfyui":
+        from dreamfactory_studio.backends.comfyui.painter import ComfyUIPainter
+
+        return ComfyUIPainter(settings)
     from dreamfactory_studio.backends.image.sketch import SketchRenderer
 
     return SketchRenderer()
@@ -77,12 +82,17 @@ def make_monitor(settings: MonitorSettings) -> Monitor:
     return OfflineDescriber()
 
 
-def make_video_backend(settings: VideoSettings) -> VideoBackend:
-    """Diffusers image-to-video, or the offline camera move (the default)."""
+def make_video_backend(settings: VideoSettings, image: ImageSettings | None = None) -> VideoBackend:
+    """Diffusers image-to-video, a ComfyUI server's (at the image settings' address unless the video settings
+    name one), or the offline camera move (the default)."""
     if settings.backend == "diffusers":
         from dreamfactory_studio.backends.video.diffusers_video import DiffusersVideo
 
         return DiffusersVideo(settings)
+    if settings.backend == "comfyui":
+        from dreamfactory_studio.backends.comfyui.painter import ComfyUIVideo
+
+        return ComfyUIVideo(settings, image or ImageSettings())
     from dreamfactory_studio.backends.video.camera_move import CameraMove
 
     return CameraMove()
@@ -151,7 +161,7 @@ class Backends:
 
     @property
     def video(self) -> VideoBackend:
-        return self._get("video", lambda: make_video_backend(self.settings.video))
+        return self._get("video", lambda: make_video_backend(self.settings.video, self.settings.image))
 
     @property
     def speech(self) -> Speech:

@@ -45,7 +45,9 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--speech", choices=("auto", "openai", "espeak", "silence"), help="how the narration is spoken"
     )
-    p.add_argument("--video-backend", choices=("camera", "diffusers"), help="how keyframes become clips")
+    p.add_argument(
+        "--video-backend", choices=("camera", "diffusers", "comfyui"), help="how keyframes become clips"
+    )
     p.add_argument(
         "--video-model", metavar="PATH_OR_ID", help="a diffusers image-to-video folder or cached id"
     )
@@ -88,8 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from-scene", type=_positive_int, metavar="K", help="re-run keyframes from scene K")
     p.add_argument("--llm-url", help="an OpenAI-compatible endpoint for this run")
     p.add_argument("--llm-model", help="the model to ask at that endpoint")
-    p.add_argument("--image-backend", choices=("sketch", "diffusers", "openai"))
-    p.add_argument("--image-model", metavar="PATH_OR_ID", help="a diffusers folder or a cached model id")
+    p.add_argument("--image-backend", choices=("sketch", "diffusers", "openai", "comfyui"))
+    p.add_argument(
+        "--image-model",
+        metavar="PATH_OR_ID",
+        help="a diffusers folder or a cached model id; a ComfyUI checkpoint",
+    )
+    p.add_argument("--image-url", metavar="URL", help="the image server: ComfyUI's address, or an OpenAI one")
     p.add_argument("--phase", choices=PHASE_CHOICES, help="re-run this one phase, even if it is done")
     p.add_argument(
         "--next", action="store_true", help="run only the next phase not done yet, then stop to edit"
@@ -223,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--preset", help="an LLM preset such as ollama or openai (a wrong name lists them)")
     p.add_argument("--check-llm", action="store_true", help="ask the LLM server for a one-token answer")
+    p.add_argument(
+        "--check-image", action="store_true", help="ask the image server (ComfyUI) what it is and what it has"
+    )
     p.add_argument("--store-key", action="store_true", help="read an API key from stdin into the OS keyring")
 
     p = commands.add_parser(

@@ -21,6 +21,8 @@ def settings_for(args: argparse.Namespace):
             section.model, section.backend = model, backend or "diffusers"
         elif backend:
             section.backend = backend
+    if getattr(args, "image_url", None):
+        settings.image.base_url = args.image_url
     if getattr(args, "speech", None):
         settings.speech.backend = args.speech
     return settings

@@ -9,6 +9,18 @@ from pathlib import Path
 from dreamfactory_studio.core.errors import BadInput
 
 
+def check_image(image) -> None:
+    """What the image server is and has: ComfyUI's version, GPU, node packs; other backends need no server."""
+    if image.backend != "comfyui":
+        print(
+            f"the image backend is {image.backend}: there is no image server to check (set image.backend=comfyui)"
+        )
+        return
+    from dreamfactory_studio.backends.comfyui.client import check
+
+    check(image.base_url, min(image.timeout, 15.0))
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     import asyncio
     import getpass
@@ -45,7 +57,9 @@ def cmd_settings(args: argparse.Namespace) -> int:
         print(f"stored the key for {settings.llm.base_url or 'api.openai.com'} in the OS keyring")
     if args.check_llm:
         print(asyncio.run(check_llm(load_settings().llm)))
-    if not (changed or args.store_key or args.check_llm):
+    if args.check_image:
+        check_image(load_settings().image)
+    if not (changed or args.store_key or args.check_llm or args.check_image):
         print(f"# {settings_path()}")
         print(tomli_w.dumps(settings.model_dump(mode="json")), end="")
     return 0

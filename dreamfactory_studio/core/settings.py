@@ -48,11 +48,20 @@ class LLMSettings(_Section):
 
 
 class ImageSettings(_Section):
-    backend: Literal["sketch", "diffusers", "openai"] = "sketch"
+    backend: Literal["sketch", "diffusers", "openai", "comfyui"] = "sketch"
     model: str = Field(
-        default="", description="a diffusers folder or a cached Hugging Face id; or an OpenAI image model"
+        default="",
+        description="a diffusers folder or a cached Hugging Face id; an OpenAI image model; a ComfyUI checkpoint",
     )
-    base_url: str = Field(default="", description="OpenAI images: a compatible server; empty: api.openai.com")
+    base_url: str = Field(
+        default="",
+        description="OpenAI images: a compatible server (empty: api.openai.com); ComfyUI: its address "
+        "(empty: http://127.0.0.1:8188)",
+    )
+    workflow: str = Field(
+        default="",
+        description="ComfyUI: a workflow saved in API format to draw with instead of the studio's graph",
+    )
     quality: str = Field(
         default="", description="OpenAI images: low, medium, high (gpt-image) or standard, hd (dall-e-3)"
     )
@@ -156,12 +165,16 @@ class EvalSettings(_Section):
 
 
 class VideoSettings(_Section):
-    backend: Literal["camera", "diffusers"] = Field(
-        default="camera", description="camera: a pan or zoom over the keyframe; diffusers: image-to-video"
+    backend: Literal["camera", "diffusers", "comfyui"] = Field(
+        default="camera",
+        description="camera: a pan or zoom over the keyframe; diffusers: image-to-video; comfyui: the server's "
+        "image-to-video nodes",
     )
     model: str = Field(
-        default="", description="diffusers: an image-to-video folder or a cached id (SVD, ...)"
+        default="",
+        description="diffusers: an image-to-video folder or a cached id (SVD, ...); ComfyUI: its SVD checkpoint",
     )
+    base_url: str = Field(default="", description="ComfyUI: its address; empty: the image settings' address")
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     precision: Literal["auto", "float16", "bfloat16", "float32"] = "auto"
     steps: int = Field(default=25, ge=1, le=200)

@@ -9,7 +9,7 @@ over the scene's duration by blending neighbours, cropped to the export's aspect
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from dreamfactory_studio.backends.image.diffusers_backend import (
 from dreamfactory_studio.backends.video import ClipRequest
 from dreamfactory_studio.backends.video.camera_move import cover, load_rgb
 from dreamfactory_studio.backends.video.ffmpeg import FrameWriter
+from dreamfactory_studio.backends.video.frames import fit, retime
 from dreamfactory_studio.core.errors import BackendError, BadModel
 from dreamfactory_studio.core.settings import VideoSettings
 
@@ -34,17 +35,6 @@ LAYOUT = (
 )
 SVD = "StableVideoDiffusionPipeline"
 SIZE_MULTIPLE = 32
-
-
-def retime(frames: np.ndarray, count: int) -> Iterator[np.ndarray]:
-    """``count`` frames spread evenly over ``frames``, each blended from its two nearest neighbours."""
-    last = len(frames) - 1
-    for index in range(count):
-        position = index * last / max(1, count - 1)
-        low = int(position)
-        high = min(last, low + 1)
-        weight = position - low
-        yield frames[low] if weight < 1e-6 else frames[low] * (1 - weight) + frames[high] * weight
 
 
 class DiffusersVideo:
@@ -142,14 +132,5 @@ class DiffusersVideo:
                 if cancelled():
                     raise GenerationCancelled("cancelled")
                 image = np.clip(frame, 0, 255).astype(np.uint8)
-                writer.write(_fit(image, request.width, request.height))
+                writer.write(fit(image, request.width, request.height))
         on_step(total_steps + 1, total_steps + 1)
-
-
-def _fit(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    import cv2
-
-    image = cover(image, width, height)
-    if image.shape[:2] == (height, width):
-        return image
-    return cv2.resize(image, (width, height), interpolation=cv2.INTER_CUBIC)

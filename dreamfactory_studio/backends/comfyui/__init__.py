@@ -1,0 +1,1 @@
+"""The user's own ComfyUI server as the studio's painter and video backend."""

@@ -1,0 +1,430 @@
+"""A client of a ComfyUI server, as its ``server.py`` and its websocket API example speak.
+
+A job is a graph in API format posted to ``/prompt`` with our ``client_id``; its progress comes over the
+websocket ``/ws?clientId=...`` (``execution_start``, ``execution_cached``, ``executing``, ``progress``,
+``executed``, ``execution_success``, ``execution_error``, ``execution_interrupted``); its images from
+``/history/{prompt_id}`` and ``/view``. Uploads go to ``/upload/image``; a cancel is ``/interrupt`` and the
+prompt's removal from ``/queue``. A dropped socket is reconnected with the same client id and the job picked
+up from ``/history`` (as Krita AI Diffusion's client does); a server with no socket at all is polled.
+
+Everything here is synchronous: the painter calls it on the GPU worker thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, StepSink
+from dreamfactory_studio.core.errors import BackendError, BadModel
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = "http://127.0.0.1:8188"
+RECONNECTS = 3
+LISTEN_SECONDS = 0.25
+
+# Node packs that provide the nodes the studio's graphs may use, for "install this" messages.
+NODE_PACKS = {
+    "IPAdapter": "ComfyUI_IPAdapter_plus (https://github.com/cubiq/ComfyUI_IPAdapter_plus)",
+    "VHS_": "ComfyUI-VideoHelperSuite (https://github.com/Kosinkadink/ComfyUI-VideoHelperSuite)",
+}
+
+
+def node_pack(class_type: str) -> str:
+    """The node pack a node class comes from, as far as the studio knows, else a general hint."""
+    for prefix, pack in NODE_PACKS.items():
+        if class_type.startswith(prefix):
+            return pack
+    return "the node pack that provides it"
+
+
+def choices(info: dict, node: str, name: str) -> list[str]:
+    """The values ``/object_info`` lists for a node's combo input (old and new formats: ``[[...], {...}]`` and
+    ``["COMBO", {"options": [...]}]``); empty when the server has no such node."""
+    spec = info.get(node, {}).get("input", {})
+    value = {**spec.get("required", {}), **spec.get("optional", {})}.get(name)
+    if not value:
+        return []
+    if isinstance(value[0], list):
+        return [str(v) for v in value[0]]
+    if len(value) > 1 and isinstance(value[1], dict):
+        return [str(v) for v in value[1].get("options", [])]
+    return []
+
+
+@dataclass
+class JobResult:
+    """What a finished job left: each output node's outputs (``{"images": [{"filename", ...}]}``)."""
+
+    prompt_id: str
+    outputs: dict[str, dict] = field(default_factory=dict)
+
+    def images(self) -> list[dict]:
+        return [image for output in self.outputs.values() for image in output.get("images", [])]
+
+
+class ComfyClient:
+    """One connection to a ComfyUI server: its nodes (read once), uploads, jobs with progress and cancel."""
+
+    def __init__(self, base_url: str = "", timeout: float = 180.0):
+        self.base = (base_url or DEFAULT_URL).rstrip("/")
+        self.timeout = timeout
+        self.client_id = uuid.uuid4().hex
+        self._info: dict | None = None
+        self._socket = None
+
+    # -- HTTP ---------------------------------------------------------------------------------------------
+
+    def _open(self, path: str, data: bytes | None = None, headers: dict | None = None, method: str = ""):
+        request = urllib.request.Request(
+            f"{self.base}{path}",
+            data=data,
+            headers=headers or {},
+            method=method or ("POST" if data else "GET"),
+        )
+        try:
+            return urllib.request.urlopen(request, timeout=self.timeout)
+        except urllib.error.HTTPError:
+            raise
+        except TimeoutError:
+            raise BackendError(
+                f"ComfyUI at {self.base} did not answer {path} within {self.timeout:g} s; it may be busy or "
+                "stuck. Wait, restart it, or raise image.timeout in the settings."
+            ) from None
+        except (urllib.error.URLError, ConnectionError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise BackendError(
+                f"cannot reach ComfyUI at {self.base} ({reason}). Start it (python main.py, or its desktop "
+                "app) or set image.base_url to where it listens."
+            ) from None
+
+    def get(self, path: str) -> bytes:
+        try:
+            with self._open(path) as answer:
+                return answer.read()
+        except urllib.error.HTTPError as exc:
+            raise BackendError(f"ComfyUI at {self.base} answered {path} with HTTP {exc.code}.") from None
+
+    def get_json(self, path: str):
+        data = self.get(path)
+        try:
+            return json.loads(data)
+        except ValueError:
+            raise BackendError(
+                f"{self.base}{path} did not answer in JSON; is {self.base} a ComfyUI server?"
+            ) from None
+
+    def post_json(self, path: str, body: dict) -> tuple[int, bytes]:
+        data = json.dumps(body).encode()
+        try:
+            with self._open(path, data, {"Content-Type": "application/json"}) as answer:
+                return answer.status, answer.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    # -- what the server has ------------------------------------------------------------------------------
+
+    def object_info(self) -> dict:
+        """Every node class the server has, with its inputs (read once per connection)."""
+        if self._info is None:
+            self._info = self.get_json("/object_info")
+        return self._info
+
+    def has(self, *nodes: str) -> bool:
+        info = self.object_info()
+        return all(node in info for node in nodes)
+
+    def system_stats(self) -> dict:
+        return self.get_json("/system_stats")
+
+    def node_packs(self) -> list[str]:
+        """The custom node packs the server has loaded, by their module names."""
+        modules = {
+            str(spec.get("python_module", ""))
+            for spec in self.object_info().values()
+            if isinstance(spec, dict)
+        }
+        return sorted(m.split(".", 1)[1].split(".")[0] for m in modules if m.startswith("custom_nodes."))
+
+    def checkpoint(self, wanted: str, node: str = "CheckpointLoaderSimple", what: str = "checkpoint") -> str:
+        """The server's name for a checkpoint (exact, or by file name within its subfolders); the first one
+        when none is asked; :class:`BadModel` listing what it has otherwise."""
+        names = choices(self.object_info(), node, "ckpt_name")
+        if not names:
+            raise BadModel(
+                f"ComfyUI at {self.base} lists no {what}s for {node}: put one in ComfyUI/models/checkpoints "
+                "and restart it (or refresh its model list)."
+            )
+        if not wanted:
+            return names[0]
+        for name in names:
+            if name == wanted or name.replace("\\", "/").rsplit("/", 1)[-1] == wanted:
+                return name
+        shown = ", ".join(names[:12]) + (" …" if len(names) > 12 else "")
+        raise BadModel(f"ComfyUI has no {what} '{wanted}'; it has: {shown}. Set image.model to one of them.")
+
+    # -- uploads ------------------------------------------------------------------------------------------
+
+    def upload(self, data: bytes, name: str) -> str:
+        """Put an image into the server's input folder; its name there, for ``LoadImage``."""
+        boundary = uuid.uuid4().hex
+        parts = []
+        for key, value in (("overwrite", "true"), ("type", "input"), ("subfolder", "dreamfactory")):
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+            )
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{name}"\r\n'
+            "Content-Type: image/png\r\n\r\n".encode()
+            + data
+            + b"\r\n"
+        )
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        try:
+            with self._open(
+                "/upload/image", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+            ) as answer:
+                stored = json.loads(answer.read())
+        except urllib.error.HTTPError as exc:
+            raise BackendError(f"ComfyUI refused the upload of {name} (HTTP {exc.code}).") from None
+        return f"{stored['subfolder']}/{stored['name']}" if stored.get("subfolder") else stored["name"]
+
+    def view(self, image: dict) -> bytes:
+        query = urllib.parse.urlencode(
+            {
+                "filename": image["filename"],
+                "subfolder": image.get("subfolder", ""),
+                "type": image.get("type", "output"),
+            }
+        )
+        return self.get(f"/view?{query}")
+
+    # -- jobs ---------------------------------------------------------------------------------------------
+
+    def queue(self, graph: dict) -> str:
+        """Post a graph; its prompt id, or :class:`BackendError` saying what the server refused and why."""
+        status, data = self.post_json("/prompt", {"prompt": graph, "client_id": self.client_id})
+        try:
+            answer = json.loads(data) if data else {}
+        except ValueError:
+            answer = {}
+        if status == 200 and answer.get("prompt_id"):
+            return answer["prompt_id"]
+        raise BackendError(refusal(answer, graph, status))
+
+    def run(self, graph: dict, on_step: StepSink, cancelled: Cancelled) -> JobResult:
+        """Queue a graph and follow it to the end; cancelling interrupts it on the server."""
+        self._connect()  # before queueing, so that no message of the job is missed
+        prompt_id = self.queue(graph)
+        try:
+            return self._follow(prompt_id, on_step, cancelled)
+        except GenerationCancelled:
+            self.cancel(prompt_id)
+            raise
+
+    def cancel(self, prompt_id: str) -> None:
+        """Take the prompt off the queue and stop it if it is running."""
+        try:
+            self.post_json("/queue", {"delete": [prompt_id]})
+            self.post_json("/interrupt", {"prompt_id": prompt_id})
+        except BackendError as exc:
+            log.warning("could not cancel ComfyUI prompt %s: %s", prompt_id, exc)
+
+    def history(self, prompt_id: str) -> dict | None:
+        """The job's entry in ``/history`` once it has finished, else None."""
+        entry = self.get_json(f"/history/{prompt_id}").get(prompt_id)
+        return (
+            entry if entry and entry.get("status", {}).get("completed", True) and "outputs" in entry else None
+        )
+
+    def _connect(self) -> None:
+        if self._socket is not None:
+            return
+        import websocket
+
+        url = self.base.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+        try:
+            self._socket = websocket.create_connection(
+                f"{url}/ws?clientId={self.client_id}", timeout=min(self.timeout, 10)
+            )
+            self._socket.settimeout(LISTEN_SECONDS)
+        except (OSError, websocket.WebSocketException) as exc:
+            log.info("no websocket at %s (%s): the job will be polled", self.base, exc)
+            self._socket = None
+
+    def close(self) -> None:
+        if self._socket is not None:
+            with contextlib.suppress(Exception):  # a socket already gone
+                self._socket.close()
+        self._socket = None
+
+    def _follow(self, prompt_id: str, on_step: StepSink, cancelled: Cancelled) -> JobResult:
+        import websocket
+
+        result = JobResult(prompt_id)
+        quiet_since = time.monotonic()
+        drops = 0
+        while True:
+            if cancelled():
+                raise GenerationCancelled("cancelled")
+            if self._socket is None:
+                # no socket (or it would not come back): ask the history now and then
+                entry = self.history(prompt_id)
+                if entry is not None:
+                    return self._finished(result, entry)
+                self._silence(quiet_since, prompt_id)
+                time.sleep(LISTEN_SECONDS)
+                continue
+            try:
+                message = self._socket.recv()
+            except websocket.WebSocketTimeoutException:
+                self._silence(quiet_since, prompt_id)
+                continue
+            except (websocket.WebSocketConnectionClosedException, OSError, websocket.WebSocketException):
+                drops += 1
+                self.close()
+                log.warning("the ComfyUI websocket dropped (%d); reconnecting", drops)
+                if drops <= RECONNECTS:
+                    time.sleep(min(2.0, 0.2 * drops))
+                    self._connect()
+                entry = self.history(prompt_id)  # it may have finished while we were away
+                if entry is not None:
+                    return self._finished(result, entry)
+                continue
+            quiet_since = time.monotonic()
+            if not isinstance(message, str):
+                continue  # a preview image
+            kind, data = _parsed(message)
+            if data.get("prompt_id") not in (None, prompt_id):
+                continue  # someone else's job on a shared server
+            if kind == "progress" and data.get("prompt_id") == prompt_id:
+                on_step(int(data.get("value", 0)), max(1, int(data.get("max", 1))))
+            elif kind == "executed" and data.get("prompt_id") == prompt_id:
+                result.outputs[str(data.get("node"))] = data.get("output") or {}
+            elif kind == "execution_error" and data.get("prompt_id") == prompt_id:
+                raise BackendError(execution_error(data))
+            elif kind == "execution_interrupted" and data.get("prompt_id") == prompt_id:
+                if cancelled():
+                    raise GenerationCancelled("cancelled")
+                raise BackendError(
+                    f"the job was interrupted on the ComfyUI server (at node {data.get('node_type', '?')}); "
+                    "draw the take again."
+                )
+            elif (
+                kind == "executing" and data.get("node") is None and data.get("prompt_id") == prompt_id
+            ) or (kind == "execution_success" and data.get("prompt_id") == prompt_id):
+                entry = self.history(prompt_id)
+                return self._finished(result, entry or {"outputs": {}})
+
+    def _silence(self, since: float, prompt_id: str) -> None:
+        if time.monotonic() - since > self.timeout:
+            self.cancel(prompt_id)
+            raise BackendError(
+                f"ComfyUI at {self.base} said nothing of the job for {self.timeout:g} s (a long queue, or a stuck "
+                "server); the job was taken off its queue. Try again, or raise image.timeout."
+            )
+
+    @staticmethod
+    def _finished(result: JobResult, entry: dict) -> JobResult:
+        outputs = entry.get("outputs") or {}
+        result.outputs.update({str(k): v for k, v in outputs.items()})
+        status = entry.get("status") or {}
+        if status.get("status_str") == "error":
+            for name, data in status.get("messages", []):
+                if name == "execution_error":
+                    raise BackendError(execution_error(data))
+            raise BackendError("ComfyUI reports the job failed; its console says why.")
+        return result
+
+
+def _parsed(message: str) -> tuple[str, dict]:
+    try:
+        decoded = json.loads(message)
+    except ValueError:
+        return "", {}
+    return str(decoded.get("type", "")), decoded.get("data") or {}
+
+
+def execution_error(data: dict) -> str:
+    """An ``execution_error`` in words, with what to do for the usual causes."""
+    text = f"{data.get('exception_type', '')}: {data.get('exception_message', '')}".strip(": ").strip()
+    node = data.get("node_type") or "a node"
+    if "out of memory" in text.lower() or "OutOfMemory" in text:
+        return (
+            f"ComfyUI ran out of GPU memory in {node}. Draw smaller (keyframes.width and height), close other "
+            "jobs on the server, or start ComfyUI with --lowvram. Nothing already made is lost."
+        )
+    return f"ComfyUI failed in {node}: {text or 'no reason given'}. Its console has the details."
+
+
+def refusal(answer: dict, graph: dict, status: int) -> str:
+    """Why ``/prompt`` refused a graph, naming the node, what is wrong and what to install or change."""
+    error = answer.get("error")
+    if isinstance(error, dict) and error.get("type") == "missing_node_type":
+        extra = error.get("extra_info") or {}
+        missing = extra.get("class_type") or error.get("message", "a node")
+        return (
+            f"ComfyUI has no node {missing!s} (from {node_pack(str(missing))}). Install it with ComfyUI-Manager "
+            "or into ComfyUI/custom_nodes, and restart ComfyUI."
+        )
+    problems = []
+    for node_id, report in (answer.get("node_errors") or {}).items():
+        kind = report.get("class_type") or graph.get(node_id, {}).get("class_type", "?")
+        for item in report.get("errors", []):
+            details = item.get("details") or item.get("message", "")
+            if item.get("type") == "value_not_in_list":
+                details += "; choose one the server lists (it reads its models folder when it starts)"
+            problems.append(f"node {node_id} ({kind}): {details}")
+    if problems:
+        return "ComfyUI refused the graph: " + "; ".join(problems) + "."
+    message = error.get("message", "") if isinstance(error, dict) else str(error or "")
+    return f"ComfyUI refused the graph (HTTP {status}{': ' + message if message else ''})."
+
+
+def check(base_url: str, timeout: float = 10.0, say: Callable[[str], None] = print) -> dict:
+    """Ask a server what it is: version, devices and free memory, node packs, whether the studio's graphs
+    can run there. Returns the facts; :class:`BackendError` when it cannot be reached."""
+    client = ComfyClient(base_url, timeout)
+    stats = client.system_stats()
+    system = stats.get("system", {})
+    devices = stats.get("devices", [])
+    packs = client.node_packs()
+    facts = {
+        "version": system.get("comfyui_version", "unknown"),
+        "devices": [
+            f"{str(d.get('name', d.get('type', '?'))).split(' : ')[0]}: {d.get('vram_free', 0) / 2**30:.1f} of "
+            f"{d.get('vram_total', 0) / 2**30:.1f} GiB free"
+            for d in devices
+        ],
+        "packs": packs,
+        "checkpoints": choices(client.object_info(), "CheckpointLoaderSimple", "ckpt_name"),
+        "ip_adapter": client.has("IPAdapterAdvanced", "IPAdapterModelLoader", "CLIPVisionLoader"),
+        "video": client.has("ImageOnlyCheckpointLoader", "SVD_img2vid_Conditioning"),
+    }
+    say(f"ComfyUI {facts['version']} at {client.base}")
+    for device in facts["devices"]:
+        say(f"  {device}")
+    say(f"  node packs: {', '.join(packs) or 'none beyond the core'}")
+    say(
+        f"  checkpoints: {len(facts['checkpoints'])}"
+        + (f" (e.g. {facts['checkpoints'][0]})" if facts["checkpoints"] else "")
+    )
+    say(
+        "  IP-Adapter: "
+        + (
+            "yes, the cast's references go through it"
+            if facts["ip_adapter"]
+            else f"missing: install {NODE_PACKS['IPAdapter']}"
+        )
+    )
+    say("  image-to-video (SVD): " + ("yes" if facts["video"] else "no SVD nodes (update ComfyUI)"))
+    return facts
