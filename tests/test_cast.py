@@ -232,7 +232,11 @@ def test_a_layout_from_the_cli_is_the_users_and_refuses_what_is_not_in_the_scene
     root = copy(drawn, tmp_path)
     with ProjectFolder.open(root, read_only=True) as folder:
         project = folder.load()
-        number, scene = next((n, s) for n, s in enumerate(project.scenes, 1) if len(s.characters) >= 2)
+        number, scene = next(
+            (n, s)
+            for n, s in enumerate(project.scenes, 1)
+            if 2 <= len(s.characters) < len(project.characters)
+        )
         names = [project.character(i).name for i in scene.characters[:2]]
         absent = next(c.name for c in project.characters if c.id not in scene.characters)
     layout = f"{names[0]}=0.5,0.2,1,1;{names[1]}=0,0.2,0.5,1"

@@ -311,6 +311,8 @@ def test_settings_check_image_reports_the_server(comfy, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "ComfyUI 0.3.40 at " in out and "RTX 4090: 20.0 of 24.0 GiB free" in out
     assert "node packs: ComfyUI_IPAdapter_plus" in out and "IP-Adapter: yes" in out
+    assert "IP-Adapter models (image.ip_adapter): ip-adapter-plus_sdxl_vit-h.safetensors" in out
+    assert "video checkpoints (video.model): svd_xt.safetensors" in out and "LoRAs: 1" in out
 
 
 def test_run_draws_every_take_through_comfyui_on_the_cli(comfy, tmp_path, monkeypatch, capsys):

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dreamfactory_studio.core.errors import BadInput
+from dreamfactory_studio.core.errors import BackendError, BadInput
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.export.timeline import Timeline
 
@@ -213,6 +213,10 @@ def write_edit(path: Path, edit) -> Path:
     try:
         otio.adapters.write_to_file(edit, str(path), adapter_name=adapter)
     except OSError as exc:
+        if exc.filename and Path(exc.filename) != Path(path):  # the adapter's own files, not the edit
+            raise BackendError(
+                f"OpenTimelineIO's {name} adapter could not load ({exc}); reinstall the studio."
+            ) from None
         raise BadInput(
             f"cannot write the edit to {path} ({exc.strerror or exc}); choose another place."
         ) from None

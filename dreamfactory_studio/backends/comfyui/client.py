@@ -407,6 +407,9 @@ def check(base_url: str, timeout: float = 10.0, say: Callable[[str], None] = pri
         ],
         "packs": packs,
         "checkpoints": choices(client.object_info(), "CheckpointLoaderSimple", "ckpt_name"),
+        "loras": choices(client.object_info(), "LoraLoader", "lora_name"),
+        "ip_adapters": choices(client.object_info(), "IPAdapterModelLoader", "ipadapter_file"),
+        "video_checkpoints": choices(client.object_info(), "ImageOnlyCheckpointLoader", "ckpt_name"),
         "ip_adapter": client.has("IPAdapterAdvanced", "IPAdapterModelLoader", "CLIPVisionLoader"),
         "video": client.has("ImageOnlyCheckpointLoader", "SVD_img2vid_Conditioning"),
     }
@@ -418,6 +421,11 @@ def check(base_url: str, timeout: float = 10.0, say: Callable[[str], None] = pri
         f"  checkpoints: {len(facts['checkpoints'])}"
         + (f" (e.g. {facts['checkpoints'][0]})" if facts["checkpoints"] else "")
     )
+    say(f"  LoRAs: {len(facts['loras'])}")
+    if facts["ip_adapters"]:
+        say(f"  IP-Adapter models (image.ip_adapter): {', '.join(facts['ip_adapters'])}")
+    if facts["video_checkpoints"]:
+        say(f"  video checkpoints (video.model): {', '.join(facts['video_checkpoints'])}")
     say(
         "  IP-Adapter: "
         + (
