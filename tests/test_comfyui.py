@@ -374,6 +374,8 @@ def test_the_settings_dialog_tests_the_server_and_offers_its_checkpoints(window,
     models.activated.emit(2)
     assert dialog.find("imageModel").text() == "SD15/dreamshaper_8.safetensors"
     assert dialog.find("imageBackend").currentText() == "comfyui"
+    offered = dialog.find("ipAdapter").completer().model()
+    assert offered.data(offered.index(0, 0)) == "ip-adapter-plus_sdxl_vit-h.safetensors"
     dialog.find("imageWorkflow").setText(str(tmp_path / "mine_api.json"))
     dialog.accept()
     saved = load_settings(environment=False).image

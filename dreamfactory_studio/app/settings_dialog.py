@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 
 from pydantic import ValidationError
-from PySide6.QtWidgets import QComboBox, QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QCompleter, QFileDialog, QMessageBox, QWidget
 
 from dreamfactory_studio.app.forms import FormDialog
 from dreamfactory_studio.app.gpu_stack_dialog import GpuStackInstallDialog, stack_summary
@@ -221,6 +222,11 @@ class SettingsDialog(FormDialog):
         for name in facts["checkpoints"]:
             found.addItem(name, name)
         found.setVisible(True)
+        # the server's IP-Adapter and video models, offered as the fields that name them are typed
+        for field, names in (("ipAdapter", facts["ip_adapters"]), ("videoModel", facts["video_checkpoints"])):
+            completer = QCompleter(names, self.find(field))
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            self.find(field).setCompleter(completer)
 
     def _server_model(self, index: int) -> None:
         name = self.find("serverModels").itemData(index)

@@ -213,11 +213,12 @@ async def export_project(
                 )
             )
         aspect = film_format.width / film_format.height
+        heading = f"{project.title}, by {project.author}" if project.author else project.title
         result.pdf = await asyncio.to_thread(
             _written,
             "PDF storyboard",
             options.pdf,
-            lambda: write_storyboard(options.pdf, project.title, panels, aspect=aspect),
+            lambda: write_storyboard(options.pdf, heading, panels, aspect=aspect),
         )
         emit(ExportProgress("pdf", 1, 1))
     if options.frames:
