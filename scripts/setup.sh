@@ -14,7 +14,7 @@ pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
 # Torch first and pinned: a bare `torch` requirement would pull a multi-GB CUDA build.
 "${pip[@]}" "${TORCH_SPEC:-torch==2.13.0}"
 if [ "${1:-}" = "--dev" ]; then
-    "${pip[@]}" -e ".[dev,faces]"
+    "${pip[@]}" -e ".[dev,faces,ray]"
 else
     "${pip[@]}" -e .
 fi

@@ -3,6 +3,8 @@ import, pin a crop of the selected take, pin an earlier sheet, unpin, the look a
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtWidgets import QFileDialog
 
 from .studio_window import saved, select, type_into
@@ -80,7 +82,7 @@ def test_the_cards_and_the_take_list_show_each_characters_likeness(window, proje
     card = window.model.card(0)
     names = [window.session.project.character(i).name.split()[0] for i in scene.characters]
     texts = [text for text, _ in badges(card)]
-    assert all(any(t.startswith(name + " 0.") for t in texts) for name in names)
+    assert all(any(re.match(rf"{name} [01]\.\d\d$", t) for t in texts) for name in names)
     item = window.scene_editor.takes.item(0)
     assert " · like 0." in item.text() and "Likeness to the sheets:" in item.toolTip()
 

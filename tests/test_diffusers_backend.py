@@ -185,6 +185,7 @@ def test_without_the_gpu_stack_the_diffusers_backends_say_how_to_get_it(
     from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
     from dreamfactory_studio.core.settings import VideoSettings
 
+    monkeypatch.setenv("DREAMFACTORY_COMPUTE_WORKER", "thread")  # torch is hidden from this process only
     real = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)

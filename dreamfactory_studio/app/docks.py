@@ -1,5 +1,5 @@
 """The main window's docks around the timeline: the scene editor, the Base Frame, Cast and decisions panels
-(tabbed on the left), the story and the crew's chat (tabbed below)."""
+(tabbed on the left), the story, the crew's chat and the workers (tabbed below)."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ def make_docks(
     story: QPlainTextEdit,
     chat: QWidget,
     decisions: QWidget,
+    workers: QWidget,
 ) -> dict[str, QDockWidget]:
-    """Dock the panels, by name: scene, base, cast, story, chat, decisions."""
+    """Dock the panels, by name: scene, base, cast, story, chat, decisions, workers."""
     docks = {
         "scene": _dock(window, "sceneDock", "Scene", scene, Area.RightDockWidgetArea),
         "base": _dock(window, "baseFrameDock", "Base Frame", base, Area.LeftDockWidgetArea),
@@ -39,8 +40,10 @@ def make_docks(
         "story": _dock(window, "storyDock", "Story", story, Area.BottomDockWidgetArea, scrolls=False),
         "chat": _dock(window, "chatDock", "Crew", chat, Area.BottomDockWidgetArea, scrolls=False),
         "decisions": _dock(window, "decisionsDock", "Decisions", decisions, Area.LeftDockWidgetArea),
+        "workers": _dock(window, "workersDock", "Workers", workers, Area.BottomDockWidgetArea, scrolls=False),
     }
     window.tabifyDockWidget(docks["story"], docks["chat"])
+    window.tabifyDockWidget(docks["chat"], docks["workers"])
     window.tabifyDockWidget(docks["base"], docks["cast"])
     window.tabifyDockWidget(docks["cast"], docks["decisions"])
     docks["base"].raise_()

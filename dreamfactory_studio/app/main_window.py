@@ -44,6 +44,7 @@ from dreamfactory_studio.app.status_line import backends_line
 from dreamfactory_studio.app.thumbnails import Thumbnails
 from dreamfactory_studio.app.timeline_view import SceneListModel, TimelineView
 from dreamfactory_studio.app.widgets import guarded
+from dreamfactory_studio.app.workers_panel import WorkersPanel
 from dreamfactory_studio.core.changes import Changes
 from dreamfactory_studio.core.errors import StudioError
 from dreamfactory_studio.core.paths import config_dir
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
             story=self.story,
             chat=self.chat,
             decisions=self.decisions,
+            workers=WorkersPanel(self._pool),
         )
 
         self.runs = RunController(self)
@@ -467,6 +469,10 @@ class MainWindow(QMainWindow):
         self._discard_export()
         self.export_dialog = ExportDialog(self.session, self.jobs, settings, self)
         self.export_dialog.dialog.open()
+
+    def _pool(self):
+        """The open project's workers, once its backends exist (the Workers view asks)."""
+        return self.session.workspace.workers if self.session is not None else None
 
     def play_animatic(self) -> None:
         """Play the storyboard from the selected scene, in its own window."""

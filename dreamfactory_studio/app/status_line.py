@@ -20,6 +20,8 @@ def backends_line(settings: Settings) -> str:
         painter = f"diffusers {Path(image.model).name or image.model or '(no model set)'} on {image.device}"
     elif image.backend == "openai":
         painter = f"OpenAI images {image.model or ''}".strip()
+    elif image.backend == "comfyui":
+        painter = f"ComfyUI {image.model or ''} @ {public_url(image.base_url or 'http://127.0.0.1:8188')}"
     else:
         painter = "sketch renderer"
     monitor = (
@@ -27,4 +29,11 @@ def backends_line(settings: Settings) -> str:
         if settings.monitor.base_url
         else "offline describer"
     )
-    return f"LLM: {llm}   ·   Images: {painter}   ·   Monitor: {monitor}"
+    compute = settings.compute
+    if compute.backend == "ray":
+        workers = f"Ray {compute.address}"
+    elif compute.worker == "thread":
+        workers = "in-process thread"
+    else:
+        workers = ", ".join(compute.devices)
+    return f"LLM: {llm}   ·   Images: {painter}   ·   Monitor: {monitor}   ·   Workers: {workers}"

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dreamfactory_studio.backends.gpu_worker import GpuWorker
+from dreamfactory_studio.backends.worker_pool import WorkerPool
 from dreamfactory_studio.core.settings import (
+    ComputeSettings,
     ImageSettings,
     LLMSettings,
     MonitorSettings,
@@ -98,6 +100,18 @@ def make_video_backend(settings: VideoSettings, image: ImageSettings | None = No
     return CameraMove()
 
 
+def make_pool(settings: ComputeSettings) -> WorkerPool:
+    """The workers the compute settings ask for: a process per device, the one thread, or Ray actors."""
+    if settings.backend == "ray":
+        return WorkerPool(
+            settings.devices,
+            ray_address=settings.address or "auto",
+            gpus=settings.gpus_per_worker,
+            cpu_threads=settings.cpu_threads,
+        )
+    return WorkerPool(settings.devices, worker=settings.worker, cpu_threads=settings.cpu_threads)
+
+
 def make_speech(settings: SpeechSettings) -> Speech:
     """The speech backend the settings ask for; ``auto`` takes espeak-ng when installed, else silence."""
     from dreamfactory_studio.backends.speech import Silence, espeak_executable
@@ -134,12 +148,14 @@ class Backends:
     :meth:`close`: that stops the worker and frees its model. :meth:`with_settings` makes the set for changed
     settings and keeps the worker (and a model it holds that the new settings still ask for)."""
 
-    def __init__(self, settings: Settings | None = None, *, worker: GpuWorker | None = None, **given):
+    def __init__(
+        self, settings: Settings | None = None, *, worker: WorkerPool | GpuWorker | None = None, **given
+    ):
         unknown = set(given) - set(BACKENDS)
         if unknown:
             raise TypeError(f"not a backend: {', '.join(sorted(unknown))}")
         self.settings = settings if settings is not None else Settings()
-        self.worker = worker if worker is not None else GpuWorker()
+        self.worker = worker if worker is not None else make_pool(self.settings.compute)
         self._made: dict[str, object] = dict(given)
 
     def _get(self, name: str, make):
@@ -177,6 +193,9 @@ class Backends:
         """This set when ``settings`` are the same, else a new set for them on the same worker."""
         if settings == self.settings:
             return self
+        if settings.compute != self.settings.compute:  # other devices, another worker kind: a new pool
+            self.worker.shutdown()
+            return Backends(settings)
         return Backends(settings, worker=self.worker)
 
     def close(self) -> None:

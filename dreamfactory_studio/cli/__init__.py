@@ -25,7 +25,21 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _compute_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--devices",
+        metavar="LIST",
+        help="a worker per device for this command: cpu,cpu or cuda:0,cuda:1 (auto: every visible GPU)",
+    )
+    p.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="draw on a Ray cluster: auto, or HOST:PORT (ray://HOST:10001) of its head",
+    )
+
+
 def _export_arguments(p: argparse.ArgumentParser) -> None:
+    _compute_arguments(p)
     p.add_argument("--pdf", metavar="FILE", help="also write a PDF storyboard")
     p.add_argument("--frames", metavar="DIR", help="also write the keyframes as a PNG sequence")
     p.add_argument("--srt", metavar="FILE", help="write the subtitles here (default: beside the video)")
@@ -97,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a diffusers folder or a cached model id; a ComfyUI checkpoint",
     )
     p.add_argument("--image-url", metavar="URL", help="the image server: ComfyUI's address, or an OpenAI one")
+    _compute_arguments(p)
     p.add_argument("--phase", choices=PHASE_CHOICES, help="re-run this one phase, even if it is done")
     p.add_argument(
         "--next", action="store_true", help="run only the next phase not done yet, then stop to edit"

@@ -21,6 +21,10 @@ def settings_for(args: argparse.Namespace):
             section.model, section.backend = model, backend or "diffusers"
         elif backend:
             section.backend = backend
+    if getattr(args, "devices", None):
+        settings.compute.devices, settings.compute.backend = args.devices, "local"
+    if getattr(args, "ray", None):
+        settings.compute.backend, settings.compute.address = "ray", args.ray
     if getattr(args, "image_url", None):
         settings.image.base_url = args.image_url
     if getattr(args, "speech", None):

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dreamfactory_studio.core.atomic import atomic_write_text
 from dreamfactory_studio.core.errors import BadInput
@@ -112,6 +112,12 @@ class MonitorSettings(_Section):
 class KeyframeSettings(_Section):
     base_rounds: int = Field(default=3, ge=1, le=10, description="R: rounds of the Base Frame loop")
     retries: int = Field(default=2, ge=0, le=10, description="M: new seeds tried when a keyframe drifts")
+    candidates: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="seeds of a scene drawn at once (across the workers); the best is kept",
+    )
     threshold: float = Field(
         default=0.55, ge=0, le=1, description="the monitor's score a keyframe must reach"
     )
@@ -221,6 +227,39 @@ class ExportSettings(_Section):
     )
 
 
+class ComputeSettings(_Section):
+    worker: Literal["process", "thread"] = Field(
+        default="process",
+        description="process: the models in their own process (a crash cannot take the window); thread: in the "
+        "window's process, for debugging",
+    )
+    devices: list[str] = Field(
+        default_factory=lambda: ["auto"],
+        description="a worker per device: auto (every visible GPU), cpu, cuda:0, cuda:1, ...; e.g. cuda:0,cuda:1",
+    )
+    backend: Literal["local", "ray"] = Field(default="local", description="ray: workers are Ray actors")
+    address: str = Field(default="auto", description="ray: auto, or ray://HOST:10001 of a running cluster")
+    cpu_threads: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="torch threads of each cpu worker: fixed, so that a film is the same on one worker or several",
+    )
+    gpus_per_worker: float = Field(
+        default=1.0,
+        gt=0,
+        le=8,
+        description="ray: a worker's share of a GPU (0.5: two small models on one GPU)",
+    )
+
+    @field_validator("devices", mode="before")
+    @classmethod
+    def _split(cls, value):
+        return (
+            [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+        )
+
+
 class Defaults(_Section):
     scenes: int = Field(default=10, ge=1, le=500)
     style: str = ""
@@ -259,6 +298,7 @@ class Settings(_Section):
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)
     defaults: Defaults = Field(default_factory=Defaults)
+    compute: ComputeSettings = Field(default_factory=ComputeSettings)
 
 
 def settings_path() -> Path:

@@ -28,6 +28,7 @@ from dreamfactory_studio.core.events import Emit, ExportProgress, ModelLoading, 
 from dreamfactory_studio.core.model import Clip, Narration, Project, Scene
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import ExportSettings
+from dreamfactory_studio.core.tasks import all_or_none
 
 MAX_SIDE = 7680
 
@@ -235,9 +236,17 @@ class FilmMaker:
     async def render_clips(self) -> int:
         """Render every clip that is not cached with these settings; return how many were rendered."""
         todo = [scene for scene in self.project.scenes if not self.clip_valid(scene)]
+        # Clips of different scenes are independent: as many at once as the workers can take.
+        room = asyncio.Semaphore(getattr(self.worker, "size", 1))
+        done = [0]
+
+        async def render(scene: Scene) -> None:
+            async with room:
+                await self._render_clip(scene, done[0], len(todo))
+                done[0] += 1
+
         with self._saved_after(todo):
-            for done, scene in enumerate(todo):
-                await self._render_clip(scene, done, len(todo))
+            await all_or_none([render(scene) for scene in todo])
         self.emit(ExportProgress("clips", len(todo), len(todo)))
         return len(todo)
 

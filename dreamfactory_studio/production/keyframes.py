@@ -67,6 +67,7 @@ from dreamfactory_studio.core.model import (
 )
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import KeyframeSettings
+from dreamfactory_studio.core.tasks import all_or_none
 from dreamfactory_studio.production import cast
 from dreamfactory_studio.production.conclusions import conclusion_text
 from dreamfactory_studio.production.conversation import speak
@@ -249,9 +250,11 @@ class KeyframeDesigner:
     def _context(self, scene: Scene, prompt: str) -> FrameContext:
         return frame_context(self.project, scene, prompt)
 
-    def _seed(self, scene: Scene | None, character: Character | None = None) -> int:
+    def _seed(self, scene: Scene | None, character: Character | None = None, candidate: int = 0) -> int:
         owner = character or scene
-        digest = hashlib.sha256(f"{self.project.id}:{owner.id}:{len(owner.takes)}".encode()).digest()
+        digest = hashlib.sha256(
+            f"{self.project.id}:{owner.id}:{len(owner.takes) + candidate}".encode()
+        ).digest()
         return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
     # -- the crew's words ---------------------------------------------------------------------------------
@@ -301,6 +304,7 @@ class KeyframeDesigner:
         *,
         bare: bool = False,
         sheet_of: Character | None = None,
+        candidate: int = 0,
     ) -> Take:
         """Draw one take; ``bare`` gives a fact-drawing painter the scene's script and shot alone (no cast,
         look or Base Description), as a prompt-only model gets them in the script-only baseline; ``sheet_of``
@@ -341,7 +345,7 @@ class KeyframeDesigner:
             )
         request = ImageRequest(
             prompt=prompt,
-            seed=self._seed(scene, sheet_of),
+            seed=self._seed(scene, sheet_of, candidate),
             width=width,
             height=height,
             references=references,
@@ -565,15 +569,22 @@ class KeyframeDesigner:
 
     async def _sheets(self, scenes: list[Scene], redraw: bool) -> None:
         """Draw a sheet for each character in ``scenes`` that has none, or (``redraw``: a full run, which
-        draws the Base Frame again too) whose sheet the user did not pin or import."""
+        draws the Base Frame again too) whose sheet the user did not pin or import; the characters' sheets at
+        once, as many as the workers take."""
         wanted = {i for scene in scenes for i in scene.characters}
-        for character in self.project.characters:
-            if character.id not in wanted:
-                continue
-            if character.sheet is not None and (character.sheet.pinned_by_user or not redraw):
-                continue
-            await self.draw_sheet(character)
-            self.folder.save(self.project)
+        todo = [
+            c
+            for c in self.project.characters
+            if c.id in wanted and not (c.sheet is not None and (c.sheet.pinned_by_user or not redraw))
+        ]
+        room = asyncio.Semaphore(getattr(self.worker, "size", 1))
+
+        async def draw(character: Character) -> None:
+            async with room:
+                await self.draw_sheet(character)
+                self.folder.save(self.project)
+
+        await all_or_none(draw(c) for c in todo)
 
     async def draw_sheet(self, character: Character) -> Take:
         """Draw ``character``'s sheet (again): keep every attempt as a take, make the best the sheet."""
@@ -652,19 +663,26 @@ class KeyframeDesigner:
         references += cast.identity_references(self.folder, self.project, scene)
         best: Painted | None = None
         for attempt in range(self.settings.retries + 1):
-            take = await self._paint(scene, prompt, references)
-            path = self.folder.asset_path(take.image)
-            similarity = await asyncio.to_thread(self.memory.similarity, path, base.image)
-            verdict = await self.monitor.judge(
-                path, self.project.base_description.text, self.folder.asset_path(base.image), similarity
+            # Candidate seeds are drawn at once, across the workers; the iteration itself stays in scene
+            # order, since K(t) depends on K(t-1).
+            takes = await all_or_none(
+                self._paint(scene, prompt, references, candidate=n) for n in range(self.settings.candidates)
             )
-            take.identity = await self._identity(scene, take)
-            accepted = verdict.score >= self.settings.threshold and not self._unlike(take)
-            self._keep(scene, take, verdict, accepted, last=attempt == self.settings.retries)
-            if best is None or (verdict.score + _likeness(take)) > (
-                best.verdict.score + _likeness(best.take)
-            ):
-                best = Painted(take, verdict)
+            accepted = False
+            for take in takes:
+                path = self.folder.asset_path(take.image)
+                similarity = await asyncio.to_thread(self.memory.similarity, path, base.image)
+                verdict = await self.monitor.judge(
+                    path, self.project.base_description.text, self.folder.asset_path(base.image), similarity
+                )
+                take.identity = await self._identity(scene, take)
+                good = verdict.score >= self.settings.threshold and not self._unlike(take)
+                self._keep(scene, take, verdict, good, last=attempt == self.settings.retries)
+                if best is None or (verdict.score + _likeness(take)) > (
+                    best.verdict.score + _likeness(best.take)
+                ):
+                    best = Painted(take, verdict)
+                accepted = accepted or good
             if accepted:
                 break
         assert best is not None

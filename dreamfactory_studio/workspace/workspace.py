@@ -66,6 +66,11 @@ class Workspace:
         return self._backends
 
     @property
+    def workers(self):
+        """The pool the models draw on, once the backends are made (None before: nothing has drawn)."""
+        return self._backends.worker if self._backends is not None else None
+
+    @property
     def settings(self) -> Settings:
         return self.backends.settings
 

@@ -4,9 +4,11 @@
 stack into its managed folder (the app has no other Python to run pip with).
 """
 
+import multiprocessing
 import sys
 
 if __name__ == "__main__":
+    multiprocessing.freeze_support()  # the model's worker process is this program, spawned
     if sys.argv[1:3] == ["-m", "pip"]:
         import runpy
 
