@@ -75,8 +75,10 @@ def test_a_workspace_reads_the_settings_once_and_stops_its_worker_when_closed(pr
         assert reads == [], "nothing is read before it is needed"
         asyncio.run(workspace.run(RunRequest(from_scene=2, only=True)))
         asyncio.run(workspace.run(RunRequest(from_scene=3, only=True)))
-        worker = workspace.backends.worker
+        pool = workspace.backends.worker
+        worker = pool.local  # the sketch renderer draws on the in-process thread: no process is started
         assert worker._thread is not None and worker._thread.is_alive()
+        assert all(w.pid is None for w in pool.workers)
     assert reads == [1]
     assert not worker._thread.is_alive(), "closing the workspace stopped the GPU worker"
     with ProjectFolder.open(project_dir):
