@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dreamfactory_studio.backends.image import GenerationCancelled
-from dreamfactory_studio.backends.worker_process import WorkerState, described, write_clip
+from dreamfactory_studio.backends.worker_process import WorkerState, described, finish
 from dreamfactory_studio.core.errors import BackendError, BadInput, StudioError
 
 log = logging.getLogger(__name__)
@@ -237,7 +237,6 @@ class RayWorker:
     async def generate(
         self, backend, request, on_step: Callable[[int, int], None], on_loading: Callable[[str], None]
     ):
-        from dreamfactory_studio.backends.video import ClipRequest
 
         loop = asyncio.get_running_loop()
         cancelled = threading.Event()
@@ -246,17 +245,7 @@ class RayWorker:
             loop.call_soon_threadsafe(on_step, done, total)
 
         task = loop.run_in_executor(None, self._job, backend, request, step, cancelled)
-        try:
-            result = await asyncio.shield(task)
-        except asyncio.CancelledError:
-            cancelled.set()
-            raise
-        except GenerationCancelled:
-            raise asyncio.CancelledError from None
-        if isinstance(request, ClipRequest):
-            write_clip(request.output, result)
-            return None
-        return result
+        return await finish(asyncio.shield(task), request, cancelled.set)
 
     async def unload(self) -> None:
         self.holds, self.state.model = None, ""

@@ -220,7 +220,6 @@ class ProcessWorker:
         self, backend, request, on_step: Callable[[int, int], None], on_loading: Callable[[str], None]
     ):
         """Make one image (or clip) in the child; cancelling the awaiting task stops it at the next step."""
-        from dreamfactory_studio.backends.video import ClipRequest
 
         loop = asyncio.get_running_loop()
 
@@ -240,18 +239,7 @@ class ProcessWorker:
                 future.set_exception(exc)
 
         threading.Thread(target=run, name=f"{self.state.name} job", daemon=True).start()
-        try:
-            result = await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            if self._cancel is not None:
-                self._cancel.set()
-            raise
-        except GenerationCancelled:
-            raise asyncio.CancelledError from None
-        if isinstance(request, ClipRequest):
-            write_clip(request.output, result)
-            return None
-        return result
+        return await finish(asyncio.wrap_future(future), request, lambda: self._cancel and self._cancel.set())
 
     async def unload(self) -> None:
         if self._process is None or not self._process.is_alive():
@@ -294,6 +282,25 @@ class ProcessWorker:
                 process.join(timeout=5)
         self._process, self._connection = None, None
         self.state.alive = False
+
+
+async def finish(job, request, on_cancel: Callable[[], object]):
+    """Await a worker's job as the thread worker's callers expect it: a cancel of the awaiting task goes to the
+    worker (``on_cancel``) and a job the worker cancelled is a cancel here; a clip's bytes are written where
+    the request asked, an image is returned."""
+    from dreamfactory_studio.backends.video import ClipRequest
+
+    try:
+        result = await job
+    except asyncio.CancelledError:
+        on_cancel()
+        raise
+    except GenerationCancelled:
+        raise asyncio.CancelledError from None
+    if isinstance(request, ClipRequest):
+        write_clip(request.output, result)
+        return None
+    return result
 
 
 def write_clip(path: Path, data: bytes) -> None:
