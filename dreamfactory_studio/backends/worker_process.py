@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import logging
 import multiprocessing
@@ -23,7 +24,6 @@ import os
 import signal
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,29 +259,33 @@ class ProcessWorker:
             self._process.kill()
 
     def shutdown(self) -> None:
+        """Stop the child and close the pipe, only once no job thread reads it (a closed fd that a thread still
+        reads can be reused by Qt's event loop meanwhile)."""
         process = self._process
         if process is None:
             return
-        if process.is_alive():
-            if self._cancel is not None:
-                self._cancel.set()
-            deadline = time.monotonic() + 10
+        if self._cancel is not None:
+            self._cancel.set()
+        got = self._busy.acquire(timeout=10)
+        if not got:  # a job still holds the pipe: end the child, so that its recv ends, then wait for it
+            process.kill()
             got = self._busy.acquire(timeout=10)
-            try:
-                connection = self._connection
-                if connection is not None:
+        try:
+            connection = self._connection
+            if connection is not None and process.is_alive():
+                with contextlib.suppress(OSError):  # the child is gone already
                     connection.send(("stop",))
-            except OSError:
-                pass  # the child is gone already
-            finally:
-                if got:
-                    self._busy.release()
-            process.join(timeout=max(0.5, deadline - time.monotonic()))
+            process.join(timeout=10)
             if process.is_alive():
                 process.kill()
                 process.join(timeout=5)
-        self._process, self._connection = None, None
-        self.state.alive = False
+            if connection is not None and got:
+                connection.close()
+            self._process, self._connection = None, None
+            self.state.alive = False
+        finally:
+            if got:
+                self._busy.release()
 
 
 async def finish(job, request, on_cancel: Callable[[], object]):
