@@ -25,6 +25,22 @@ def user_dirs(tmp_path_factory, monkeypatch):
     return base
 
 
+@pytest.fixture(autouse=True)
+def qt_collects_its_garbage(request):
+    """A Qt test's garbage is collected on the main thread, as in the studio: a window left in a reference cycle
+    and collected later by some test's worker thread crashed Qt's event loop."""
+    if "qapp" not in request.fixturenames:
+        yield
+        return
+    from dreamfactory_studio.app.main_thread_gc import MainThreadCollector
+
+    collecting = MainThreadCollector(parent=request.getfixturevalue("qapp"))
+    collecting.install()
+    yield collecting
+    collecting.uninstall()
+    collecting.deleteLater()
+
+
 @pytest.fixture
 def story_file(tmp_path) -> Path:
     path = tmp_path / "story.txt"
@@ -111,3 +127,19 @@ def project_dir(made, tmp_path):
     from .film_projects import copy_project
 
     return copy_project(made, tmp_path / "ferry")
+
+
+@pytest.fixture(scope="session")
+def sd15(tmp_path_factory):
+    """A tiny random SD 1.5 pipeline on disk, built once."""
+    from .tiny_models import build_sd15
+
+    return build_sd15(tmp_path_factory.mktemp("tiny") / "sd15")
+
+
+@pytest.fixture(scope="session")
+def svd(tmp_path_factory):
+    """A tiny random Stable Video Diffusion pipeline on disk, built once."""
+    from .tiny_models import build_svd
+
+    return build_svd(tmp_path_factory.mktemp("tiny") / "svd")

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 (the fixtures sd15 and svd are the ones imported above)
 """The Ray cases of tests/test_workers.py, run by it in a process of their own (a local Ray cluster beside the
 Qt tests crashed that process at teardown). Run alone: .venv/bin/python -m pytest tests/ray_cases.py"""
 
@@ -9,7 +8,10 @@ import asyncio
 import numpy as np
 import pytest
 
-from .test_workers import ProcessWorker, WorkerPool, export_clips, painter, pixels, request, sd15, svd  # noqa: F401, F811
+from dreamfactory_studio.backends.worker_pool import WorkerPool
+from dreamfactory_studio.backends.worker_process import ProcessWorker
+
+from .worker_jobs import export_clips, painter, pixels, request
 
 
 @pytest.fixture(scope="module")

@@ -5,38 +5,20 @@ one, clips spread over them, a local Ray cluster, the window surviving a killed 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 
 import numpy as np
 import pytest
 
-from dreamfactory_studio.backends.image import ImageRequest
-from dreamfactory_studio.backends.image.diffusers_backend import DiffusersBackend
 from dreamfactory_studio.backends.worker_pool import WorkerPool, resolve_devices
 from dreamfactory_studio.backends.worker_process import ProcessWorker, WorkerDied
 from dreamfactory_studio.cli import main
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.settings import ImageSettings
 
-from .tiny_models import build_sd15
-
-
-@pytest.fixture(scope="module")
-def sd15(tmp_path_factory):
-    return build_sd15(tmp_path_factory.mktemp("workers") / "sd15")
-
-
-def painter(path) -> DiffusersBackend:
-    return DiffusersBackend(ImageSettings(backend="diffusers", model=str(path), device="cpu"))
-
-
-def request(seed=5, steps=3) -> ImageRequest:
-    return ImageRequest(prompt="a ferry in fog", seed=seed, width=64, height=64, steps=steps)
-
-
-def pixels(drawn) -> np.ndarray:
-    return np.asarray(drawn.image)
+from .worker_jobs import export_clips, painter, pixels, request
 
 
 def test_a_take_in_the_worker_process_is_the_take_drawn_in_process(sd15):
@@ -162,46 +144,6 @@ def test_a_ray_address_that_cannot_be_reached_says_how_to_start_one(monkeypatch)
         ray_workers.connect("127.0.0.1:1")
 
 
-def clip_settings(model):
-    from dreamfactory_studio.core.settings import VideoSettings
-
-    return VideoSettings(
-        backend="diffusers", model=str(model), width=64, height=32, frames=3, steps=2, decode_chunk=2
-    )
-
-
-@pytest.fixture(scope="module")
-def svd(tmp_path_factory):
-    from .tiny_models import build_svd
-
-    return build_svd(tmp_path_factory.mktemp("svd") / "svd")
-
-
-def export_clips(made, target, pool, svd):
-    """Render the project's clips with the tiny SVD on ``pool``; the clips' frames in scene order."""
-    from dreamfactory_studio.backends.speech import Silence
-    from dreamfactory_studio.backends.video.diffusers_video import DiffusersVideo
-    from dreamfactory_studio.core.project_folder import ProjectFolder
-    from dreamfactory_studio.core.settings import ExportSettings
-    from dreamfactory_studio.export.film import FilmFormat, FilmMaker
-
-    from .film_projects import copy_project, probe
-
-    with ProjectFolder.open(copy_project(made, target)) as folder:
-        project = folder.load()
-        maker = FilmMaker(
-            folder,
-            project,
-            speech=Silence(),
-            video=DiffusersVideo(clip_settings(svd)),
-            worker=pool,
-            settings=ExportSettings(),
-            film_format=FilmFormat(96, 54, 12),
-        )
-        asyncio.run(maker.render_clips())
-        return [probe(folder.asset_path(s.clip.video))["frames"] for s in project.scenes]
-
-
 def test_clips_spread_over_two_workers_are_the_clips_of_one(made, tmp_path, svd):
     one, two = WorkerPool(["cpu"]), WorkerPool(["cpu", "cpu"])
     try:
@@ -235,3 +177,45 @@ def test_ray_cases_in_a_process_of_their_own():
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "2 passed" in done.stdout
+
+
+def test_killing_the_worker_mid_take_leaves_the_window_running_and_the_next_take_draws(
+    window, project_dir, loop, sd15
+):
+    from dreamfactory_studio.core.settings import KeyframeSettings, save_settings
+
+    from .film_projects import small_settings
+    from .studio_window import saved, select, type_into
+
+    settings = small_settings()
+    settings.image = ImageSettings(backend="diffusers", model=str(sd15), steps=20)
+    settings.keyframes = KeyframeSettings(width=64, height=64, retries=0)
+    settings.compute.devices = ["cpu"]
+    save_settings(settings)
+    window.open_project(str(project_dir))
+    scene = select(window, 2)
+    type_into(window.scene_editor._texts["title"], "An edit not saved yet")
+    takes = len(scene.takes)
+    pool = window.session.workspace.backends.worker
+    worker = pool.workers[0]
+    killed = []
+
+    def kill_when_drawing(changes):
+        if worker.state.progress and worker.state.progress[0] >= 2 and not killed:
+            killed.append(worker.pid)
+            os.kill(worker.pid, signal.SIGKILL)
+
+    window.session.changed.connect(kill_when_drawing)
+    window.actions["regenerate"].trigger()
+    with contextlib.suppress(BaseException):  # the take that fails
+        loop.run_until_complete(window.jobs.current)
+    loop.run_until_complete(asyncio.sleep(0.1))
+    window.session.changed.disconnect(kill_when_drawing)
+    assert killed, "the worker was killed mid-take"
+    assert "stopped while drawing (killed by SIGKILL)" in window.statusBar().currentMessage()
+    assert window.isVisible() and window.session.project.scenes[1].title == "An edit not saved yet"
+    assert window.session.undo.canUndo(), "the undo stack is intact"
+    window.actions["regenerate"].trigger()
+    loop.run_until_complete(window.jobs.current)
+    assert len(window.session.project.scenes[1].takes) == takes + 1 and worker.pid not in killed
+    assert saved(project_dir).scenes[1].takes[-1].backend.startswith("diffusers")

@@ -58,6 +58,7 @@ def launch(project: str | None = None, *, read_only: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
 
     from dreamfactory_studio.app.look import apply_look
+    from dreamfactory_studio.app.main_thread_gc import MainThreadCollector
     from dreamfactory_studio.app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
@@ -65,6 +66,7 @@ def launch(project: str | None = None, *, read_only: bool = False) -> int:
     app.setOrganizationName("DreamFactory")
     app.setDesktopFileName("dreamfactory-studio")
     apply_look(app)
+    MainThreadCollector(parent=app).install()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     window = MainWindow()

@@ -24,6 +24,7 @@ from dreamfactory_studio.backends.image import Cancelled, Drawn, GenerationCance
 from dreamfactory_studio.backends.image.checkpoints import PICKLED, load_single_file
 from dreamfactory_studio.backends.image.clip_tokens import WINDOW
 from dreamfactory_studio.backends.image.files import open_reference
+from dreamfactory_studio.core import collector
 from dreamfactory_studio.core.errors import BackendError, BadModel
 from dreamfactory_studio.core.settings import ImageSettings
 
@@ -118,11 +119,9 @@ def load_pipeline(loader, path: Path, device: str, precision: str, what: str):
 
 def release_memory() -> None:
     """Give back what unloaded pipelines held, on the GPU too."""
-    import gc
-
     import torch
 
-    gc.collect()
+    collector.collect()  # on the window's thread when it owns collection (why: core.collector)
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
 
