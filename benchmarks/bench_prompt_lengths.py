@@ -25,7 +25,7 @@ def main() -> None:
     from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
     from dreamfactory_studio.core.new_project import new_project
     from dreamfactory_studio.core.settings import KeyframeSettings, Settings
-    from dreamfactory_studio.production.keyframes import budget_words, prompt_facts
+    from dreamfactory_studio.production.frame_facts import budget_words, prompt_facts
     from dreamfactory_studio.production.run import Production
 
     story = (

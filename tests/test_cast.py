@@ -25,7 +25,7 @@ from dreamfactory_studio.core.new_project import new_project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import KeyframeSettings, Settings
 from dreamfactory_studio.production import cast
-from dreamfactory_studio.production.keyframes import budget_words, prompt_facts
+from dreamfactory_studio.production.frame_facts import budget_words, prompt_facts
 from dreamfactory_studio.production.run import Production
 
 from .paths import STORIES

@@ -15,7 +15,7 @@ from dreamfactory_studio.core.model import SCHEMA_VERSION
 from dreamfactory_studio.core.new_project import new_project, new_project_from_text
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.screenplay import parse_heading
-from dreamfactory_studio.production.keyframes import scene_setting
+from dreamfactory_studio.production.frame_facts import scene_setting
 from dreamfactory_studio.production.run_plan import RunRequest
 from dreamfactory_studio.workspace import Workspace
 

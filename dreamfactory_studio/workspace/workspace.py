@@ -149,7 +149,7 @@ class Workspace:
 
     async def describe(self) -> str:
         """The monitor's new Base Description of the Base Frame; nothing is changed until it is accepted."""
-        from dreamfactory_studio.production.keyframes import describe_base_frame
+        from dreamfactory_studio.production.frame_facts import describe_base_frame
 
         return await describe_base_frame(self.folder, self.project, self.backends.monitor)
 

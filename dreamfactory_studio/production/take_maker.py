@@ -1,0 +1,295 @@
+"""One take, made and judged: the art director's words, the painter's request on the worker, the picture kept as an
+asset, the likeness of its characters to their sheets, and the monitor's word on it in the transcript. The
+Keyframe Iteration (:mod:`.keyframes`) decides what to draw and which take to keep."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import re
+
+from dreamfactory_studio.backends.gpu_worker import GpuWorker
+from dreamfactory_studio.backends.image import (
+    Drawn,
+    FigureFacts,
+    ImageBackend,
+    ImageRequest,
+    PanelFacts,
+    Reference,
+)
+from dreamfactory_studio.backends.llm import LLM, ChatMessage, TurnInfo
+from dreamfactory_studio.backends.vision import FrameContext, Monitor, Verdict
+from dreamfactory_studio.backends.vision.faces import installed_faces
+from dreamfactory_studio.backends.vision.identity import identity_score
+from dreamfactory_studio.core.events import (
+    Emit,
+    MessageFinished,
+    MessageStarted,
+    ModelLoading,
+    StepProgress,
+    TakeMade,
+    TokenReceived,
+    ignore,
+)
+from dreamfactory_studio.core.model import Character, Project, Scene, Take, TranscriptMessage
+from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.settings import KeyframeSettings
+from dreamfactory_studio.production import cast
+from dreamfactory_studio.production.conclusions import conclusion_text
+from dreamfactory_studio.production.conversation import speak
+from dreamfactory_studio.production.crew_config import Crew
+from dreamfactory_studio.production.frame_facts import (
+    PHASE,
+    budget_words,
+    figures,
+    frame_context,
+    prompt_facts,
+    recipe_of,
+    scene_setting,
+    style_facts,
+)
+from dreamfactory_studio.production.image_memory import ImageMemory
+
+PROMPT_TASK = (
+    "Write the image prompt for this scene's keyframe, P(t) = f(S(t), C(t-1), BD): the scene's action and shot, "
+    "carrying over what the previous frame establishes, and keeping everything the Base Description fixes. "
+    "Put the most important first: who does what, then the characters' fixed looks, then the style. Keep to the "
+    "budget if one is given: words past it weigh little. Describe what is seen; no scene numbers, no "
+    "percentages. When several characters are in the scene, add a line LAYOUT: naming where each stands (left, "
+    "centre or right; foreground or background). Reason briefly, then write <INFO> followed by the prompt as one "
+    "paragraph, then the LAYOUT line."
+)
+
+
+class TakeMaker:
+    """Makes and judges takes for one project with one painter and one monitor."""
+
+    def __init__(
+        self,
+        folder: ProjectFolder,
+        project: Project,
+        *,
+        llm: LLM,
+        crew: Crew,
+        painter: ImageBackend,
+        monitor: Monitor,
+        worker: GpuWorker,
+        settings: KeyframeSettings,
+        emit: Emit = ignore,
+        memory: ImageMemory | None = None,
+    ):
+        self.folder = folder
+        self.project = project
+        self.llm = llm
+        self.crew = crew
+        self.painter = painter
+        self.monitor = monitor
+        self.worker = worker
+        self.settings = settings
+        self.emit = emit
+        self.memory = memory if memory is not None else ImageMemory(folder)
+        self.painter_calls = 0
+
+    # -- facts ----------------------------------------------------------------------------------------------
+
+    def _figures(self, scene: Scene) -> tuple[FigureFacts, ...]:
+        return figures(self.project, scene)
+
+    def _context(self, scene: Scene, prompt: str) -> FrameContext:
+        return frame_context(self.project, scene, prompt)
+
+    def _seed(self, scene: Scene | None, character: Character | None = None, candidate: int = 0) -> int:
+        owner = character or scene
+        digest = hashlib.sha256(
+            f"{self.project.id}:{owner.id}:{len(owner.takes) + candidate}".encode()
+        ).digest()
+        return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+    # -- the crew's words ---------------------------------------------------------------------------------
+
+    async def _ask(self, role: str, conclusion: str, task: str, facts: dict[str, str]) -> str:
+        card = self.crew.roles[role]
+        lines = "\n".join(
+            f"{key.replace('_', ' ').title()}: {value}" for key, value in facts.items() if value
+        )
+        messages = [ChatMessage("system", f"{card.card()}\n{task}"), ChatMessage("user", lines)]
+        turn = TurnInfo(
+            phase=PHASE,
+            conclusion=conclusion,
+            role=role,
+            kind="reply",
+            round=1,
+            project=self.project,
+            scene_count=len(self.project.scenes),
+            extra=facts,
+        )
+        completion, message = await speak(
+            self.llm, messages, turn, card.title, self.emit, "the keyframe phase"
+        )
+        self.project.transcripts.append(message)
+        return (conclusion_text(completion.text) or completion.text).strip()
+
+    def _budget(self) -> str:
+        return budget_words(getattr(self.painter, "prompt_budget", None))
+
+    async def _prompt(self, scene: Scene, context: str, critique: str = "") -> str:
+        """The art director's prompt for a scene; a scene of several characters also gets its layout, unless
+        the user laid it out."""
+        facts = prompt_facts(self.project, scene, context, critique, self._budget())
+        answer = await self._ask("art_director", "prompt", PROMPT_TASK, facts)
+        characters = cast.present(self.project, scene)
+        if not scene.is_user_edited("layout"):
+            scene.layout = cast.parse_layout(answer, characters)
+        return re.sub(r"\n?\s*LAYOUT:.*", "", answer, flags=re.IGNORECASE | re.DOTALL).strip()
+
+    # -- painting -------------------------------------------------------------------------------------------
+
+    async def _paint(
+        self,
+        scene: Scene | None,
+        prompt: str,
+        references: list[Reference],
+        *,
+        bare: bool = False,
+        sheet_of: Character | None = None,
+        candidate: int = 0,
+    ) -> Take:
+        """Draw one take; ``bare`` gives a fact-drawing painter the scene's script and shot alone (no cast,
+        look or Base Description), as a prompt-only model gets them in the script-only baseline; ``sheet_of``
+        draws that character's sheet instead of the scene."""
+        number = self.project.scene_number(scene.id) if scene else 0
+        width, height = self.settings.width, self.settings.height
+        if sheet_of is not None:
+            width = max(64, height * 3 // 4 // 8 * 8)
+            facts = PanelFacts(
+                scene_number=0,
+                narration=sheet_of.name,
+                script=sheet_of.description,
+                characters=(FigureFacts(sheet_of.name, sheet_of.description),),
+                sheet=True,
+                **style_facts(self.project),
+            )
+        else:
+            held = (
+                {}
+                if bare
+                else dict(
+                    characters=self._figures(scene),
+                    boxes=cast.boxes(self.project, scene),
+                    **style_facts(self.project),
+                    base_description=self.project.base_description.text,
+                )
+            )
+            place, time = scene_setting(self.project, scene)
+            facts = PanelFacts(
+                scene_number=number,
+                narration=scene.narration or scene.script,
+                script=scene.script,
+                shot=scene.shot or "medium",
+                camera=scene.camera,
+                place=place,
+                time=time,
+                **held,
+            )
+        request = ImageRequest(
+            prompt=prompt,
+            seed=self._seed(scene, sheet_of, candidate),
+            width=width,
+            height=height,
+            references=references,
+            loras=[] if bare or sheet_of or scene is None else cast.scene_loras(self.project, scene),
+            strength=self.settings.strength,
+            continuous=self.settings.continuous and not bare and sheet_of is None,
+            facts=facts,
+        )
+        self.painter_calls += 1
+        target = sheet_of.id if sheet_of else scene.id
+        drawn: Drawn = await self.worker.generate(
+            self.painter,
+            request,
+            on_step=lambda done, total: self.emit(StepProgress(target, done, total)),
+            on_loading=lambda message: self.emit(ModelLoading(message)),
+        )
+        asset = await asyncio.to_thread(self._store, drawn.image)
+        notes = list(drawn.notes)
+        if scene is not None and sheet_of is None and not bare:
+            notes += cast.missing_sheets(self.folder, self.project, scene)
+        return Take(
+            image=asset,
+            seed=request.seed,
+            prompt=prompt,
+            negative_prompt=request.negative_prompt,
+            backend=self.painter.label,
+            model=self.painter.model_id,
+            references=[r.asset for r in references if r.asset],
+            recipe=recipe_of(drawn, notes),
+        )
+
+    def _store(self, image) -> str:
+        """Encode a picture as PNG and keep it as an asset (off the event loop: encoding, hashing, fsync)."""
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return self.folder.add_asset(buffer.getvalue(), ".png")
+
+    def _monitor_says(self, text: str) -> None:
+        """The monitor's word, kept in the transcript and shown like any agent's (said at once, not streamed)."""
+        title, source = self.crew.roles["monitor"].title, self.monitor.label
+        message = TranscriptMessage(phase=PHASE, role="monitor", text=text, source=source)
+        self.emit(MessageStarted(PHASE, "monitor", title, source))
+        self.emit(TokenReceived(PHASE, "monitor", text))
+        self.emit(MessageFinished(message, title))
+        self.project.transcripts.append(message)
+
+    async def _identity(self, scene: Scene, take: Take) -> dict[str, float]:
+        """How like their sheet each present character with a sheet is drawn in ``take``: all of it off the
+        event loop, dlib's face models (loaded on first use) included."""
+        boxes = {p.character: p.box for p in scene.layout} if len(scene.characters) > 1 else {}
+        frame = self.folder.asset_path(take.image)
+        sheets = cast.sheet_files(self.folder, self.project)
+        references = cast.identity_references(self.folder, self.project, scene)
+
+        def measure() -> dict[str, float]:
+            faces = installed_faces()
+            return {
+                r.character: round(
+                    identity_score(
+                        frame,
+                        boxes.get(r.character),
+                        r.path,
+                        self.memory.embedder,
+                        faces,
+                        tuple(path for other, path in sheets.items() if other != r.character),
+                    ),
+                    4,
+                )
+                for r in references
+            }
+
+        return await asyncio.to_thread(measure)
+
+    def _unlike(self, take: Take) -> list[str]:
+        """The names of the characters drawn unlike their sheet in ``take``."""
+        low = [i for i, v in take.identity.items() if v < self.settings.identity_threshold]
+        return [self.project.character(i).name for i in low if i in {c.id for c in self.project.characters}]
+
+    def _keep(self, scene: Scene, take: Take, verdict: Verdict, accepted: bool, last: bool = False) -> None:
+        take.score, take.score_reason = verdict.score, verdict.reason
+        scene.takes.append(take)
+        number = self.project.scene_number(scene.id)
+        unlike = self._unlike(take)
+        if accepted:
+            outcome = "accepted"
+        elif last:
+            outcome = "below the threshold, and no tries are left: the best take is kept, marked as drifting"
+        elif unlike:
+            outcome = f"{' and '.join(unlike)} drawn unlike their sheet; a new seed is tried"
+        else:
+            outcome = "it drifts; a new seed is tried"
+        names = {c.id: c.name for c in self.project.characters}
+        likeness = ", ".join(f"{names.get(i, i)} {v:.2f}" for i, v in take.identity.items())
+        self._monitor_says(
+            f"Scene {number}, take {take.id}: score {verdict.score:.2f}, {outcome}. {verdict.reason.rstrip('.')}."
+            + (f" Likeness to the sheets: {likeness}." if likeness else "")
+        )
+        self.emit(TakeMade(scene.id, take.id, take.score, take.score_reason, accepted))
