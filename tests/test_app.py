@@ -283,7 +283,7 @@ def test_a_new_take_is_drawn_with_a_new_seed_shows_progress_and_undoes(window, p
 
 
 def test_redescribe_shows_the_difference_and_replaces_only_when_asked(window, project_dir, loop, monkeypatch):
-    from dreamfactory_studio.app import main_window as main_window_module
+    from dreamfactory_studio.app import scene_actions
 
     window.open_project(str(project_dir))
     project = window.session.project
@@ -298,7 +298,7 @@ def test_redescribe_shows_the_difference_and_replaces_only_when_asked(window, pr
         def exec(self):
             return QDialog.DialogCode.Rejected if len(offered) == 1 else QDialog.DialogCode.Accepted
 
-    monkeypatch.setattr(main_window_module, "DescriptionDiffDialog", Dialog)
+    monkeypatch.setattr(scene_actions, "DescriptionDiffDialog", Dialog)
     window.actions["redescribe"].trigger()
     loop.run_until_complete(window.jobs.current)
     assert offered[0] == ("My own words.", monitor_text, True)

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
+from dreamfactory_studio.app import scene_actions
 from dreamfactory_studio.app.editorial_actions import import_edit, restore_cut
 from dreamfactory_studio.app.look import icon
 from dreamfactory_studio.core.model import PHASES
@@ -94,19 +95,19 @@ ACTIONS: tuple[Action, ...] = (
     Action("undo", "&Undo", None, (Bindings(STD.Undo),), "undo", menus=("&Edit:history",), toolbar="history"),
     Action("redo", "&Redo", None, ("Ctrl+Shift+Z", "Ctrl+Y"), "redo", menus=("&Edit:history",),
            toolbar="history"),
-    Action("insert", "&Insert Scene After", lambda w, _c: w.insert_scene(), ("Ins",), "insert",
+    Action("insert", "&Insert Scene After", lambda w, _c: scene_actions.insert_scene(w), ("Ins",), "insert",
            menus=("&Edit:scenes",), toolbar="scenes", enabled_when=_editable, timeline=True),
-    Action("duplicate", "D&uplicate Scene", lambda w, _c: w.duplicate_scenes(), ("Ctrl+D",), "duplicate",
+    Action("duplicate", "D&uplicate Scene", lambda w, _c: scene_actions.duplicate_scenes(w), ("Ctrl+D",), "duplicate",
            menus=("&Edit:scenes",), toolbar="scenes", enabled_when=_on_selection, timeline=True),
-    Action("delete", "&Delete Scenes", lambda w, _c: w.delete_scenes(), (STD.Delete, "Backspace"), "delete",
+    Action("delete", "&Delete Scenes", lambda w, _c: scene_actions.delete_scenes(w), (STD.Delete, "Backspace"), "delete",
            menus=("&Edit:scenes",), toolbar="scenes", enabled_when=_on_selection, timeline=True),
-    Action("earlier", "Move Scene &Earlier", lambda w, _c: w.move_selected(-1), ("Ctrl+Shift+Left",),
+    Action("earlier", "Move Scene &Earlier", lambda w, _c: scene_actions.move_selected(w, -1), ("Ctrl+Shift+Left",),
            "earlier", menus=("&Edit:order",), toolbar="scenes", enabled_when=_on_selection, timeline=True),
-    Action("later", "Move Scene &Later", lambda w, _c: w.move_selected(+1), ("Ctrl+Shift+Right",), "later",
+    Action("later", "Move Scene &Later", lambda w, _c: scene_actions.move_selected(w, +1), ("Ctrl+Shift+Right",), "later",
            menus=("&Edit:order",), toolbar="scenes", enabled_when=_on_selection, timeline=True),
     Action("pin", "&Pin Keyframe", lambda w, _c: w.scene_editor.toggle_pin(), ("P",), "pin",
            menus=("&Scene:frames",), toolbar="frames", enabled_when=_on_scene, timeline=True),
-    Action("baseFrame", "Pin as &Base Frame", lambda w, _c: w.pin_base_frame(), ("B",), "base-frame",
+    Action("baseFrame", "Pin as &Base Frame", lambda w, _c: scene_actions.pin_base_frame(w), ("B",), "base-frame",
            menus=("&Scene:frames",), toolbar="frames", enabled_when=_on_scene, timeline=True),
     Action("regenerate", "Draw a &New Take", lambda w, _c: w.runs.regenerate(w.current_scene_id()),
            ("Ctrl+R",), "regenerate", menus=("&Scene:frames", "&Production:redraw"), toolbar="frames",
@@ -132,7 +133,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("retry", "Re&try the Failed Run", lambda w, _c: w.runs.retry(), ("Ctrl+Shift+R",), "regenerate",
            "Go on from where the failed run stopped (a scene, or the conversation so far)",
            menus=("&Production:redraw",), enabled_when=lambda s: s.editable and s.can_retry),
-    Action("redescribe", "Re-&describe the Base Frame", lambda w, _c: w.redescribe(), ("Ctrl+Shift+D",),
+    Action("redescribe", "Re-&describe the Base Frame", lambda w, _c: scene_actions.redescribe(w), ("Ctrl+Shift+D",),
            "describe", menus=("&Scene:job",), enabled_when=lambda s: s.editable and s.has_base_frame),
     Action("cancelJob", "&Cancel the Running Job", lambda w, _c: w.jobs.cancel(), ("Esc",), "cancel",
            menus=("&Scene:job", "&Production:job"), toolbar="run", enabled_when=lambda s: s.running),

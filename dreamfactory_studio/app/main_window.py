@@ -1,7 +1,7 @@
 """The studio's main window: it assembles the timeline of scenes in the middle, the scene editor, the Base Frame
 panel, the crew's chat and the story around it, the menus and toolbar made from the action table
-(:mod:`.actions`), the run controller (:mod:`.run_controller`) and the opening dialogs (:mod:`.opening`), and
-keeps the life of an open project: open, save, autosave, close."""
+(:mod:`.actions`, whose scene actions are in :mod:`.scene_actions`), the run controller (:mod:`.run_controller`)
+and the opening dialogs (:mod:`.opening`), and keeps the life of an open project: open, save, autosave, close."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
+from dreamfactory_studio.app import scene_actions
 from dreamfactory_studio.app.actions import (
     WindowState,
     make_actions,
@@ -28,7 +29,7 @@ from dreamfactory_studio.app.actions import (
     shortcut_rows,
     update_enabled,
 )
-from dreamfactory_studio.app.base_frame_panel import BaseFramePanel, DescriptionDiffDialog
+from dreamfactory_studio.app.base_frame_panel import BaseFramePanel
 from dreamfactory_studio.app.cast_panel import CastPanel
 from dreamfactory_studio.app.chat_panes import ChatPanes
 from dreamfactory_studio.app.decisions_panel import DecisionsPanel
@@ -43,7 +44,6 @@ from dreamfactory_studio.app.start_page import NewProjectDialog, StartPage
 from dreamfactory_studio.app.status_line import backends_line
 from dreamfactory_studio.app.thumbnails import Thumbnails
 from dreamfactory_studio.app.timeline_view import SceneListModel, TimelineView
-from dreamfactory_studio.app.widgets import guarded
 from dreamfactory_studio.app.workers_panel import WorkersPanel
 from dreamfactory_studio.core.changes import Changes
 from dreamfactory_studio.core.errors import StudioError
@@ -87,15 +87,17 @@ class MainWindow(QMainWindow):
         self.scene_editor = SceneEditor(self.thumbnails)
         self.scene_editor.regenerateRequested.connect(lambda scene_id: self.runs.regenerate(scene_id))
         self.base_panel = BaseFramePanel()
-        self.base_panel.pinSelectedRequested.connect(self.pin_base_frame)
-        self.base_panel.redescribeRequested.connect(self.redescribe)
+        self.base_panel.pinSelectedRequested.connect(lambda: scene_actions.pin_base_frame(self))
+        self.base_panel.redescribeRequested.connect(lambda: scene_actions.redescribe(self))
         self.cast_panel = CastPanel()
-        self.cast_panel.drawRequested.connect(self.draw_sheet)
-        self.cast_panel.pinFromTakeRequested.connect(self.sheet_from_take)
+        self.cast_panel.drawRequested.connect(lambda character: scene_actions.draw_sheet(self, character))
+        self.cast_panel.pinFromTakeRequested.connect(
+            lambda character: scene_actions.sheet_from_take(self, character)
+        )
         self.story = QPlainTextEdit(objectName="story", readOnly=True)
         self.decisions = DecisionsPanel()
         self.chat = ChatPanes()
-        self.chat.directionGiven.connect(self.give_direction)
+        self.chat.directionGiven.connect(lambda phase, text: scene_actions.give_direction(self, phase, text))
         self.docks = make_docks(
             self,
             scene=self.scene_editor,
@@ -329,11 +331,11 @@ class MainWindow(QMainWindow):
         scenes = self.session.project.scenes if self.session else []
         if changes.order:
             if self.current_scene_id() is None and scenes:
-                self._select(scenes[0].id)  # the script phase wrote the first scenes: show one
+                self.select_scene(scenes[0].id)  # the script phase wrote the first scenes: show one
             elif self.scene_editor.scene() is None:
                 self.scene_editor.show_scene(self.session, self.current_scene_id())
         if changes.focus is not None:
-            self._select(changes.focus)
+            self.select_scene(changes.focus)
         if "directions" in changes.fields and self.session is not None:
             self.chat.set_directions(self.session.project.directions)
         self._update_title()
@@ -366,90 +368,9 @@ class MainWindow(QMainWindow):
 
     # -- scene actions ------------------------------------------------------------------------------------
 
-    def insert_scene(self) -> None:
-        if self.session is None:
-            return
-        current = self.current_scene_id()
-        number = self.session.number_of(current) + 1 if current else len(self.session.project.scenes) + 1
-        guarded(self, "Cannot insert a scene", lambda: self._select(self.session.insert_scene(number)))
-        self.scene_editor.title.setFocus()
-
-    def duplicate_scenes(self) -> None:
-        ids = self.timeline.selected_ids()
-        if self.session is not None and ids:
-            guarded(
-                self,
-                "Cannot duplicate the scene",
-                lambda: self._select(self.session.duplicate_scene(ids[-1])),
-            )
-
-    def delete_scenes(self) -> None:
-        ids = self.timeline.selected_ids()
-        if self.session is None or not ids:
-            return
-        first = self.session.number_of(ids[0])
-        guarded(self, "Cannot delete", lambda: self.session.delete_scenes(ids))
-        scenes = self.session.project.scenes
-        if scenes:
-            self._select(scenes[min(first, len(scenes)) - 1].id)
-
-    def move_selected(self, step: int) -> None:
-        ids = self.timeline.selected_ids()
-        if self.session is None or not ids:
-            return
-        first = self.session.number_of(ids[0])
-        remaining = len(self.session.project.scenes) - len(ids)
-        to = min(max(1, first + step), remaining + 1)
-        if to != first:
-            guarded(self, "Cannot move", lambda: self.session.move_scenes(ids, to))
-            self.timeline.select_ids(ids)
-
-    def _select(self, scene_id: str) -> None:
+    def select_scene(self, scene_id: str) -> None:
+        """Show ``scene_id`` in the timeline and the scene editor."""
         self.timeline.select_ids([scene_id])
-
-    def pin_base_frame(self) -> None:
-        scene_id = self.current_scene_id()
-        if self.session is not None and scene_id:
-            guarded(self, "Cannot pin the Base Frame", lambda: self.session.pin_base_frame(scene_id))
-
-    def draw_sheet(self, character_id: str) -> None:
-        session = self.session
-        if session is not None:
-            name = session.project.character(character_id).name
-            self.jobs.start(f"Draw {name}'s sheet", lambda: session.draw_sheet(character_id))
-
-    def sheet_from_take(self, character_id: str) -> None:
-        scene_id = self.current_scene_id()
-        if self.session is None or not scene_id:
-            self.statusBar().showMessage("Select the scene whose keyframe shows the character first.")
-            return
-        guarded(self, "Cannot pin the sheet", lambda: self.session.sheet_from_take(character_id, scene_id))
-
-    def redescribe(self) -> None:
-        if self.session is not None:
-            self.jobs.start("Re-describe the Base Frame", self.session.redescribe, self._offer_description)
-
-    def _offer_description(self, text: str) -> None:
-        session = self.session
-        if session is None:
-            return
-        current = session.project.base_description
-        dialog = DescriptionDiffDialog(current.text, text, current.user_edited, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            guarded(
-                self, "Cannot replace the Base Description", lambda: session.replace_base_description(text)
-            )
-
-    def give_direction(self, phase: str, text: str) -> None:
-        if self.session is not None and guarded(
-            self, "Cannot give the direction", lambda: self.session.set_direction(phase, text)
-        ):
-            self.statusBar().showMessage(
-                f"The {phase} crew will hear your direction in its next conversation."
-                if text
-                else f"The {phase} crew has no direction from you now.",
-                6000,
-            )
 
     def open_export(self) -> None:
         from dreamfactory_studio.app.export_dialog import JOB as EXPORT_JOB
@@ -493,7 +414,7 @@ class MainWindow(QMainWindow):
         music = Path(settings.export.music).expanduser() if settings.export.music else None
         shots = shots_of(session.project, settings, session.folder.asset_path)
         player = AnimaticPlayer(shots, width / height, music, start, self)
-        player.sceneShown.connect(lambda scene_id: self._select(scene_id))
+        player.sceneShown.connect(lambda scene_id: self.select_scene(scene_id))
         player.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         player.resize(960, 660)
         player.show()
