@@ -36,6 +36,12 @@ class Loadable(Protocol):
     def unload(self) -> None: ...
 
 
+def model_key(backend: Loadable) -> tuple[type, Any]:
+    """What names the model a backend loads: its class and settings (two backends with equal keys load one
+    model, so a worker that holds it runs the other's jobs without loading again)."""
+    return type(backend), getattr(backend, "settings", None)
+
+
 class GpuWorker:
     def __init__(self) -> None:
         self._jobs: queue.Queue = queue.Queue()
@@ -71,9 +77,7 @@ class GpuWorker:
     @staticmethod
     def _same_model(loaded: Loadable, backend: Loadable) -> bool:
         """Whether ``backend`` would load what ``loaded`` holds: one class, equal settings."""
-        return type(loaded) is type(backend) and getattr(loaded, "settings", None) == getattr(
-            backend, "settings", None
-        )
+        return model_key(loaded) == model_key(backend)
 
     def _use(self, backend: Loadable, on_progress: Callable[[str], None]) -> Loadable:
         """The loaded backend to run ``backend``'s job on: the one already loaded when it holds the same model

@@ -14,15 +14,15 @@ the studio connects with ``address = "auto"`` on a cluster machine or ``ray://HE
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from dreamfactory_studio.backends.gpu_worker import model_key
 from dreamfactory_studio.backends.image import GenerationCancelled
-from dreamfactory_studio.backends.worker_process import WorkerState, described, finish
+from dreamfactory_studio.backends.worker_process import WorkerState, adopt, child_environment, finish, run_job
 from dreamfactory_studio.core.errors import BackendError, BadInput, StudioError
 
 log = logging.getLogger(__name__)
@@ -43,23 +43,25 @@ class Holder:
         self.scratch = Path(tempfile.mkdtemp(prefix="dreamfactory-ray-"))
 
     def generate(self, backend, request):
-        from dreamfactory_studio.backends.video import ClipRequest
-
         self.cancel.clear()
         self.progress = None
-        loaded = self.keeper._use(backend, lambda _message: None)
-        self.model = described(loaded)
 
         def step(done: int, total: int) -> None:
             self.progress = (done, total)
 
-        if isinstance(request, ClipRequest):
-            out = self.scratch / request.output.name
-            loaded.generate(dataclasses.replace(request, output=out), step, self.cancel.is_set)
-            data = out.read_bytes()
-            out.unlink()
-            return data
-        return loaded.generate(request, step, self.cancel.is_set)
+        def model(described: dict) -> None:
+            self.model = described
+
+        return run_job(
+            self.keeper,
+            backend,
+            request,
+            self.scratch,
+            on_loading=lambda _message: None,
+            on_model=model,
+            on_step=step,
+            cancelled=self.cancel.is_set,
+        )
 
     def poll(self):
         return self.progress, self.model
@@ -99,12 +101,15 @@ def connect(address: str):
                 f"the Ray cluster at {address} runs another Ray version ({text.splitlines()[0]}); install the "
                 "cluster's version here (pip install ray==X.Y.Z)."
             ) from None
-        raise BackendError(
-            f"cannot reach a Ray cluster at {address} ({text.splitlines()[0] if text else type(exc).__name__}). "
-            "Start one with `ray start --head` (and `ray start --address=HEAD:6379` on the other machines), "
-            "or set compute.backend to local."
-        ) from None
+        raise _unreachable(address, text.splitlines()[0] if text else type(exc).__name__) from None
     return ray
+
+
+def _unreachable(address: str, why: object) -> BackendError:
+    return BackendError(
+        f"cannot reach a Ray cluster at {address} ({why}). Start one with `ray start --head` (and "
+        "`ray start --address=HEAD:6379` on the other machines), or set compute.backend to local."
+    )
 
 
 def _reachable(address: str) -> None:
@@ -118,10 +123,7 @@ def _reachable(address: str) -> None:
         with socket.create_connection((host or "127.0.0.1", int(port)), timeout=5):
             return
     except (OSError, ValueError) as exc:
-        raise BackendError(
-            f"cannot reach a Ray cluster at {address} ({exc}). Start one with `ray start --head` (and "
-            "`ray start --address=HEAD:6379` on the other machines), or set compute.backend to local."
-        ) from None
+        raise _unreachable(address, exc) from None
 
 
 def ray_workers(address: str, devices: list[str], gpus: float = 1.0, cpu_threads: int = 1) -> list[RayWorker]:
@@ -174,12 +176,7 @@ class RayWorker:
 
     def _environment(self) -> dict | None:
         """A CPU actor's torch threads, fixed as a local CPU worker's are (the pixels depend on them)."""
-        if self.gpus:
-            return None
-        threads = str(self.cpu_threads)
-        return {
-            "env_vars": {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "CUDA_VISIBLE_DEVICES": ""}
-        }
+        return None if self.gpus else {"env_vars": child_environment("cpu", self.cpu_threads)}
 
     def _job(self, backend, request, on_step, cancelled: threading.Event):
         ray = _ray()
@@ -203,12 +200,10 @@ class RayWorker:
                             if progress and progress != self.state.progress:
                                 self.state.progress = progress
                                 on_step(*progress)
-                    holds = (type(backend), getattr(backend, "settings", None))
-                    self.loads += holds != self.holds
-                    self.holds = holds
+                    self.loads += model_key(backend) != self.holds
+                    self.holds = model_key(backend)
                     self.state.jobs += 1
-                    for name, value in (ray.get(actor.poll.remote(), timeout=30)[1] or {}).items():
-                        setattr(backend, name, value)
+                    adopt(backend, ray.get(actor.poll.remote(), timeout=30)[1] or {})
                     return result
                 except RayTaskError as exc:
                     cause = exc.as_instanceof_cause() if hasattr(exc, "as_instanceof_cause") else exc

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 
-from dreamfactory_studio.backends.gpu_worker import GpuWorker
+from dreamfactory_studio.backends.gpu_worker import GpuWorker, model_key
 from dreamfactory_studio.backends.worker_process import ProcessWorker, WorkerState
 from dreamfactory_studio.core.errors import BadInput
 
@@ -109,7 +109,7 @@ class WorkerPool:
         return self._free
 
     async def _acquire(self, backend):
-        wanted = (type(backend), getattr(backend, "settings", None))
+        wanted = model_key(backend)
         free = self._condition()
         async with free:
             while True:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dreamfactory_studio.backends.gpu_worker import model_key
 from dreamfactory_studio.backends.image import GenerationCancelled
 from dreamfactory_studio.core.errors import BackendError, StudioError
 
@@ -68,7 +69,6 @@ def _child(connection, cancel, device: str, cpu_threads: int = 1) -> None:
     os.environ.update(child_environment(device, cpu_threads))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
     from dreamfactory_studio.backends.gpu_worker import GpuWorker
-    from dreamfactory_studio.backends.video import ClipRequest
 
     keeper = GpuWorker()  # its model keeping, run here on the child's main thread
     scratch = Path(tempfile.mkdtemp(prefix="dreamfactory-worker-"))
@@ -86,16 +86,16 @@ def _child(connection, cancel, device: str, cpu_threads: int = 1) -> None:
             continue
         _kind, backend, request = message
         try:
-            loaded = keeper._use(backend, lambda text: connection.send(("loading", text)))
-            connection.send(("model", described(loaded)))
-            step = lambda done, total: connection.send(("step", done, total))  # noqa: E731
-            if isinstance(request, ClipRequest):
-                out = scratch / request.output.name
-                loaded.generate(dataclasses.replace(request, output=out), step, cancel.is_set)
-                result = out.read_bytes()
-                out.unlink()
-            else:
-                result = loaded.generate(request, step, cancel.is_set)
+            result = run_job(
+                keeper,
+                backend,
+                request,
+                scratch,
+                on_loading=lambda text: connection.send(("loading", text)),
+                on_model=lambda model: connection.send(("model", model)),
+                on_step=lambda done, total: connection.send(("step", done, total)),
+                cancelled=cancel.is_set,
+            )
             connection.send(("done", result))
         except GenerationCancelled:
             connection.send(("cancelled",))
@@ -107,6 +107,24 @@ def _child(connection, cancel, device: str, cpu_threads: int = 1) -> None:
     keeper._release()
 
 
+def run_job(keeper, backend, request, scratch: Path, *, on_loading, on_model, on_step, cancelled) -> Any:
+    """One job where a worker keeps its models (a child process, a Ray actor): the model kept by ``keeper``
+    (``on_model`` hears what was loaded), an image returned as the ``Drawn``, a clip drawn into ``scratch`` and
+    returned as its bytes."""
+    from dreamfactory_studio.backends.video import ClipRequest
+
+    loaded = keeper._use(backend, on_loading)
+    on_model(described(loaded))
+    if not isinstance(request, ClipRequest):
+        return loaded.generate(request, on_step, cancelled)
+    out = scratch / request.output.name
+    try:
+        loaded.generate(dataclasses.replace(request, output=out), on_step, cancelled)
+        return out.read_bytes()
+    finally:
+        out.unlink(missing_ok=True)
+
+
 DESCRIBED = ("label", "model_id", "prompt_budget", "device")
 """What a loaded backend knows that the production reads from its own copy: the takes' backend and model, the
 prompt's budget."""
@@ -114,6 +132,12 @@ prompt's budget."""
 
 def described(backend) -> dict:
     return {name: getattr(backend, name) for name in DESCRIBED if hasattr(backend, name)}
+
+
+def adopt(backend, model: dict) -> None:
+    """Tell the parent's copy of a backend what its loaded twin in a worker :func:`described`."""
+    for name, value in model.items():
+        setattr(backend, name, value)
 
 
 class WorkerDied(BackendError):
@@ -200,12 +224,10 @@ class ProcessWorker:
                     elif kind == "loading":
                         on_loading(message[1])
                     elif kind == "model":
-                        holds = (type(backend), getattr(backend, "settings", None))
-                        self.loads += holds != self.holds
-                        self.holds = holds
+                        self.loads += model_key(backend) != self.holds
+                        self.holds = model_key(backend)
                         self.state.model = message[1].get("label", "")
-                        for name, value in message[1].items():  # the parent's copy tells what was loaded
-                            setattr(backend, name, value)
+                        adopt(backend, message[1])
                     elif kind == "done":
                         self.state.jobs += 1
                         return message[1]
