@@ -219,3 +219,28 @@ def test_killing_the_worker_mid_take_leaves_the_window_running_and_the_next_take
     loop.run_until_complete(window.jobs.current)
     assert len(window.session.project.scenes[1].takes) == takes + 1 and worker.pid not in killed
     assert saved(project_dir).scenes[1].takes[-1].backend.startswith("diffusers")
+
+
+def test_independent_jobs_run_at_most_limit_at_once_and_a_failure_stops_the_rest():
+    from dreamfactory_studio.core.tasks import all_or_none
+
+    running, most, ended = [0], [0], []
+
+    async def job(n: int) -> int:
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        try:
+            await asyncio.sleep(0.01)
+            if n == 3:
+                raise ValueError("job 3 failed")
+            await asyncio.sleep(0.05 if n > 3 else 0)
+            ended.append(n)
+            return n
+        finally:
+            running[0] -= 1
+
+    assert asyncio.run(all_or_none([job(n) for n in range(3)], limit=2)) == [0, 1, 2] and most[0] == 2
+    ended.clear()
+    with pytest.raises(ValueError, match="job 3 failed"):
+        asyncio.run(all_or_none([job(n) for n in (3, 4, 5)]))
+    assert ended == [], "the others were stopped"

@@ -5,8 +5,17 @@ from __future__ import annotations
 import asyncio
 
 
-async def all_or_none(jobs) -> list:
-    """Run coroutines together; the first failure (or a cancel) stops the rest and is raised as it is."""
+async def all_or_none(jobs, limit: int | None = None) -> list:
+    """Run coroutines together, at most ``limit`` at once (all with none); the first failure (or a cancel)
+    stops the rest and is raised as it is."""
+    if limit is not None:
+        room = asyncio.Semaphore(max(1, limit))
+
+        async def in_turn(job):
+            async with room:
+                return await job
+
+        jobs = [in_turn(job) for job in jobs]
     tasks = [asyncio.ensure_future(job) for job in jobs]
     try:
         return await asyncio.gather(*tasks)

@@ -236,17 +236,15 @@ class FilmMaker:
     async def render_clips(self) -> int:
         """Render every clip that is not cached with these settings; return how many were rendered."""
         todo = [scene for scene in self.project.scenes if not self.clip_valid(scene)]
-        # Clips of different scenes are independent: as many at once as the workers can take.
-        room = asyncio.Semaphore(getattr(self.worker, "size", 1))
         done = [0]
 
         async def render(scene: Scene) -> None:
-            async with room:
-                await self._render_clip(scene, done[0], len(todo))
-                done[0] += 1
+            await self._render_clip(scene, done[0], len(todo))
+            done[0] += 1
 
         with self._saved_after(todo):
-            await all_or_none([render(scene) for scene in todo])
+            # Clips of different scenes are independent: as many at once as the workers can take.
+            await all_or_none([render(scene) for scene in todo], limit=getattr(self.worker, "size", 1))
         self.emit(ExportProgress("clips", len(todo), len(todo)))
         return len(todo)
 

@@ -183,14 +183,12 @@ class KeyframeDesigner(TakeMaker):
             for c in self.project.characters
             if c.id in wanted and not (c.sheet is not None and (c.sheet.pinned_by_user or not redraw))
         ]
-        room = asyncio.Semaphore(getattr(self.worker, "size", 1))
 
         async def draw(character: Character) -> None:
-            async with room:
-                await self.draw_sheet(character)
-                self.folder.save(self.project)
+            await self.draw_sheet(character)
+            self.folder.save(self.project)
 
-        await all_or_none(draw(c) for c in todo)
+        await all_or_none((draw(c) for c in todo), limit=getattr(self.worker, "size", 1))
 
     async def draw_sheet(self, character: Character) -> Take:
         """Draw ``character``'s sheet (again): keep every attempt as a take, make the best the sheet."""
