@@ -20,6 +20,7 @@ from dreamfactory_studio.backends.llm.prompt_writing import (
     look_words,
     prompt_budget,
 )
+from dreamfactory_studio.backends.llm.scene_titles import scene_title
 from dreamfactory_studio.backends.llm.story_analysis import (
     PALETTES,
     pick_style,
@@ -30,12 +31,7 @@ from dreamfactory_studio.backends.llm.story_analysis import (
     words,
 )
 from dreamfactory_studio.backends.llm.story_cast import Character as StoryCharacter
-from dreamfactory_studio.backends.llm.story_cast import (
-    character_kind,
-    find_characters,
-    follow_cast,
-    scene_title,
-)
+from dreamfactory_studio.backends.llm.story_cast import character_kind, find_characters, follow_cast
 from dreamfactory_studio.backends.speech import MIN_SECONDS, reading_seconds
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.settings import ExportSettings

@@ -1,6 +1,6 @@
 """The characters of a story, read without a language model: who they are (names, titles, full names that
 occur once, unnamed people and creatures), what they look like, who each pronoun and epithet stands for, and
-short titles of who does what in a scene. Names are found only where a script has capitals.
+short titles of who does what in a scene (:mod:`.scene_titles`). Names are found only where a script has capitals.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass, field
 
 from dreamfactory_studio.backends.llm.story_analysis import Sentence, sentences
-from dreamfactory_studio.core.story import TRAILING_WORDS
 
 _PHRASE_END = re.compile(r"\s+(?:is|was|are|were|who|that|which|and|holding|as)\b.*$", re.IGNORECASE)
 
@@ -88,7 +87,7 @@ _BEFORE_PLACE = re.compile(
 )
 
 
-def _flat(story: str) -> str:
+def flat_text(story: str) -> str:
     """The story on one line, with "Mr." read as "Mr" so that titles stay with their names."""
     return re.sub(r"\b(Mr|Mrs|Ms|Dr|Prof|Capt|Sgt)\.", r"\1", re.sub(r"\s+", " ", story))
 
@@ -102,7 +101,7 @@ def _is_place(name: str, flat: str, offset: int) -> bool:
 
 def find_characters(story: str) -> list[Character]:
     """Named people, animals and robots, with what the story says they look like."""
-    flat = _flat(story)
+    flat = flat_text(story)
     counts: dict[str, int] = {}
     inside: dict[str, int] = {}  # how often a name stands inside a sentence, not at its start
     starts = {m.end() for m in re.finditer(r"(?:^|[.!?]\s+|[\"“]\s*)", flat)}
@@ -321,13 +320,13 @@ def _epithets(character: Character, flat: str) -> set[str]:
 
 def character_kind(character: Character, story: str) -> str:
     """f, m or n (a creature or machine), or "" when the story does not tell."""
-    return _kind(character, _flat(story))
+    return _kind(character, flat_text(story))
 
 
 def follow_cast(chunks: list[str], characters: list[Character], story: str) -> list[list[str]]:
     """Who is in each scene, in the order the scene names them: by name and alias, by epithet ("the old man"),
     and by pronoun, each pronoun standing for the character of its kind mentioned last (they: the last two)."""
-    flat = _flat(story)
+    flat = flat_text(story)
     kinds = {c.name: _kind(c, flat) for c in characters}
     epithets = {c.name: _epithets(c, flat) for c in characters}
     owners: dict[str, list[str]] = {}
@@ -338,7 +337,7 @@ def follow_cast(chunks: list[str], characters: list[Character], story: str) -> l
     out = []
     for chunk in chunks:
         present: list[str] = []
-        for sentence in sentences(_flat(chunk)) or [Sentence(chunk, 0)]:
+        for sentence in sentences(flat_text(chunk)) or [Sentence(chunk, 0)]:
             mentions: list[tuple[int, str]] = []
             for character in characters:
                 for alias in character.aliases | {character.name}:
@@ -373,131 +372,3 @@ def follow_cast(chunks: list[str], characters: list[Character], story: str) -> l
                     present.append(name)
         out.append(present)
     return out
-
-
-# -- titles and settings --------------------------------------------------------------------------------
-
-_TRAILING = TRAILING_WORDS | {
-    "into",
-    "over",
-    "while",
-    "as",
-    "that",
-    "two",
-    "three",
-    "four",
-    "up",
-    "down",
-    "side",
-    "how",
-    "when",
-    "where",
-    "who",
-    "which",
-    "than",
-    "very",
-    "little",
-    "one",
-    "no",
-}
-
-
-_LEAD_INS = frozenset(
-    "on in at by when after before every one that for all through midway halfway tonight months with as "
-    "while above under later inside outside during once then soon this next to together".split()
-)
-
-
-def short_name(character: Character) -> str:
-    """What a title calls a character: the name, or its one-word form for a long or titled one."""
-    parts = character.name.split()
-    if len(parts) <= 2 and not (
-        parts[0].lower() in TITLES and len(parts) > 1 and parts[0].lower() in {"mr", "mrs", "ms", "dr"}
-    ):
-        return character.name
-    return next(
-        (a for a in sorted(character.aliases, key=len) if " " not in a and a.lower() not in TITLES), parts[-1]
-    )
-
-
-_ADJECTIVES = frozenset(
-    "short tall round thin old young small big broad lean tiny quiet slim silver long grey gray little "
-    "strong calm".split()
-)
-_PRONOUN_KIND = {"she": "f", "he": "m", "it": "n"}
-
-
-def scene_title(
-    chunk: str,
-    cast: list[Character],
-    present: list[str] = (),
-    kinds: dict[str, str] | None = None,
-    limit: int = 7,
-) -> str:
-    """A short, whole title of who does what, from the scene's first sentence: descriptions after a name
-    ("Mira, a tall girl in a green raincoat,") and lead-ins ("On the morning before the festival,") left out,
-    the first pronoun named (``present``: the scene's characters in order; ``kinds``: f, m or n by name), cut at
-    ``limit`` words and never ending on "the" or "with"."""
-    kinds = kinds or {}
-    known = {c.name: c for c in cast}
-    first = _flat((sentences(chunk) or [Sentence(chunk, 0)])[0].text).rstrip(".!?")
-    aliases = sorted(
-        {a for c in cast for a in c.aliases | {c.name} if a[:1].isupper()}, key=len, reverse=True
-    )
-    for alias in aliases:
-        first = re.sub(rf"\b({re.escape(alias)}),\s+[a-z][^,]{{1,80}},\s+(?=[a-z])", r"\1 ", first)
-    in_scene = [known[n] for n in present if n in known]
-    if in_scene:
-        match = re.search(r"\b(She|He|It|she|he)\b(?!['’])", first)
-        who = next(
-            (c for c in in_scene if match and kinds.get(c.name) == _PRONOUN_KIND[match.group(1).lower()]),
-            None,
-        )
-        if match and who:
-            first = first[: match.start()] + short_name(who) + first[match.end() :]
-        if len(in_scene) > 1:
-            first = re.sub(r"\b[Tt]hey\b", " and ".join(short_name(c) for c in in_scene[:2]), first, count=1)
-    clauses = [c.strip() for c in re.split(r",\s+", first) if c.strip()]
-    while len(clauses) > 1 and clauses[0].split()[-1].lower() in _ADJECTIVES:
-        clauses[:2] = [f"{clauses[0]}, {clauses[1]}"]
-    dropped = ""
-
-    def lead_in(clause: str) -> bool:
-        tokens = clause.split()
-        named = any(re.search(rf"\b{re.escape(a)}\b", clause) for a in aliases)
-        return len(tokens) < 3 or (tokens[0].lower() in _LEAD_INS and len(tokens) <= 6 and not named)
-
-    def names_someone(clause: str) -> bool:
-        return any(re.search(rf"\b{re.escape(a)}\b", clause) for a in aliases)
-
-    while (
-        len(clauses) > 1
-        and any(len(c.split()) >= 3 for c in clauses[1:])
-        and (
-            lead_in(clauses[0])
-            or (
-                clauses[0].split()[0].lower() in _LEAD_INS
-                and not names_someone(clauses[0])
-                and names_someone(clauses[1])
-            )
-        )
-    ):
-        dropped = clauses.pop(0)
-    clause = clauses[0] if clauses else first
-    if clause.split()[0] in ("is", "was", "has", "had") and any(a in dropped for a in aliases):
-        clause = f"{dropped} {clause}"  # "Its keeper, Ines Duarte, is ..." -> "Ines Duarte is ..."
-    tokens = clause.split()
-    if tokens and tokens[0].lower() in _LEAD_INS:
-        heads = {short_name(c).split()[0] for c in in_scene} | {a.split()[0] for a in aliases}
-        heads -= {"the", "a", "an", "The", "A", "An"}
-        heads |= {a for c in cast for a in c.aliases if not a[:1].isupper()}
-        at = next(
-            (i for i, t in enumerate(tokens) if i > 0 and re.sub(r"['’]s$", "", t).strip(",.") in heads), None
-        )
-        if at:
-            tokens = tokens[at - 1 :] if tokens[at - 1].lower() in ("a", "an", "the") else tokens[at:]
-    tokens = tokens[:limit]
-    while len(tokens) > 2 and tokens[-1].lower().strip(",.") in _TRAILING:
-        tokens.pop()
-    title = " ".join(tokens).strip(" ,.;:")
-    return title[:1].upper() + title[1:]
