@@ -215,6 +215,11 @@ def test_killing_the_worker_mid_take_leaves_the_window_running_and_the_next_take
     assert "stopped while drawing (killed by SIGKILL)" in window.statusBar().currentMessage()
     assert window.isVisible() and window.session.project.scenes[1].title == "An edit not saved yet"
     assert window.session.undo.canUndo(), "the undo stack is intact"
+    window.docks["workers"].raise_()
+    panel = window.docks["workers"].widget()
+    panel.refresh()
+    assert panel.summary.text().startswith("1 worker process;")
+    assert "stopped (killed by SIGKILL)" in panel.list.item(0).text()
     window.actions["regenerate"].trigger()
     loop.run_until_complete(window.jobs.current)
     assert len(window.session.project.scenes[1].takes) == takes + 1 and worker.pid not in killed

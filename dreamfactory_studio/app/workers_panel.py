@@ -54,7 +54,11 @@ class WorkersPanel(QWidget):
                 "Models draw on a thread of the studio's own process (compute.worker = thread)."
             )
         else:
-            where = "Ray actors" if getattr(pool, "ray_address", "") else "worker processes"
+            one = len(states) == 1
+            if getattr(pool, "ray_address", ""):
+                where = "Ray actor" if one else "Ray actors"
+            else:
+                where = "worker process" if one else "worker processes"
             self.summary.setText(
                 f"{len(states)} {where}; the sketch renderer, the camera move and servers (ComfyUI, OpenAI) "
                 "draw in the studio's process."
