@@ -151,6 +151,8 @@ class FakeComfy:
         self.interrupted = threading.Event()
         self.deleted: list[str] = []
         self.fail = ""
+        self.seen: list[tuple[str, str]] = []
+        """Each request's path with its query, and the Authorization header it carried."""
         self.step_seconds = 0.01
         self.websocket = True
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -349,6 +351,7 @@ class FakeComfy:
                 return self.rfile.read(int(self.headers.get("Content-Length", 0)))
 
             def do_GET(self):  # noqa: N802
+                fake.seen.append((self.path, self.headers.get("Authorization", "")))
                 url = urlparse(self.path)
                 if (
                     url.path == "/ws"
@@ -396,6 +399,7 @@ class FakeComfy:
                 return self._json({}, 404)
 
             def do_POST(self):  # noqa: N802
+                fake.seen.append((self.path, self.headers.get("Authorization", "")))
                 url = urlparse(self.path)
                 if url.path == "/prompt":
                     body = json.loads(self._body())

@@ -143,3 +143,29 @@ def svd(tmp_path_factory):
     from .tiny_models import build_svd
 
     return build_svd(tmp_path_factory.mktemp("tiny") / "svd")
+
+
+@pytest.fixture
+def memory_keyring():
+    """An OS keyring in memory for one test: what was stored, by (service, name)."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    store: dict = {}
+
+    class Memory(KeyringBackend):
+        priority = 1
+
+        def get_password(self, service, username):
+            return store.get((service, username))
+
+        def set_password(self, service, username, password):
+            store[(service, username)] = password
+
+        def delete_password(self, service, username):
+            store.pop((service, username), None)
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(Memory())
+    yield store
+    keyring.set_keyring(previous)

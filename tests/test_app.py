@@ -389,37 +389,16 @@ def test_settings_refuse_a_bad_value_and_test_the_connection(window, answers, lo
     assert "has no model 'no-such-model'" in dialog.find("connectionResult").text()
 
 
-def test_the_api_key_goes_to_the_keyring_and_never_into_a_file(window, monkeypatch, user_dirs):
-    import keyring
-    from keyring.backend import KeyringBackend
-
-    class Memory(KeyringBackend):
-        priority = 1
-        store: dict = {}
-
-        def get_password(self, service, username):
-            return self.store.get((service, username))
-
-        def set_password(self, service, username, password):
-            self.store[(service, username)] = password
-
-        def delete_password(self, service, username):
-            self.store.pop((service, username), None)
-
-    previous = keyring.get_keyring()
-    keyring.set_keyring(Memory())
-    try:
-        dialog = SettingsDialog(window)
-        dialog.find("llmUrl").setText("https://api.openai.com/v1")
-        dialog.find("llmKey").setText("sk-test-secret")
-        dialog.find("storeKey").click()
-        dialog.accept()
-        assert Memory.store[("dreamfactory-studio", "https://api.openai.com/v1")] == "sk-test-secret"
-        assert dialog.find("llmKey").text() == ""
-        files = [p for p in user_dirs.rglob("*") if p.is_file()]
-        assert files and not any(b"sk-test-secret" in p.read_bytes() for p in files)
-    finally:
-        keyring.set_keyring(previous)
+def test_the_api_key_goes_to_the_keyring_and_never_into_a_file(window, memory_keyring, user_dirs):
+    dialog = SettingsDialog(window)
+    dialog.find("llmUrl").setText("https://api.openai.com/v1")
+    dialog.find("llmKey").setText("sk-test-secret")
+    dialog.find("storeKey").click()
+    dialog.accept()
+    assert memory_keyring[("dreamfactory-studio", "https://api.openai.com/v1")] == "sk-test-secret"
+    assert dialog.find("llmKey").text() == ""
+    files = [p for p in user_dirs.rglob("*") if p.is_file()]
+    assert files and not any(b"sk-test-secret" in p.read_bytes() for p in files)
 
 
 def test_a_damaged_project_offers_its_last_good_autosave(window, project_dir, answers):

@@ -4,14 +4,15 @@ backend (LLM, vision monitor, images)."""
 from __future__ import annotations
 
 from dreamfactory_studio.core.errors import BackendError
-from dreamfactory_studio.core.secrets import public_url
-from dreamfactory_studio.core.settings import api_key
+from dreamfactory_studio.core.secrets import public_url, redact
+from dreamfactory_studio.core.settings import api_key, url_with_credentials
 
 
 def async_client(base_url: str, timeout: float, max_retries: int):
     """An ``AsyncOpenAI`` client; the key comes from the environment or the keyring (local servers need none)."""
     import openai
 
+    base_url = url_with_credentials(base_url)
     return openai.AsyncOpenAI(
         base_url=base_url or None,
         api_key=api_key(base_url)
@@ -51,5 +52,12 @@ def explain(
     if isinstance(exc, openai.RateLimitError):
         return BackendError(f"{server} is rate-limiting us (429) even after retries; wait and retry.")
     if isinstance(exc, openai.APIStatusError):
-        return BackendError(f"{server} answered {exc.status_code}: {exc.message}")
-    return BackendError(f"{server} failed: {exc}")
+        return BackendError(f"{server} answered {exc.status_code}: {shorten(str(exc.message))}")
+    return BackendError(f"{server} failed: {shorten(str(exc))}")
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    """A server's words on one line and at most ``limit`` characters: an error body may be megabytes (a secret
+    it echoes is redacted where the message is shown, before it is cut)."""
+    text = " ".join(redact(text)[: limit * 4].split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

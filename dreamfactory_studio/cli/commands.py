@@ -56,24 +56,35 @@ def dispatch(args: argparse.Namespace) -> int:
         return handler(args) or 0
     except StudioError as exc:
         log.info("%s: %s", type(exc).__name__, exc, exc_info=True)
-        print(f"dreamfactory-studio: {redact(str(exc))}", file=sys.stderr)
+        _say(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        print("dreamfactory-studio: interrupted; everything finished so far is saved.", file=sys.stderr)
+        _say("interrupted; everything finished so far is saved.")
         return 130
     except Exception as exc:
         known = as_user_error(exc)
         if known is not None:
             log.info("%s in %s", type(exc).__name__, args.command, exc_info=True)
-            print(f"dreamfactory-studio: {redact(str(known))}", file=sys.stderr)
+            _say(str(known))
             return known.exit_code
         log.exception("unexpected error in %s", args.command)
-        print(
-            f"dreamfactory-studio: unexpected error ({type(exc).__name__}: {redact(str(exc))}). "
-            f"Details are in {log_file}; please report them.",
-            file=sys.stderr,
+        _say(
+            f"unexpected error ({type(exc).__name__}: {str(exc)[:500]}). Details are in {log_file}; please "
+            "report them."
         )
         return 1
+
+
+MAX_MESSAGE = 2000
+"""The most characters of an error line: what a server said may be megabytes, and the log keeps it whole."""
+
+
+def _say(message: str) -> None:
+    """One line on stderr: the message redacted, its line breaks made spaces, cut at :data:`MAX_MESSAGE`."""
+    text = " ".join(redact(message)[: MAX_MESSAGE * 4].split())
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 1] + "…"
+    print(f"dreamfactory-studio: {text}", file=sys.stderr)
 
 
 def cmd_open(args: argparse.Namespace) -> int:

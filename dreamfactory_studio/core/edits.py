@@ -30,6 +30,7 @@ from dreamfactory_studio.core.model import (
     Scene,
     StyleDecision,
     TaskDecision,
+    new_id,
 )
 from dreamfactory_studio.core.screenplay import parse_heading
 
@@ -244,12 +245,22 @@ def edit_character(
     project: Project, name: str, *, description: str | None = None, rename: str | None = None
 ) -> Character:
     """Change (or add) a character; what is changed becomes the user's."""
+    new_name = rename.strip() if rename is not None else ""
+    if new_name:
+        try:
+            current = character_named(project, name)
+        except BadInput:
+            current = None
+        if any(c.name.casefold() == new_name.casefold() and c is not current for c in project.characters):
+            raise BadInput(
+                f"there is already a character named '{new_name}'; choose another name, or edit that one."
+            )
     character = character_named(project, name, create=True)
     if description is not None and description != character.description:
         character.description = description
         character.mark_user_edit("description")
-    if rename is not None and rename.strip() and rename != character.name:
-        character.name = rename.strip()
+    if new_name and new_name != character.name:
+        character.name = new_name
         character.mark_user_edit("name")
     return character
 
@@ -446,6 +457,8 @@ def restore_scenes(project: Project, scene_ids: list[str] | None = None) -> list
             "there is no cut scene to restore." if not project.cut_scenes else "no such cut scene."
         )
     for cut in sorted(chosen, key=lambda c: c.position):
+        if cut.scene.id in {s.id for s in project.scenes}:
+            cut.scene.id = new_id("scene")  # a hand-edited file may reuse a live scene's id
         project.scenes.insert(min(cut.position, len(project.scenes) + 1) - 1, cut.scene)
         project.cut_scenes.remove(cut)
     return [c.scene for c in chosen]

@@ -82,3 +82,7 @@ def as_user_error(exc: BaseException) -> StudioError | None:
     if isinstance(exc, RecursionError):
         return BadInput("a file is nested far too deeply to be read; it is not one the studio wrote.")
     return None
+
+
+class UnsafeSave(StudioError):
+    """What was about to be saved would not open again; the last good save is kept instead."""

@@ -271,6 +271,15 @@ class Scene(_Editable):
     clip: Clip | None = None
     narration_audio: Narration | None = None
 
+    def named_characters(self) -> list[str]:
+        """The ids of every character the scene names: its cast, its layout and its dialogue's speakers."""
+        ids = [
+            *self.characters,
+            *(p.character for p in self.layout),
+            *(line.character for line in self.dialogue),
+        ]
+        return list(dict.fromkeys(ids))
+
     def take(self, take_id: str) -> Take:
         for take in self.takes:
             if take.id == take_id:
@@ -467,9 +476,7 @@ class Project(_Editable):
                 found.append(f"the {what} id{'s' if len(twice) > 1 else ''} {', '.join(twice)} is used twice")
         cast = {c.id for c in self.characters}
         for number, scene in enumerate(self.scenes, 1):
-            unknown = [i for i in scene.characters if i not in cast]
-            unknown += [p.character for p in scene.layout if p.character not in cast]
-            unknown += [line.character for line in scene.dialogue if line.character not in cast]
+            unknown = [i for i in scene.named_characters() if i not in cast]
             if unknown:
                 found.append(f"scene {number} names unknown characters ({', '.join(unknown)})")
             if scene.selected_take and scene.selected_take not in {t.id for t in scene.takes}:

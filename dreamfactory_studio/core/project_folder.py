@@ -17,21 +17,25 @@ overwritten, when the autosave is restored.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import PydanticSerializationError
 
 from dreamfactory_studio.core.atomic import DIR_MODE, atomic_write_bytes, atomic_write_text
-from dreamfactory_studio.core.errors import BadInput, DamagedProject, ProjectError, StudioError
+from dreamfactory_studio.core.errors import BadInput, DamagedProject, ProjectError, StudioError, UnsafeSave
 from dreamfactory_studio.core.migrations import migrate
 from dreamfactory_studio.core.model import PHASES, Project, TranscriptMessage, now
-from dreamfactory_studio.core.project_lock import ProjectLock
+from dreamfactory_studio.core.project_lock import LOCK_NAME, ProjectLock
+from dreamfactory_studio.core.reading import without_surrogates
 from dreamfactory_studio.core.secrets import redact_values
 
 log = logging.getLogger(__name__)
@@ -43,7 +47,7 @@ TRANSCRIPTS = "transcripts"
 EXPORTS = "exports"
 MEMORY = "memory"
 SCRATCH = ".scratch"
-PROTECTED = (PROJECT_FILE, AUTOSAVE_FILE.parent.name, TRANSCRIPTS, ASSETS, MEMORY, SCRATCH, ".lock")
+PROTECTED = (PROJECT_FILE, AUTOSAVE_FILE.parent.name, TRANSCRIPTS, ASSETS, MEMORY, SCRATCH, LOCK_NAME)
 """What the project's own files are: no export may land on them."""
 
 
@@ -53,12 +57,32 @@ def is_project(path: Path) -> bool:
 
 def holds(root: Path, path: Path) -> bool:
     """Whether ``path`` is one of the own files of the project at ``root`` (an export must never land there:
-    ``project.json``, the autosave, transcripts, assets, memory, scratch, the lock)."""
+    ``project.json``, the autosave, transcripts, assets, memory, scratch, the lock), also through a hard link."""
     root, resolved = Path(root).expanduser().resolve(), Path(path).expanduser().resolve()
     if not resolved.is_relative_to(root):
-        return False
+        return _same_file_as_own(root, resolved)
     parts = resolved.relative_to(root).parts
     return not parts or parts[0] in PROTECTED or parts[0].startswith(f"{PROJECT_FILE}.")
+
+
+def _same_file_as_own(root: Path, path: Path) -> bool:
+    """Whether ``path`` is, through a hard link, one of the project's own files."""
+    try:
+        target = path.stat()
+    except OSError:
+        return False
+    if target.st_nlink < 2:
+        return False
+    own = [root / PROJECT_FILE, root / LOCK_NAME]
+    for name in (AUTOSAVE_FILE.parent.name, TRANSCRIPTS, ASSETS, MEMORY):
+        with contextlib.suppress(OSError):
+            own += [Path(entry.path) for entry in os.scandir(root / name)]
+    for file in own:
+        with contextlib.suppress(OSError):
+            info = file.lstat()
+            if (info.st_dev, info.st_ino) == (target.st_dev, target.st_ino):
+                return True
+    return False
 
 
 def _describe_validation(error: ValidationError) -> str:
@@ -67,33 +91,58 @@ def _describe_validation(error: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
-def parse_project(text: str, source: str) -> Project:
-    """Parse and validate a ``project.json`` text, migrating old schemas; raise :class:`DamagedProject`."""
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _project_faults(text: str, source: str) -> tuple[Project | None, str]:
+    """The project a ``project.json`` text holds, or None and why the loader refuses it (a schema it cannot
+    read raises its own error)."""
     try:
         document = json.loads(text)
     except RecursionError:
         # The C decoder's own depth limit (about a thousand levels; the studio writes about six).
-        raise DamagedProject(f"{source} is damaged (it nests far deeper than a project does).") from None
+        return None, "it nests far deeper than a project does"
     except json.JSONDecodeError as exc:
-        raise DamagedProject(
-            f"{source} is damaged (line {exc.lineno}, column {exc.colno}: {exc.msg})."
-        ) from exc
+        return None, f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
     if not isinstance(document, dict):
-        raise DamagedProject(f"{source} is damaged (it does not hold a JSON object).")
+        return None, "it does not hold a JSON object"
+    if _SURROGATE_ESCAPE.search(text):
+        # A "\ud83d" escape with no partner loads, but no save could write it back out.
+        document = json.loads(without_surrogates(json.dumps(document, ensure_ascii=False)))
     document = migrate(document, source)
     try:
         project = Project.model_validate(document)
     except ValidationError as exc:
-        raise DamagedProject(f"{source} is damaged ({_describe_validation(exc)}).") from exc
+        return None, _describe_validation(exc)
     problems = project.problems()
     if problems:
-        raise DamagedProject(f"{source} is damaged ({'; '.join(problems)}).")
+        return None, "; ".join(problems)
+    return project, ""
+
+
+def parse_project(text: str, source: str) -> Project:
+    """Parse and validate a ``project.json`` text, migrating old schemas; raise :class:`DamagedProject`."""
+    project, fault = _project_faults(text, source)
+    if project is None:
+        raise DamagedProject(f"{source} is damaged ({fault}).")
     return project
 
 
 def project_json(project: Project) -> str:
     """The text of ``project.json`` for a project (without its transcripts)."""
-    return project.model_dump_json(indent=1, exclude={"transcripts"})
+    try:
+        return project.model_dump_json(indent=1, exclude={"transcripts"})
+    except PydanticSerializationError:
+        # A lone surrogate (an argument that was not UTF-8, a server's "\ud83d") that UTF-8 cannot hold.
+        data = project.model_dump(mode="json", exclude={"transcripts"})
+        return without_surrogates(json.dumps(data, indent=1, ensure_ascii=False))
+
+
+def _message_json(message: TranscriptMessage) -> str:
+    try:
+        return message.model_dump_json()
+    except PydanticSerializationError:
+        return without_surrogates(json.dumps(message.model_dump(mode="json"), ensure_ascii=False))
 
 
 class ProjectFolder:
@@ -129,19 +178,28 @@ class ProjectFolder:
     def create(cls, path: Path | str, project: Project) -> ProjectFolder:
         """Make a new project folder holding ``project``, all at once: it appears complete or not at all."""
         path = Path(path).expanduser()
+        taken = BadInput(f"{path} already exists and is not empty; choose a new folder for the project.")
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise BadInput(f"{path} already exists and is not empty; choose a new folder for the project.")
+            raise taken
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
+            # The name is cut short: a folder name near the file system's 255-byte limit must still stage.
+            short = path.name.encode()[:48].decode(errors="ignore")
+            staging = Path(tempfile.mkdtemp(prefix=f".{short}.", suffix=".partial", dir=path.parent))
             staging.chmod(DIR_MODE)
         except OSError as exc:
             raise BadInput(f"cannot make a project in {path.parent}: {exc.strerror}.") from exc
         try:
             cls(staging, read_only=True)._write_all(project)
-            if path.exists():
-                path.rmdir()
-            os.rename(staging, path)
+            try:
+                with contextlib.suppress(FileNotFoundError):
+                    path.rmdir()
+                os.rename(staging, path)
+            except OSError as exc:
+                # Another program made the folder, or filled it, between our look and our rename.
+                if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+                    raise taken from None
+                raise
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -236,7 +294,12 @@ class ProjectFolder:
                 f"{self.project_file} is readable, so there is nothing to recover; its autosave was left alone. "
                 "To go back to the autosave anyway, run `recover --force` (the current file is kept beside it)."
             )
-        aside = self.root / f"{PROJECT_FILE}.{'replaced' if healthy else 'damaged'}-{now():%Y%m%d-%H%M%S}"
+        stamp = f"{PROJECT_FILE}.{'replaced' if healthy else 'damaged'}-{now():%Y%m%d-%H%M%S}"
+        aside = self.root / stamp
+        for count in range(2, 10_000):  # a copy kept earlier in the same second is never overwritten
+            if not os.path.lexists(aside):
+                break
+            aside = self.root / f"{stamp}-{count}"
         with contextlib.suppress(FileNotFoundError):
             os.replace(self.project_file, aside)
         atomic_write_text(self.project_file, project_json(autosave))
@@ -309,11 +372,24 @@ class ProjectFolder:
                 with contextlib.suppress(OSError):
                     leftover.unlink()
 
+    def _sound_text(self, project: Project) -> str:
+        """The text to write for ``project``, checked by the loader's own rules first: nothing is saved, nor
+        autosaved, that the studio would refuse to open."""
+        text = redact_values(project_json(project))  # no key reaches a project file, however it got in
+        checked, fault = _project_faults(text, str(self.project_file))
+        if checked is None:
+            log.error("refused to save %s: %s", self.root, fault)
+            raise UnsafeSave(
+                f"the project was not saved: it would not open again ({fault}). The last save in {self.root} "
+                "is kept; undo the last change, or report this with the log."
+            )
+        return text
+
     def _write_all(self, project: Project) -> None:
+        text = self._sound_text(project)
         for name in (ASSETS, TRANSCRIPTS, EXPORTS, AUTOSAVE_FILE.parent.name):
             self.inside(name).mkdir(exist_ok=True)
         self._write_transcripts(project.transcripts)
-        text = redact_values(project_json(project))  # no key reaches a project file, however it got in
         atomic_write_text(self.project_file, text)
         atomic_write_text(self.autosave_file, text)
 
@@ -322,12 +398,12 @@ class ProjectFolder:
         self._check_writable()
         self.inside(AUTOSAVE_FILE.parent).mkdir(exist_ok=True)
         project.modified = now()
-        atomic_write_text(self.autosave_file, redact_values(project_json(project)))
+        atomic_write_text(self.autosave_file, self._sound_text(project))
 
     def _write_transcripts(self, messages: list[TranscriptMessage]) -> None:
         by_phase: dict[str, list[str]] = {}
         for message in messages:
-            by_phase.setdefault(message.phase, []).append(message.model_dump_json())
+            by_phase.setdefault(message.phase, []).append(_message_json(message))
         for phase, lines in by_phase.items():
             target = self.inside(f"{TRANSCRIPTS}/{phase}.jsonl")
             text = redact_values("\n".join(lines) + "\n")

@@ -45,10 +45,14 @@ def _parse(text: str) -> LockOwner | None:
 def read_owner(folder: Path) -> LockOwner | None:
     """The lock's owner, or None when there is no lock file (or it is empty)."""
     try:
-        return _parse((Path(folder) / LOCK_NAME).read_text(encoding="utf-8"))
+        fd = os.open(Path(folder) / LOCK_NAME, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+        try:
+            return _parse(os.read(fd, 4096).decode("utf-8", "replace"))
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         return LockOwner(host="?", pid=-1, token="")
 
 
@@ -69,12 +73,18 @@ class ProjectLock:
 
     def _open(self) -> int:
         try:
-            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            # Never through a link: a project copied from a tar or a repository may carry one to any file.
+            return os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         except IsADirectoryError:
             raise BadInput(
                 f"{self.path} is a folder, where the project's lock file belongs; remove it."
             ) from None
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise BadInput(
+                    f"{self.path} is a symbolic link, where the project's lock file belongs; the studio does not "
+                    "follow it. Remove the link and open the project again."
+                ) from None
             if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
                 raise BadInput(
                     f"cannot write in {self.folder} ({exc.strerror}); open the project read-only, or copy it "
@@ -96,14 +106,20 @@ class ProjectLock:
                     f"{self.folder} is open in another program (pid {owner.pid} on {owner.host}). "
                     "Close it there, or open this project read-only."
                 ) from None
+            if os.fstat(fd).st_nlink > 1:
+                os.close(fd)
+                raise BadInput(
+                    f"{self.path} is a hard link to another file, where the project's own lock file belongs; the "
+                    "studio will not write through it. Remove it and open the project again."
+                )
             # The holder before us may have removed the file between our open and our lock: then the lock we
             # hold is on a file no one else will open, so open the one at the path again.
             with contextlib.suppress(FileNotFoundError):
-                if os.fstat(fd).st_ino == os.stat(self.path).st_ino:
+                if os.fstat(fd).st_ino == os.lstat(self.path).st_ino:
                     break
             os.close(fd)
-        with os.fdopen(os.dup(fd), "r+", encoding="utf-8") as handle:
-            previous = _parse(handle.read())
+        with os.fdopen(os.dup(fd), "r+b") as handle:
+            previous = _parse(handle.read(4096).decode("utf-8", "replace"))
             if previous is not None and previous.pid >= 0 and previous.host != self.me.host:
                 fcntl.flock(fd, fcntl.LOCK_UN)
                 os.close(fd)
@@ -114,7 +130,7 @@ class ProjectLock:
                 )
             handle.seek(0)
             handle.truncate()
-            handle.write(self._payload())
+            handle.write(self._payload().encode())
             handle.flush()
             os.fsync(handle.fileno())
         self._fd, self.took_over, self.held = fd, previous, True

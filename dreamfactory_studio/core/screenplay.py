@@ -21,6 +21,7 @@ from pathlib import Path
 
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.model import Setting
+from dreamfactory_studio.core.reading import check_xml_nesting, read_regular_file
 from dreamfactory_studio.core.story import MAX_STORY_BYTES, decode_story
 
 SCREENPLAY_SUFFIXES = (".fountain", ".spmd", ".fdx")
@@ -115,11 +116,7 @@ def looks_like_fountain(text: str) -> bool:
 def read_screenplay(path: Path | str) -> Screenplay:
     """A Fountain or Final Draft file as a :class:`Screenplay`; :class:`BadInput` with a clear message."""
     path = Path(path).expanduser()
-    if not path.is_file():
-        raise BadInput(f"screenplay file {path} does not exist; give the path of a .fountain or .fdx file.")
-    data = path.read_bytes()
-    if len(data) > MAX_STORY_BYTES * 4:
-        raise BadInput(f"screenplay file {path} is {len(data) // 1024} KiB; split it into parts.")
+    data = read_regular_file(path, MAX_STORY_BYTES * 4, "a .fountain or .fdx screenplay file")
     if path.suffix.lower() == ".fdx":
         return screenplay_from_fdx(data, path.name)
     return screenplay_from_fountain(decode_story(data, f"screenplay file {path}"), path.stem)
@@ -145,6 +142,7 @@ def screenplay_from_fdx(data: bytes, source: str = "the file") -> Screenplay:
 def _fdx_script(data: bytes, source: str) -> tuple[str, list[str]]:
     """The FDX document with one text run per paragraph and dual dialogue flattened, and its title page's
     paragraphs; :class:`BadInput` when it is not XML or not a Final Draft document."""
+    check_xml_nesting(data, source)
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:

@@ -17,6 +17,8 @@ _known: set[str] = set()
 _PATTERNS = [
     re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-.=]{8,}"),
+    # an Authorization header's credentials: base64, told from a word by a digit or a capital after a small
+    re.compile(r"(Basic\s+)(?=[A-Za-z0-9+/]*(?:[0-9+/]|[a-z][A-Z]))[A-Za-z0-9+/]{8,}={0,2}"),
     re.compile(r"(?i)(api[_-]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]{8,}"),
 ]
 _URL_CREDENTIALS = re.compile(r'(://[^/\s:@"]*:)[^@\s/"]+(@)')  # starts at "://": fast on a long text
@@ -40,6 +42,7 @@ def public_url(url: str) -> str:
         userinfo, _, host = netloc.rpartition("@")
         user, _, password = userinfo.partition(":")
         remember(password or user)
+        remember(basic_credentials(url).removeprefix("Basic "))  # as an Authorization header carries them
         netloc = host
     query = parse_qsl(parts.query, keep_blank_values=True)
     for name, value in query:
@@ -47,6 +50,18 @@ def public_url(url: str) -> str:
             remember(value)
     kept = [(name, value) for name, value in query if name.lower() not in SECRET_QUERY]
     return urlunsplit((parts.scheme, netloc, parts.path, urlencode(kept), parts.fragment))
+
+
+def basic_credentials(url: str) -> str:
+    """The ``Authorization`` header value for the user info in ``url`` (``Basic ...``); empty without any."""
+    import base64
+    from urllib.parse import unquote
+
+    netloc = urlsplit(url).netloc
+    if "@" not in netloc:
+        return ""
+    userinfo = unquote(netloc.rpartition("@")[0])
+    return "Basic " + base64.b64encode(userinfo.encode()).decode()
 
 
 def redact_values(text: str) -> str:

@@ -65,7 +65,10 @@ class ImageSettings(_Section):
     quality: str = Field(
         default="", description="OpenAI images: low, medium, high (gpt-image) or standard, hd (dall-e-3)"
     )
-    timeout: float = Field(default=180.0, gt=0)
+    timeout: float = Field(default=180.0, gt=0, description="ComfyUI: seconds a server may stay silent")
+    job_timeout: float = Field(
+        default=1800.0, gt=0, description="ComfyUI: seconds one job may take in all, queue included"
+    )
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     precision: Literal["auto", "float16", "bfloat16", "float32"] = "auto"
     steps: int = Field(default=25, ge=1, le=200)
@@ -351,12 +354,53 @@ def set_setting(settings: Settings, dotted: str, value: str) -> Settings:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write the settings file atomically."""
+    """Write the settings file atomically. A server address's credentials (user info, a token in its query)
+    go to the OS keyring; the file keeps the address without them."""
     import tomli_w
 
+    data = settings.model_dump(mode="json")
+    for values in data.values():
+        if values.get("base_url"):
+            values["base_url"] = keep_url_credentials(values["base_url"])
     path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, tomli_w.dumps(settings.model_dump(mode="json")))
+    atomic_write_text(path, tomli_w.dumps(data))
+
+
+def keep_url_credentials(url: str) -> str:
+    """``url`` without its credentials, which the OS keyring keeps for :func:`url_with_credentials`;
+    :class:`BadInput` when the system has no keyring."""
+    public = public_url(url)
+    if public == url:
+        return url
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, f"url {public}", url)
+    except Exception as exc:
+        raise BadInput(
+            f"the OS keyring cannot keep the credentials of {public} ({exc}); nothing was saved. Give the address "
+            "with its credentials in the environment instead (DREAMFACTORY_LLM_BASE_URL, DREAMFACTORY_IMAGE_BASE_URL)."
+        ) from None
+    return public
+
+
+def url_with_credentials(url: str) -> str:
+    """``url`` with the credentials :func:`keep_url_credentials` moved to the OS keyring put back (and known
+    as secrets from now on); ``url`` itself when it carries its own or none were kept."""
+    if not url or public_url(url) != url:
+        return url
+    try:
+        import keyring
+
+        full = keyring.get_password(KEYRING_SERVICE, f"url {url}")
+    except Exception as exc:  # no keyring backend on this system
+        log.info("keyring unavailable: %s", exc)
+        return url
+    if not full:
+        return url
+    public_url(full)  # remembers its secrets
+    return full
 
 
 def api_key(base_url: str) -> str | None:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from dreamfactory_studio.core.errors import BadInput
+from dreamfactory_studio.core.reading import read_regular_file
 
 MAX_STORY_BYTES = 256 * 1024
 """A story may be up to 256 KiB of text (about 40,000 words): a long film, still one conversation's worth."""
@@ -14,20 +15,7 @@ MAX_STORY_BYTES = 256 * 1024
 def read_story(path: Path | str) -> str:
     """The story's text, normalised to ``\\n`` line ends; :class:`BadInput` with a clear message otherwise."""
     path = Path(path).expanduser()
-    if not path.exists():
-        raise BadInput(f"story file {path} does not exist; give the path of a text file holding the story.")
-    if path.is_dir():
-        raise BadInput(f"{path} is a folder; give the path of a text file holding the story.")
-    try:
-        size = path.stat().st_size
-        if size > MAX_STORY_BYTES:
-            raise BadInput(
-                f"story file {path} is {size // 1024} KiB; the limit is {MAX_STORY_BYTES // 1024} KiB. "
-                "Split it into parts and make a project from each."
-            )
-        data = path.read_bytes()
-    except PermissionError:
-        raise BadInput(f"story file {path} cannot be read (permission denied).") from None
+    data = read_regular_file(path, MAX_STORY_BYTES, "a text file holding the story")
     text = decode_story(data, str(path))
     if not text.strip():
         raise BadInput(f"story file {path} is empty; write the story in it first.")

@@ -10,13 +10,18 @@ metadata, and in Final Cut 7 XML also in the clip's logging info, so that the ed
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dreamfactory_studio.core.atomic import atomic_write_bytes
 from dreamfactory_studio.core.errors import BackendError, BadInput
-from dreamfactory_studio.core.model import Project
+from dreamfactory_studio.core.model import MAX_SCENE_SECONDS, Project
+from dreamfactory_studio.core.reading import check_json_nesting, check_xml_nesting, read_regular_file
 from dreamfactory_studio.export.timeline import Timeline
 
 FORMATS = {
@@ -26,6 +31,8 @@ FORMATS = {
     ".edl": ("cmx_3600", "CMX 3600 EDL"),
 }
 NAMESPACE = "dreamfactory"
+MAX_EDIT_BYTES = 256 * 2**20
+"""The largest edit file read (a feature film's edit is a few MB)."""
 LOGNOTE = "dreamfactory "
 
 
@@ -188,6 +195,8 @@ def _spans(timeline: Timeline) -> list[tuple[int, int]]:
 
 def write_cards(timeline: Timeline, title: str, folder: Path, width: int, height: int) -> dict[str, Path]:
     """The title and end cards as the film shows them, as PNG stills in ``folder`` (made if missing)."""
+    import io
+
     from PIL import Image
 
     from dreamfactory_studio.export.cards import card_frame
@@ -197,7 +206,9 @@ def write_cards(timeline: Timeline, title: str, folder: Path, width: int, height
         if segment.plan is None and segment.kind not in stills:
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{segment.kind}-card.png"
-            Image.fromarray(card_frame(segment.text or title, width, height)).save(path)
+            buffer = io.BytesIO()
+            Image.fromarray(card_frame(segment.text or title, width, height)).save(buffer, format="PNG")
+            atomic_write_bytes(path, buffer.getvalue())  # replaces a link planted there, never follows it
             stills[segment.kind] = path
     return stills
 
@@ -210,10 +221,17 @@ def write_edit(path: Path, edit) -> Path:
     if adapter == "cmx_3600":
         edit = edit.deepcopy()
         del edit.tracks[1:]
+    # Written beside it and renamed over it: a link (soft or hard) standing at the path is replaced, never
+    # written through.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        otio.adapters.write_to_file(edit, str(path), adapter_name=adapter)
+        otio.adapters.write_to_file(edit, str(partial), adapter_name=adapter)
+        os.replace(partial, path)
     except OSError as exc:
-        if exc.filename and Path(exc.filename) != Path(path):  # the adapter's own files, not the edit
+        if exc.filename and Path(exc.filename) not in (
+            Path(path),
+            partial,
+        ):  # the adapter's own files, not the edit
             raise BackendError(
                 f"OpenTimelineIO's {name} adapter could not load ({exc}); reinstall the studio."
             ) from None
@@ -222,6 +240,9 @@ def write_edit(path: Path, edit) -> Path:
         ) from None
     except Exception as exc:  # an adapter refusing what it cannot express
         raise BadInput(f"the edit cannot be written as {name}: {exc}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
     return path
 
 
@@ -244,8 +265,12 @@ def read_edit(path: Path | str, project: Project, media: dict[str, Path], fps: i
 
     path = Path(path).expanduser()
     adapter, name = timeline_format(path)
-    if not path.is_file():
-        raise BadInput(f"the edit {path} does not exist.")
+    data = read_regular_file(path, MAX_EDIT_BYTES, f"an edit ({name})")
+    # OpenTimelineIO's readers recurse as deep as the file nests (its C++ JSON reader until it crashes).
+    if adapter == "otio_json":
+        check_json_nesting(data, f"the edit {path.name}")
+    elif adapter != "cmx_3600":
+        check_xml_nesting(data, f"the edit {path.name}")
     try:
         options = {"rate": fps} if adapter == "cmx_3600" else {}
         edit = otio.adapters.read_from_file(str(path), adapter_name=adapter, **options)
@@ -277,12 +302,30 @@ def read_edit(path: Path | str, project: Project, media: dict[str, Path], fps: i
         if scene_id in reading.order:
             reading.unmatched.append(f"{clip.name} (a second use of scene {project.scene_number(scene_id)})")
             continue
+        frames = _frames(clip, fps)
+        if frames is None:
+            reading.unmatched.append(f"{clip.name or scene_id} (its length is not a number of frames)")
+            continue
         reading.order.append(scene_id)
-        frames = round(clip.duration().rescaled_to(fps).value)
         if exported is not None and frames != exported:
             planned = planned or exported / fps
-            reading.durations[scene_id] = round(planned + (frames - exported) / fps, 3)
+            seconds = round(planned + (frames - exported) / fps, 3)
+            if 0 < seconds <= MAX_SCENE_SECONDS:
+                reading.durations[scene_id] = seconds
     return reading
+
+
+def _frames(clip, fps: int) -> int | None:
+    """A clip's length in frames at ``fps``; None when the edit gives it as no finite length (NaN, infinity,
+    a rate of zero)."""
+    try:
+        duration = clip.duration()
+        if not (math.isfinite(duration.rate) and duration.rate > 0 and math.isfinite(duration.value)):
+            return None
+        frames = duration.rescaled_to(fps).value
+    except (ValueError, ArithmeticError, RuntimeError):
+        return None
+    return round(frames) if math.isfinite(frames) and 0 <= frames < 1e9 else None
 
 
 def _media_file(url: str, where: Path) -> Path:
@@ -297,14 +340,32 @@ def _media_file(url: str, where: Path) -> Path:
 def _identity(clip) -> tuple[str | None, int | None, float | None]:
     """The scene id, the exported length in frames and the scene's planned seconds that the studio wrote on a
     clip, as far as they survived the editor."""
-    info = dict(clip.metadata.get(NAMESPACE, {}) or {})
+    info = _mapping(clip.metadata.get(NAMESPACE))
     if not info.get("scene_id"):
-        note = ((clip.metadata.get("fcp_xml") or {}).get("logginginfo") or {}).get("lognote") or ""
+        note = _mapping(_mapping(clip.metadata.get("fcp_xml")).get("logginginfo")).get("lognote")
         try:
-            info = json.loads(note[len(LOGNOTE) :]) if note.startswith(LOGNOTE) else {}
-        except ValueError:
+            info = (
+                _mapping(json.loads(note[len(LOGNOTE) :]))
+                if isinstance(note, str) and note.startswith(LOGNOTE)
+                else {}
+            )
+        except (ValueError, RecursionError):
             info = {}
-    return info.get("scene_id"), info.get("frames"), info.get("duration")
+    scene_id, frames, seconds = info.get("scene_id"), info.get("frames"), info.get("duration")
+    return (
+        scene_id if isinstance(scene_id, str) and scene_id else None,
+        frames if isinstance(frames, int) and not isinstance(frames, bool) and 0 < frames < 1e9 else None,
+        float(seconds) if _finite(seconds) and 0 < seconds <= MAX_SCENE_SECONDS else None,
+    )
+
+
+def _mapping(value) -> dict:
+    """Metadata as a dict: what an editor's tool left there may be anything (a list, a string, nothing)."""
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def _finite(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def describe_edit(project: Project, reading: EditReading, cut=None) -> str:

@@ -22,7 +22,15 @@ from dreamfactory_studio.production.conclusions import ConclusionError, conclusi
 from dreamfactory_studio.production.crew_config import Crew, Phase
 
 MAX_REPLY_CHARS = 40_000
-"""An answer longer than this is cut off and fails the phase: a model that rambles on will not stop by itself."""
+"""An answer longer than this is cut off and fails the phase: a model that rambles on will not stop by itself.
+A long story raises the cap for its own conversations (:func:`reply_cap`): a script carries the story's text."""
+
+
+def reply_cap(project: Project) -> int:
+    """The most characters one answer about ``project`` may hold: the script of a story as long as the studio
+    takes holds its text in the scenes' scripts and narration, with their JSON around it."""
+    return MAX_REPLY_CHARS + 3 * len(project.story)
+
 
 STUDIO = "studio"
 REFLECT = (
@@ -44,11 +52,17 @@ class _ReplyTooLong(Exception):
 
 
 async def speak(
-    llm: LLM, messages: list[ChatMessage], turn: TurnInfo, title: str, emit: Emit, what: str
+    llm: LLM,
+    messages: list[ChatMessage],
+    turn: TurnInfo,
+    title: str,
+    emit: Emit,
+    what: str,
+    cap: int = MAX_REPLY_CHARS,
 ) -> tuple[Completion, TranscriptMessage]:
     """One agent's turn: its words streamed to ``emit`` as they come, capped, and kept as a transcript message.
 
-    An empty answer, or one past :data:`MAX_REPLY_CHARS`, raises :class:`PhaseFailed` naming ``what`` failed.
+    An empty answer, or one past ``cap`` characters, raises :class:`PhaseFailed` naming ``what`` failed.
     """
     emit(MessageStarted(turn.phase, turn.role, title, llm.label, turn.round))
     received = 0
@@ -57,7 +71,7 @@ async def speak(
         nonlocal received
         if not reasoning:  # thinking may run long; only the answer is held to the cap
             received += len(piece)
-            if received > MAX_REPLY_CHARS:
+            if received > cap:
                 raise _ReplyTooLong
         emit(TokenReceived(turn.phase, turn.role, piece, reasoning))
 
@@ -65,11 +79,11 @@ async def speak(
         completion = await llm.complete(messages, turn, on_token)
     except _ReplyTooLong:
         raise PhaseFailed(
-            f"{what} failed: the {title}'s answer passed {MAX_REPLY_CHARS:,} characters and was cut off. "
+            f"{what} failed: the {title}'s answer passed {cap:,} characters and was cut off. "
             "Try again, or use a model that follows instructions more closely."
         ) from None
     text = completion.text.strip()
-    if len(text) > MAX_REPLY_CHARS:
+    if len(text) > cap:
         raise PhaseFailed(f"{what} failed: the {title}'s answer is too long to use.")
     if not text:
         raise PhaseFailed(
@@ -80,7 +94,7 @@ async def speak(
         role=turn.role,
         text=text,
         source=llm.label,
-        reasoning=completion.reasoning.strip()[:MAX_REPLY_CHARS],
+        reasoning=completion.reasoning.strip()[:cap],
     )
     emit(MessageFinished(message, title))
     return completion, message
@@ -165,7 +179,13 @@ class Conversation:
             side=side,  # type: ignore[arg-type]
         )
         completion, message = await speak(
-            self.llm, [system, *self._history(side)], turn, title, self.emit, f"phase '{self.phase.title}'"
+            self.llm,
+            [system, *self._history(side)],
+            turn,
+            title,
+            self.emit,
+            f"phase '{self.phase.title}'",
+            reply_cap(self.project),
         )
         self.prompt_tokens += completion.prompt_tokens
         self.completion_tokens += completion.completion_tokens

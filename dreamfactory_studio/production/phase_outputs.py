@@ -59,8 +59,10 @@ def apply_story(project: Project, decision: StoryConclusion, overwrite_edits: bo
             character.id = existing.id
             character = _keep_edits(existing, character, overwrite_edits)
         characters.append(character)
-    # Characters the user made or changed by hand stay even when the crew forgot them.
-    characters.extend(c for c in old.values() if c.user_edited and not overwrite_edits)
+    # Characters the user made or changed by hand stay even when the crew forgot them, and so does everyone a
+    # scene still names (its cast, layout or dialogue): a project never refers to a character it lacks.
+    named = {i for s in project.scenes + [c.scene for c in project.cut_scenes] for i in s.named_characters()}
+    characters.extend(c for c in old.values() if (c.user_edited and not overwrite_edits) or c.id in named)
     project.characters = characters
 
 

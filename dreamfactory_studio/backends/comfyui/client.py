@@ -23,14 +23,28 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dreamfactory_studio.backends.comfyui.message_socket import (
+    MAX_MESSAGE,
+    MessageSocket,
+    MessageTooLarge,
+    SocketClosed,
+)
 from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, StepSink
-from dreamfactory_studio.core.errors import BackendError, BadModel
+from dreamfactory_studio.core.errors import BackendError, BadInput, BadModel
+from dreamfactory_studio.core.secrets import basic_credentials, public_url
+from dreamfactory_studio.core.settings import url_with_credentials
 
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:8188"
 RECONNECTS = 3
 LISTEN_SECONDS = 0.25
+HISTORY_SECONDS = 5.0
+"""How often the history is asked while the websocket says nothing of our job."""
+MAX_ANSWER = 64 * 2**20
+"""The most bytes read of a JSON answer (``/object_info`` of a server with many node packs is a few MB)."""
+MAX_IMAGE_BYTES = 512 * 2**20
+"""The most bytes read of one image from ``/view`` (a 64-megapixel PNG is at most about 200 MB)."""
 
 # Node packs that provide the nodes the studio's graphs may use, for "install this" messages.
 NODE_PACKS = {
@@ -75,20 +89,38 @@ class JobResult:
 class ComfyClient:
     """One connection to a ComfyUI server: its nodes (read once), uploads, jobs with progress and cancel."""
 
-    def __init__(self, base_url: str = "", timeout: float = 180.0):
-        self.base = (base_url or DEFAULT_URL).rstrip("/")
+    def __init__(self, base_url: str = "", timeout: float = 180.0, job_timeout: float = 1800.0):
+        url = url_with_credentials((base_url or DEFAULT_URL).strip()).rstrip("/")
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise BadInput(f"{public_url(url)!r} is not a ComfyUI address; give one like {DEFAULT_URL}.")
+        self.base = public_url(url).rstrip("/")
+        """The address as shown and logged: its credentials are never part of it."""
+        # A user and password in the address go as a header, its query (a proxy's ?token=) with each request.
+        self._auth = {"Authorization": basic_credentials(url)} if "@" in parts.netloc else {}
+        self._root = urllib.parse.urlunsplit(
+            (parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", "")
+        )
+        self._query = parts.query
         self.timeout = timeout
+        self.job_timeout = job_timeout
         self.client_id = uuid.uuid4().hex
         self._info: dict | None = None
-        self._socket = None
+        self._socket: MessageSocket | None = None
+
+    def _url(self, path: str, scheme: str = "") -> str:
+        url = f"{self._root}{path}"
+        if scheme:
+            url = f"{scheme}:{url.partition(':')[2]}"
+        return f"{url}{'&' if '?' in path else '?'}{self._query}" if self._query else url
 
     # -- HTTP ---------------------------------------------------------------------------------------------
 
     def _open(self, path: str, data: bytes | None = None, headers: dict | None = None, method: str = ""):
         request = urllib.request.Request(
-            f"{self.base}{path}",
+            self._url(path),
             data=data,
-            headers=headers or {},
+            headers={**(headers or {}), **self._auth},
             method=method or ("POST" if data else "GET"),
         )
         try:
@@ -107,29 +139,59 @@ class ComfyClient:
                 "app) or set image.base_url to where it listens."
             ) from None
 
-    def get(self, path: str) -> bytes:
+    def _read(self, answer, path: str, limit: int) -> bytes:
+        """An answer's body, read no further than ``limit`` bytes, and within the job's deadline."""
+        declared = answer.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise BackendError(
+                f"ComfyUI at {self.base} answered {path.split('?')[0]} with {int(declared) // 2**20} MB; the studio "
+                f"reads at most {limit // 2**20} MB there. Is it a ComfyUI server?"
+            )
+        chunks, size, deadline = [], 0, time.monotonic() + self.job_timeout
+        while size <= limit:
+            chunk = answer.read(min(1 << 20, limit + 1 - size))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            size += len(chunk)
+            if time.monotonic() > deadline:
+                raise BackendError(
+                    f"ComfyUI at {self.base} was still sending {path.split('?')[0]} after {self.job_timeout:g} s "
+                    "(image.job_timeout); it was dropped. Try again, or raise image.job_timeout."
+                )
+        raise BackendError(
+            f"ComfyUI at {self.base} sent more than {limit // 2**20} MB for {path.split('?')[0]}; the studio reads "
+            "at most that. Is it a ComfyUI server?"
+        )
+
+    def get(self, path: str, limit: int = MAX_ANSWER) -> bytes:
         try:
             with self._open(path) as answer:
-                return answer.read()
+                return self._read(answer, path, limit)
         except urllib.error.HTTPError as exc:
             raise BackendError(f"ComfyUI at {self.base} answered {path} with HTTP {exc.code}.") from None
+        except (TimeoutError, OSError) as exc:
+            raise BackendError(f"ComfyUI at {self.base} stopped answering {path} ({exc}).") from None
 
-    def get_json(self, path: str):
+    def get_json(self, path: str) -> dict:
         data = self.get(path)
         try:
-            return json.loads(data)
-        except ValueError:
+            answer = json.loads(data)
+        except (ValueError, RecursionError):
+            answer = None
+        if not isinstance(answer, dict):
             raise BackendError(
-                f"{self.base}{path} did not answer in JSON; is {self.base} a ComfyUI server?"
-            ) from None
+                f"{self.base}{path} did not answer with a JSON object; is {self.base} a ComfyUI server?"
+            )
+        return answer
 
     def post_json(self, path: str, body: dict) -> tuple[int, bytes]:
         data = json.dumps(body).encode()
         try:
             with self._open(path, data, {"Content-Type": "application/json"}) as answer:
-                return answer.status, answer.read()
+                return answer.status, self._read(answer, path, MAX_ANSWER)
         except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
+            return exc.code, self._read(exc, path, MAX_ANSWER)
 
     # -- what the server has ------------------------------------------------------------------------------
 
@@ -193,20 +255,29 @@ class ComfyClient:
             with self._open(
                 "/upload/image", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
             ) as answer:
-                stored = json.loads(answer.read())
+                stored = json.loads(self._read(answer, "/upload/image", MAX_ANSWER))
         except urllib.error.HTTPError as exc:
             raise BackendError(f"ComfyUI refused the upload of {name} (HTTP {exc.code}).") from None
+        except (ValueError, RecursionError):
+            stored = None
+        if not isinstance(stored, dict) or not isinstance(stored.get("name"), str):
+            raise BackendError(
+                f"ComfyUI at {self.base} answered the upload of {name} in a form it does not know."
+            )
         return f"{stored['subfolder']}/{stored['name']}" if stored.get("subfolder") else stored["name"]
 
     def view(self, image: dict) -> bytes:
+        """An output image's bytes (at most :data:`MAX_IMAGE_BYTES`)."""
+        if not isinstance(image, dict) or not isinstance(image.get("filename"), str):
+            raise BackendError(f"ComfyUI at {self.base} named its image in a form the studio does not know.")
         query = urllib.parse.urlencode(
             {
                 "filename": image["filename"],
-                "subfolder": image.get("subfolder", ""),
-                "type": image.get("type", "output"),
+                "subfolder": str(image.get("subfolder", "")),
+                "type": str(image.get("type", "output")),
             }
         )
-        return self.get(f"/view?{query}")
+        return self.get(f"/view?{query}", MAX_IMAGE_BYTES)
 
     # -- jobs ---------------------------------------------------------------------------------------------
 
@@ -242,22 +313,19 @@ class ComfyClient:
     def history(self, prompt_id: str) -> dict | None:
         """The job's entry in ``/history`` once it has finished, else None."""
         entry = self.get_json(f"/history/{prompt_id}").get(prompt_id)
-        return (
-            entry if entry and entry.get("status", {}).get("completed", True) and "outputs" in entry else None
-        )
+        if not isinstance(entry, dict):
+            return None
+        status = entry.get("status")
+        completed = status.get("completed", True) if isinstance(status, dict) else True
+        return entry if completed and "outputs" in entry else None
 
     def _connect(self) -> None:
         if self._socket is not None:
             return
-        import websocket
-
-        url = self.base.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+        url = self._url(f"/ws?clientId={self.client_id}", "wss" if self._root.startswith("https") else "ws")
         try:
-            self._socket = websocket.create_connection(
-                f"{url}/ws?clientId={self.client_id}", timeout=min(self.timeout, 10)
-            )
-            self._socket.settimeout(LISTEN_SECONDS)
-        except (OSError, websocket.WebSocketException) as exc:
+            self._socket = MessageSocket(url, self._auth, min(self.timeout, 30))
+        except SocketClosed as exc:
             log.info("no websocket at %s (%s): the job will be polled", self.base, exc)
             self._socket = None
 
@@ -268,14 +336,13 @@ class ComfyClient:
         self._socket = None
 
     def _follow(self, prompt_id: str, on_step: StepSink, cancelled: Cancelled) -> JobResult:
-        import websocket
-
         result = JobResult(prompt_id)
-        quiet_since = time.monotonic()
+        started = quiet_since = asked = time.monotonic()
         drops = 0
         while True:
             if cancelled():
                 raise GenerationCancelled("cancelled")
+            self._deadline(started, prompt_id)
             if self._socket is None:
                 # no socket (or it would not come back): ask the history now and then
                 entry = self.history(prompt_id)
@@ -285,14 +352,20 @@ class ComfyClient:
                 time.sleep(LISTEN_SECONDS)
                 continue
             try:
-                message = self._socket.recv()
-            except websocket.WebSocketTimeoutException:
-                self._silence(quiet_since, prompt_id)
-                continue
-            except (websocket.WebSocketConnectionClosedException, OSError, websocket.WebSocketException):
+                message = self._socket.receive(LISTEN_SECONDS, cancelled)
+            except MessageTooLarge as exc:
+                self.close()
+                self.cancel(prompt_id)
+                raise BackendError(
+                    f"ComfyUI at {self.base} sent a websocket message of {exc}, over the {MAX_MESSAGE // 2**20} MB "
+                    "the studio reads; the job was taken off its queue. Is it a ComfyUI server?"
+                ) from None
+            except SocketClosed as exc:
+                if cancelled():
+                    raise GenerationCancelled("cancelled") from None
                 drops += 1
                 self.close()
-                log.warning("the ComfyUI websocket dropped (%d); reconnecting", drops)
+                log.warning("the ComfyUI websocket dropped (%d: %s); reconnecting", drops, exc)
                 if drops <= RECONNECTS:
                     time.sleep(min(2.0, 0.2 * drops))
                     self._connect()
@@ -300,16 +373,24 @@ class ComfyClient:
                 if entry is not None:
                     return self._finished(result, entry)
                 continue
+            kind, data = _parsed(message) if isinstance(message, str) else ("", {})
+            if data.get("prompt_id") != prompt_id:
+                # silence, a preview, someone else's job on a shared server or the server's own status: no word
+                # of ours, so now and then the history is asked whether the job ended unheard
+                self._silence(quiet_since, prompt_id)
+                if time.monotonic() - asked > HISTORY_SECONDS:
+                    asked = time.monotonic()
+                    entry = self.history(prompt_id)
+                    if entry is not None:
+                        return self._finished(result, entry)
+                continue
             quiet_since = time.monotonic()
-            if not isinstance(message, str):
-                continue  # a preview image
-            kind, data = _parsed(message)
-            if data.get("prompt_id") not in (None, prompt_id):
-                continue  # someone else's job on a shared server
             if kind == "progress" and data.get("prompt_id") == prompt_id:
-                on_step(int(data.get("value", 0)), max(1, int(data.get("max", 1))))
+                value, most = _number(data.get("value")), _number(data.get("max"), 1)
+                on_step(min(value, most), max(1, most))
             elif kind == "executed" and data.get("prompt_id") == prompt_id:
-                result.outputs[str(data.get("node"))] = data.get("output") or {}
+                output = data.get("output")
+                result.outputs[str(data.get("node"))] = output if isinstance(output, dict) else {}
             elif kind == "execution_error" and data.get("prompt_id") == prompt_id:
                 raise BackendError(execution_error(data))
             elif kind == "execution_interrupted" and data.get("prompt_id") == prompt_id:
@@ -325,6 +406,15 @@ class ComfyClient:
                 entry = self.history(prompt_id)
                 return self._finished(result, entry or {"outputs": {}})
 
+    def _deadline(self, started: float, prompt_id: str) -> None:
+        if time.monotonic() - started > self.job_timeout:
+            self.cancel(prompt_id)
+            raise BackendError(
+                f"ComfyUI at {self.base} had not finished the job after {self.job_timeout:g} s (image.job_timeout), "
+                "however much it said meanwhile; the job was taken off its queue. Try again, or raise "
+                "image.job_timeout for a long job."
+            )
+
     def _silence(self, since: float, prompt_id: str) -> None:
         if time.monotonic() - since > self.timeout:
             self.cancel(prompt_id)
@@ -335,23 +425,35 @@ class ComfyClient:
 
     @staticmethod
     def _finished(result: JobResult, entry: dict) -> JobResult:
-        outputs = entry.get("outputs") or {}
-        result.outputs.update({str(k): v for k, v in outputs.items()})
-        status = entry.get("status") or {}
-        if status.get("status_str") == "error":
-            for name, data in status.get("messages", []):
-                if name == "execution_error":
-                    raise BackendError(execution_error(data))
+        outputs = entry.get("outputs")
+        if isinstance(outputs, dict):
+            result.outputs.update({str(k): v for k, v in outputs.items() if isinstance(v, dict)})
+        status = entry.get("status")
+        if isinstance(status, dict) and status.get("status_str") == "error":
+            messages = status.get("messages")
+            for item in messages if isinstance(messages, list) else []:
+                if isinstance(item, list) and len(item) == 2 and item[0] == "execution_error":
+                    raise BackendError(execution_error(item[1] if isinstance(item[1], dict) else {}))
             raise BackendError("ComfyUI reports the job failed; its console says why.")
         return result
 
 
 def _parsed(message: str) -> tuple[str, dict]:
+    """A websocket message's type and data; ``("", {})`` for anything not in ComfyUI's shape."""
     try:
         decoded = json.loads(message)
-    except ValueError:
+    except (ValueError, RecursionError):
+        return "", {}
+    if not isinstance(decoded, dict) or not isinstance(decoded.get("data", {}), dict):
         return "", {}
     return str(decoded.get("type", "")), decoded.get("data") or {}
+
+
+def _number(value, default: int = 0) -> int:
+    """A step count from a message: a number, else ``default``."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return default
+    return int(max(0, min(value, 1e9)))
 
 
 def execution_error(data: dict) -> str:
@@ -377,9 +479,15 @@ def refusal(answer: dict, graph: dict, status: int) -> str:
             "or into ComfyUI/custom_nodes, and restart ComfyUI."
         )
     problems = []
-    for node_id, report in (answer.get("node_errors") or {}).items():
+    node_errors = answer.get("node_errors")
+    for node_id, report in node_errors.items() if isinstance(node_errors, dict) else ():
+        if not isinstance(report, dict):
+            continue
         kind = report.get("class_type") or graph.get(node_id, {}).get("class_type", "?")
-        for item in report.get("errors", []):
+        errors = report.get("errors")
+        for item in errors if isinstance(errors, list) else []:
+            if not isinstance(item, dict):
+                continue
             details = item.get("details") or item.get("message", "")
             if item.get("type") == "value_not_in_list":
                 details += "; choose one the server lists (it reads its models folder when it starts)"
@@ -395,8 +503,8 @@ def check(base_url: str, timeout: float = 10.0, say: Callable[[str], None] = pri
     can run there. Returns the facts; :class:`BackendError` when it cannot be reached."""
     client = ComfyClient(base_url, timeout)
     stats = client.system_stats()
-    system = stats.get("system", {})
-    devices = stats.get("devices", [])
+    system = stats.get("system") if isinstance(stats.get("system"), dict) else {}
+    devices = [d for d in stats.get("devices") or [] if isinstance(d, dict)]
     packs = client.node_packs()
     facts = {
         "version": system.get("comfyui_version", "unknown"),

@@ -36,8 +36,10 @@ from dreamfactory_studio.backends.image import (
     Reference,
     StepSink,
 )
+from dreamfactory_studio.backends.image.files import decode_image
 from dreamfactory_studio.backends.video import ClipRequest
 from dreamfactory_studio.core.errors import BackendError
+from dreamfactory_studio.core.secrets import public_url
 from dreamfactory_studio.core.settings import ImageSettings, VideoSettings
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ class ComfyUIPainter:
     def load(self, on_progress: Callable[[str], None]) -> None:
         if self.client is not None:
             return
-        client = ComfyClient(self.settings.base_url, self.settings.timeout)
+        client = ComfyClient(self.settings.base_url, self.settings.timeout, self.settings.job_timeout)
         info = client.object_info()
         missing = [n for n in ("CheckpointLoaderSimple", "KSampler", "SaveImage") if n not in info]
         if missing and not self.settings.workflow:
@@ -140,7 +142,7 @@ class ComfyUIPainter:
             (result.outputs[i]["images"][0] for i in wanted if result.outputs.get(i, {}).get("images")),
             images[0],
         )
-        image = Image.open(io.BytesIO(client.view(chosen))).convert("RGB")
+        image = decode_image(client.view(chosen), f"ComfyUI's image {chosen.get('filename', '')}")
         if image.size != (request.width, request.height):
             image = image.resize((request.width, request.height), Image.Resampling.LANCZOS)
         return Drawn(
@@ -236,18 +238,19 @@ class ComfyUIVideo:
         self.settings = settings
         self.base_url = settings.base_url or image.base_url
         self.timeout = image.timeout
+        self.job_timeout = image.job_timeout
         self.client: ComfyClient | None = None
         self.checkpoint = ""
         self.label = "ComfyUI video"
 
     def signature(self, request: ClipRequest) -> str:
         s = self.settings
-        return f"comfyui-video:{self.base_url}:{s.model}:{s.steps}:{s.frames}:{s.width}x{s.height}:{s.motion}:{request.seed}"
+        return f"comfyui-video:{public_url(self.base_url)}:{s.model}:{s.steps}:{s.frames}:{s.width}x{s.height}:{s.motion}:{request.seed}"
 
     def load(self, on_progress: Callable[[str], None]) -> None:
         if self.client is not None:
             return
-        client = ComfyClient(self.base_url, self.timeout)
+        client = ComfyClient(self.base_url, self.timeout, self.job_timeout)
         if not client.has("ImageOnlyCheckpointLoader", "SVD_img2vid_Conditioning", "VideoLinearCFGGuidance"):
             raise BackendError(
                 f"ComfyUI at {client.base} has no Stable Video Diffusion nodes (ImageOnlyCheckpointLoader, "
@@ -294,10 +297,7 @@ class ComfyUIVideo:
         if not pictures:
             raise BackendError("ComfyUI made no frames for the clip; its console says why.")
         frames = np.stack(
-            [
-                np.asarray(Image.open(io.BytesIO(self.client.view(p))).convert("RGB"), np.float32)
-                for p in pictures
-            ]
+            [np.asarray(decode_image(self.client.view(p), "a ComfyUI frame"), np.float32) for p in pictures]
         )
         with FrameWriter(request.output, request.width, request.height, request.fps) as writer:
             for frame in retime(frames, request.frame_count):

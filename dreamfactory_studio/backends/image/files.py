@@ -18,25 +18,42 @@ MAX_PIXELS = 64_000_000
 
 
 @contextlib.contextmanager
-def _opened(path: Path | str) -> Iterator[Image.Image]:
-    """The image file at ``path``, its header read and its size checked; whatever a decoder refuses, while
-    opening or in the ``with`` body, becomes one :class:`BadInput`."""
+def _opened(
+    path: Path | str, data: bytes | None = None, error: type[Exception] = BadInput
+) -> Iterator[Image.Image]:
+    """The image file at ``path`` (or in ``data``, ``path`` naming it), its header read and its size checked
+    before a pixel is decoded; whatever a decoder refuses, while opening or in the ``with`` body, becomes one
+    ``error``."""
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise BadInput(f"image file {path} does not exist.")
+    if data is None:
+        path = Path(path).expanduser()
+        if not path.is_file():
+            raise error(f"image file {path} does not exist.")
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings():
+            # Our own limit is lower than Pillow's, and says so in one line instead of a warning.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(data) if data is not None else path)
+        with opened as image:
             if image.width * image.height > MAX_PIXELS:
-                raise BadInput(
-                    f"{path} is {image.width}x{image.height}; images over 64 megapixels are refused."
-                )
+                raise error(f"{path} is {image.width}x{image.height}; images over 64 megapixels are refused.")
             yield image
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
-        raise BadInput(
+    except Image.DecompressionBombError as exc:
+        raise error(f"{path} is larger than 64 megapixels ({exc}); images that large are refused.") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise error(
             f"{path} is not an image that can be read ({exc}); use a PNG, JPEG or WebP file."
         ) from None
+
+
+def decode_image(data: bytes, source: str) -> Image.Image:
+    """An image a server sent, decoded as RGB once its size is checked; :class:`BackendError` naming
+    ``source`` when it is over 64 megapixels or cannot be read."""
+    with _opened(source, data, BackendError) as image:
+        return image.convert("RGB")
 
 
 def open_image(path: Path | str) -> Image.Image:

@@ -8,7 +8,6 @@ size asked. Runs on the GPU worker thread like every painter, with the synchrono
 from __future__ import annotations
 
 import base64
-import io
 import logging
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -116,7 +115,9 @@ class OpenAIImages:
         data = response.data[0] if response.data else None
         if data is None or not data.b64_json:
             raise BackendError(f"{self.label} answered without an image; try again or choose another model.")
-        image = Image.open(io.BytesIO(base64.b64decode(data.b64_json))).convert("RGB")
+        from dreamfactory_studio.backends.image.files import decode_image
+
+        image = decode_image(base64.b64decode(data.b64_json), f"the image {self.label} sent")
         on_step(1, 1)
         if image.size != (request.width, request.height):
             image = image.resize((request.width, request.height), Image.Resampling.LANCZOS)

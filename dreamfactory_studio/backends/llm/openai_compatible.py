@@ -19,6 +19,7 @@ from dreamfactory_studio.backends.llm import ChatMessage, Completion, TokenSink,
 from dreamfactory_studio.backends.llm.reasoning import ThinkSplitter, split_answer
 from dreamfactory_studio.backends.openai_client import async_client, explain
 from dreamfactory_studio.core.errors import BackendError, BadInput
+from dreamfactory_studio.core.reading import without_surrogates
 from dreamfactory_studio.core.secrets import public_url
 from dreamfactory_studio.core.settings import LLMSettings
 
@@ -63,19 +64,24 @@ class OpenAICompatibleLLM:
 
     async def check(self) -> str:
         """A one-token request: proves the URL, the key and the model name together."""
-        import time
 
         import openai
 
         started = time.monotonic()
         try:
-            await self._get_client().chat.completions.create(
-                model=self.settings.model,
-                messages=[{"role": "user", "content": "Say OK."}],
-                max_tokens=1,
-            )
+            async with asyncio.timeout(self.settings.timeout * 2):
+                await self._get_client().chat.completions.create(
+                    model=self.settings.model,
+                    messages=[{"role": "user", "content": "Say OK."}],
+                    max_tokens=1,
+                )
         except openai.APIError as exc:
             raise self._explain(exc) from exc
+        except TimeoutError:
+            raise BackendError(
+                f"{self.label} did not answer a one-word question within {self.settings.timeout * 2:g} s; check "
+                "that it is running and not overloaded, or raise [llm] timeout."
+            ) from None
         return f"{self.label} answered in {time.monotonic() - started:.1f} s."
 
     async def complete(
@@ -83,7 +89,6 @@ class OpenAICompatibleLLM:
     ) -> Completion:
         """The answer, streamed to ``on_token`` (``reasoning=True`` for a reasoning model's thinking, which is
         kept in :attr:`Completion.reasoning`, apart from the answer)."""
-        import openai
 
         request = {
             "model": self.settings.model,
@@ -95,6 +100,25 @@ class OpenAICompatibleLLM:
                 request["stream_options"] = {"include_usage": True}
         if turn.kind in ("reflect", "repair") and self._json_mode:
             request["response_format"] = {"type": "json_object"}
+        # One deadline by the clock for the whole answer: keep-alive comments, a trickle of bytes or retries
+        # never extend it (the SDK's read timeout restarts with every byte).
+        total = self.settings.timeout + self.settings.answer_timeout
+        try:
+            async with asyncio.timeout(total):
+                completion = await self._asking(request, on_token)
+        except TimeoutError:
+            raise BackendError(
+                f"{self.label} gave no complete answer within {total:g} s ([llm] timeout "
+                f"{self.settings.timeout:g} s + answer_timeout {self.settings.answer_timeout:g} s); the answer so "
+                "far is dropped. Raise [llm] answer_timeout for a slow model, or check the server."
+            ) from None
+        completion.text = without_surrogates(completion.text)
+        completion.reasoning = without_surrogates(completion.reasoning)
+        return completion
+
+    async def _asking(self, request: dict, on_token: TokenSink | None) -> Completion:
+        import openai
+
         while True:
             try:
                 return await self._retrying(request, on_token)
@@ -160,15 +184,8 @@ class OpenAICompatibleLLM:
                     else:
                         on_token(piece)
 
-        # Checked as pieces come rather than with a timer: a silent stream is ended by the read timeout.
-        deadline = time.monotonic() + self.settings.timeout + self.settings.answer_timeout
         try:
             async for chunk in stream:
-                if time.monotonic() > deadline:
-                    raise BackendError(
-                        f"{self.label} was still answering after {self.settings.answer_timeout:g} s; the answer "
-                        "so far is dropped. Raise [llm] answer_timeout for a slow model, or try again."
-                    )
                 if chunk.usage:
                     completion.prompt_tokens = chunk.usage.prompt_tokens or 0
                     completion.completion_tokens = chunk.usage.completion_tokens or 0

@@ -6,6 +6,8 @@ Everything here is deterministic and works on any script: sentence ends include 
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -155,6 +157,8 @@ def split_scenes(story: str, count: int) -> list[str]:
     if len(units) <= count:
         return [units[i * len(units) // count].text for i in range(count)]
     lengths = [len(words(u.text)) or len(u.text) for u in units]
+    if len(units) ** 2 * count > DP_WORK:
+        return _split_near_ideal(units, lengths, count)
     total = sum(lengths)
     # The best cut of the first i sentences into j scenes, by dynamic programming over the cut points.
     target = total / count
@@ -183,6 +187,34 @@ def split_scenes(story: str, count: int) -> list[str]:
         cuts.append((back[i][j], i))
         i = back[i][j]
     return [" ".join(u.text for u in units[a:b]) for a, b in reversed(cuts)]
+
+
+DP_WORK = 3_000_000
+"""The most steps the exact split may take (sentences² × scenes); a longer story is cut near the ideal points."""
+
+
+def _split_near_ideal(units: list[Sentence], lengths: list[int], count: int) -> list[str]:
+    """Cut ``units`` into ``count`` scenes in time linear in their number: each cut goes where the words reach
+    its share of the story, moved to a nearby paragraph end when one is within half a scene."""
+    prefix = list(itertools.accumulate(lengths, initial=0))
+    total, n = prefix[-1], len(units)
+    target = total / count
+    cuts = [0]
+    for m in range(1, count):
+        ideal = m * target
+        low = max(cuts[-1] + 1, bisect.bisect_left(prefix, ideal - target / 2))
+        high = min(max(low, bisect.bisect_right(prefix, ideal + target / 2)), n - (count - m))
+        low = min(low, high)  # every scene keeps at least one sentence
+        best, best_cost = low, float("inf")
+        for i in range(low, high + 1):
+            cost = ((prefix[i] - ideal) / target) ** 2
+            if i < n and units[i - 1].paragraph == units[i].paragraph:
+                cost += 0.6 * 0.25  # prefer a paragraph's end, as the exact split does
+            if cost < best_cost:
+                best, best_cost = i, cost
+        cuts.append(best)
+    cuts.append(n)
+    return [" ".join(u.text for u in units[a:b]) for a, b in itertools.pairwise(cuts)]
 
 
 def pick_style(story: str) -> tuple[str, list[str]]:
