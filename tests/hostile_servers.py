@@ -314,6 +314,7 @@ class HostileComfy:
                 prompt = "p1" if self.mode == "endless" else "someone-else"
                 message = {"type": "progress", "data": {"value": step % 20, "max": 20, "prompt_id": prompt}}
                 connection.sendall(_frame(json.dumps(message).encode()))
+                self.sent += 1
 
     def close(self) -> None:
         self.server.close()

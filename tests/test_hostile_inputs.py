@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import threading
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -17,9 +19,11 @@ from dreamfactory_studio.core.project_folder import ProjectFolder
 
 from .hostile_servers import (
     HostileComfy,
+    chat_chunks,
     echoing_llm,
     huge_error_llm,
     keep_alive_llm,
+    streaming_llm,
     trickling_llm,
 )
 
@@ -155,6 +159,45 @@ def test_a_300_mb_websocket_frame_is_refused_unread_and_a_cancel_is_honoured_at_
         assert comfy.sent < 8 * 2**20  # the frame's header was enough
     finally:
         comfy.close()
+
+
+def test_sigterm_during_an_endless_comfyui_job_stops_the_command_with_one_line(project_dir):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    comfy = HostileComfy("endless")
+    argv = [
+        "run",
+        str(project_dir),
+        "--from-scene",
+        "4",
+        "--image-backend",
+        "comfyui",
+        "--image-url",
+        comfy.url,
+    ]
+    env = {**os.environ, "DREAMFACTORY_IMAGE_JOB_TIMEOUT": "600", "QT_QPA_PLATFORM": "offscreen"}
+    program = subprocess.Popen(
+        [sys.executable, "-m", "dreamfactory_studio", *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        for _ in range(600):  # until the job streams its progress (or the command ended early)
+            if comfy.sent > 5 or program.poll() is not None:
+                break
+            time.sleep(0.1)
+        program.send_signal(signal.SIGTERM)
+        code = program.wait(60)  # far past the 10 s the review saw; the point is that it ends
+    finally:
+        program.kill()
+        comfy.close()
+    err = program.stderr.read().decode().strip()
+    assert code == 130 and err.count("\n") == 0 and "interrupted" in err, (code, err)
+    opens(project_dir)
 
 
 # -- 3. reads with a cap --------------------------------------------------------------------------------------
@@ -358,3 +401,323 @@ def test_a_url_with_credentials_is_refused_where_no_keyring_can_keep_them(capsys
     )
     assert "keyring cannot keep the credentials" in err and "hunter2-secret" not in err
     assert not (Path(user_dirs) / "config" / "settings.toml").exists()
+
+
+# -- 6. a kept copy is never overwritten ------------------------------------------------------------------------
+
+
+def test_recover_force_twice_in_one_second_keeps_both_replaced_files(project_dir, capsys, monkeypatch):
+    from datetime import datetime
+
+    from dreamfactory_studio.core import project_folder
+
+    monkeypatch.setattr(project_folder, "now", lambda: datetime(2026, 12, 5, 12, 0, 0, tzinfo=UTC))
+    texts = []
+    for title in ("first hand edit", "second hand edit"):
+        document = json.loads((project_dir / "project.json").read_text())
+        document["title"] = title
+        (project_dir / "project.json").write_text(json.dumps(document))
+        texts.append((project_dir / "project.json").read_text())
+        assert main(["recover", str(project_dir), "--force"]) == 0, capsys.readouterr()
+    kept = sorted(project_dir.glob("project.json.replaced-*"))
+    assert len(kept) == 2 and sorted(p.read_text() for p in kept) == sorted(texts)
+
+
+# -- 7. the offline crew reads in linear time -----------------------------------------------------------------
+
+
+def test_a_long_story_of_short_sentences_is_split_exactly_in_time_linear_in_its_length():
+    from dreamfactory_studio.backends.llm import story_analysis
+
+    rng = random.Random(7)
+    paragraphs = [
+        " ".join(
+            f"{rng.choice(['Mara', 'Tom', 'Ivo'])} {rng.choice(['ran', 'sat', 'sang'])}."
+            for _ in range(rng.randint(2, 8))
+        )
+        for _ in range(3000)
+    ]
+    story = "\n\n".join(paragraphs)
+    calls = {"n": 0}
+    real = story_analysis.words
+
+    def counted(text):
+        calls["n"] += 1
+        return real(text)
+
+    story_analysis.words = counted
+    try:
+        scenes = story_analysis.split_scenes(story, 40)
+    finally:
+        story_analysis.words = real
+    assert len(scenes) == 40 and all(scenes)
+    assert " ".join(scenes).split() == story.split()  # every sentence once, in order
+    sizes = [len(s.split()) for s in scenes]
+    assert max(sizes) < 2 * min(sizes)  # evenly cut
+    assert calls["n"] <= story.count(".") + 1  # each sentence measured once: no pass over pairs of them
+
+
+def test_the_writers_answer_cap_grows_with_the_story():
+    from dreamfactory_studio.core.model import Project
+    from dreamfactory_studio.core.story import MAX_STORY_BYTES
+    from dreamfactory_studio.production.conversation import MAX_REPLY_CHARS, reply_cap
+
+    longest = Project(title="t", story="word " * (MAX_STORY_BYTES // 5))
+    assert reply_cap(longest) > 2 * MAX_STORY_BYTES  # the script of the longest story fits, with narration
+    assert reply_cap(Project(title="t", story="A short one.")) < MAX_REPLY_CHARS + 100
+
+
+# -- 8. user errors: one line and exit 2 (or 1 for a server's fault) -----------------------------------------------
+
+
+def _edit_with(project_dir: Path, tmp_path: Path, change) -> Path:
+    """The project's edit as OpenTimelineIO, its first clip's metadata changed by ``change``."""
+    out = tmp_path / "cut.otio"
+    assert main(["export", str(project_dir), "--timeline", str(out), "--resolution", "320x180"]) == 0
+    document = json.loads(out.read_text())
+    clips = [c for c in document["tracks"]["children"][0]["children"] if c["OTIO_SCHEMA"].startswith("Clip")]
+    change(clips[0])
+    out.write_text(json.dumps(document))
+    return out
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "namespace a list",
+        "frames as text",
+        "fcp_xml a string",
+        "lognote a list",
+        "nan length",
+        "infinite length",
+        "zero rate",
+    ],
+)
+def test_an_edit_with_metadata_or_lengths_of_the_wrong_kind_is_read_or_refused_in_one_line(
+    project_dir, tmp_path, capsys, damage
+):
+    def change(clip):
+        info = clip["metadata"]["dreamfactory"]
+        if damage == "namespace a list":
+            clip["metadata"]["dreamfactory"] = ["scene", info["scene_id"]]
+        elif damage == "frames as text":
+            info["frames"] = "ninety"
+        elif damage == "fcp_xml a string":
+            clip["metadata"]["dreamfactory"] = {}
+            clip["metadata"]["fcp_xml"] = "logginginfo"
+        elif damage == "lognote a list":
+            clip["metadata"]["dreamfactory"] = {}
+            clip["metadata"]["fcp_xml"] = {"logginginfo": {"lognote": ["dreamfactory", "{}"]}}
+        else:
+            duration = clip["source_range"]["duration"]
+            duration["value"] = {"nan length": float("nan"), "infinite length": float("inf")}.get(
+                damage, 10.0
+            )
+            if damage == "zero rate":
+                duration["rate"] = 0.0
+
+    edit = _edit_with(project_dir, tmp_path, change)
+    code = main(["import-edit", str(project_dir), str(edit)])
+    err = capsys.readouterr().err.strip()
+    assert code in (0, 2) and err.count("\n") == 0 and "Traceback" not in err and "unexpected" not in err, err
+    opens(project_dir)
+
+
+def test_comfyui_messages_and_history_in_the_wrong_shape_are_one_line(project_dir, capsys):
+    from dreamfactory_studio.backends.comfyui.client import ComfyClient
+
+    comfy = HostileComfy("list_data")  # "executed" and "progress" data as lists, history outputs a list
+    try:
+        client = ComfyClient(comfy.url, timeout=10, job_timeout=30)
+        result = client.run(
+            {"1": {"class_type": "SaveImage", "inputs": {}}}, lambda k, n: None, lambda: False
+        )
+        client.close()
+        assert result.images() == []  # nothing in a shape it knows
+        argv = [
+            "run",
+            str(project_dir),
+            "--from-scene",
+            "4",
+            "--image-backend",
+            "comfyui",
+            "--image-url",
+            comfy.url,
+        ]
+        err = one_line_error(capsys, 1, argv)
+    finally:
+        comfy.close()
+    assert "finished the job without an image" in err
+    opens(project_dir)
+
+
+@pytest.mark.parametrize("where", ["project", "answer"])
+def test_a_lone_surrogate_in_a_project_or_an_llm_answer_never_stops_a_save(project_dir, capsys, where):
+    if where == "project":
+        text = (project_dir / "project.json").read_text()
+        document = json.loads(text)
+        document["title"] = "broken \\ud83d title"
+        (project_dir / "project.json").write_text(json.dumps(document).replace("\\\\ud83d", "\\ud83d"))
+        assert main(["edit", str(project_dir), "--scene", "1", "--title", "saved after all"]) == 0, (
+            capsys.readouterr()
+        )
+    else:
+        task = 'Here it is \\ud83d. <INFO> {\\"mode\\": \\"short\\", \\"scenes\\": 4, \\"audience\\": \\"all \\ud83d\\"}'
+        server = streaming_llm(*(chat_chunks(task) for _ in range(8)))
+        try:
+            assert main(["run", str(project_dir), "--phase", "task", *llm(server.url + "/v1")]) == 0, (
+                capsys.readouterr()
+            )
+        finally:
+            server.close()
+    opens(project_dir)
+    assert "\ufffd" in (project_dir / "project.json").read_text() + "".join(
+        p.read_text() for p in (project_dir / "transcripts").glob("*.jsonl")
+    )
+
+
+def test_a_lock_file_of_bytes_that_are_not_utf8_is_taken_over(project_dir, capsys):
+    (project_dir / ".lock").write_bytes(b"\xff\xfe\x00garbage\x80")
+    assert main(["edit", str(project_dir), "--scene", "1", "--title", "x"]) == 0, capsys.readouterr()
+
+
+@pytest.mark.parametrize("option", ["--llm-url", "--image-url"])
+def test_an_address_that_is_no_url_is_one_line(project_dir, capsys, option):
+    argv = ["run", str(project_dir), "--phase", "task", option, "http://[::1"]
+    err = one_line_error(capsys, 2, argv + (["--llm-model", "m"] if option == "--llm-url" else []))
+    assert option in err and "not a URL" in err
+
+
+def test_a_safetensors_header_nested_50000_deep_is_one_line_and_named_in_a_models_listing(
+    project_dir, tmp_path, capsys
+):
+    import struct
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    header = b"[" * 50_000 + b"]" * 50_000
+    (folder / "deep.safetensors").write_bytes(struct.pack("<Q", len(header)) + header)
+    (folder / "short.safetensors").write_bytes(b"\x01")
+    err = one_line_error(
+        capsys,
+        2,
+        ["run", str(project_dir), "--from-scene", "1", "--image-model", str(folder / "deep.safetensors")],
+    )
+    assert "deep.safetensors" in err and "not a readable .safetensors file" in err
+    assert main(["models", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "unreadable: .safetensors files whose header is damaged or cut short: 2" in out
+        and "deep.safetensors" in out
+    )
+
+
+def test_eight_programs_making_one_project_at_once_leave_one_project_and_seven_clear_lines(tmp_path):
+    import subprocess
+    import sys
+
+    story = Path(__file__).parent / "fixtures" / "stories" / "three-friends.txt"
+    target = tmp_path / "together"
+    programs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dreamfactory_studio", "new", str(story), str(target), "--scenes", "2"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        )
+        for _ in range(8)
+    ]
+    results = [(p.wait(120), p.stderr.read().decode()) for p in programs]
+    assert sorted(code for code, _ in results) == [0] + [2] * 7, results
+    for code, err in results:
+        if code:
+            assert "already exists and is not empty" in err and err.count("\n") == 1, err
+    opens(target)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+@pytest.mark.parametrize("where", ["save", "clip"])
+def test_a_full_disk_is_exit_2_with_one_line(project_dir, capsys, monkeypatch, where):
+    import errno
+
+    from dreamfactory_studio.backends.video import ffmpeg
+
+    if where == "save":
+        from dreamfactory_studio.core import project_folder
+
+        def full(*_args, **_kwargs):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(project_folder, "atomic_write_text", full)
+        err = one_line_error(capsys, 2, ["edit", str(project_dir), "--scene", "1", "--title", "x"])
+        assert "No space left" in err and "previous save is intact" in err
+    else:
+        real = ffmpeg.FrameWriter._fail
+
+        def full(self):
+            self._log.write(b"av_interleaved_write_frame(): No space left on device\n")
+            real(self)
+
+        monkeypatch.setattr(ffmpeg.FrameWriter, "write", lambda self, frame: full(self))
+        err = one_line_error(
+            capsys,
+            2,
+            ["export", str(project_dir), str(project_dir.parent / "f.mp4"), "--resolution", "320x180"],
+        )
+        assert "the disk is full" in err
+    opens(project_dir)
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "1e9"])
+def test_a_crossfade_out_of_range_is_one_line(project_dir, tmp_path, capsys, value):
+    err = one_line_error(
+        capsys, 2, ["export", str(project_dir), str(tmp_path / "f.mp4"), "--crossfade", value]
+    )
+    assert "crossfade" in err
+
+
+def test_music_that_is_not_sound_is_refused_before_any_work(project_dir, tmp_path, capsys):
+    music = tmp_path / "notaudio.mp3"
+    music.write_text("these are words, not sound")
+    err = one_line_error(
+        capsys, 2, ["export", str(project_dir), str(tmp_path / "f.mp4"), "--music", str(music)]
+    )
+    assert "holds no sound" in err and not (tmp_path / "f.mp4").exists()
+
+
+def test_an_image_between_89_and_178_megapixels_is_one_line_without_a_warning(project_dir, tmp_path, capsys):
+    from .hostile_servers import png_header
+
+    for side in (10_000, 13_000):  # 100 and 169 megapixels: past Pillow's warning, short of its error
+        big = tmp_path / f"big{side}.png"
+        big.write_bytes(png_header(side, side))
+        err = one_line_error(capsys, 2, ["take", str(project_dir), "--scene", "1", "--import", str(big)])
+        assert "over 64 megapixels are refused" in err and "DecompressionBomb" not in err
+
+
+def test_a_diffusers_command_prints_nothing_of_transformers(project_dir, sd15, capsys, monkeypatch):
+    monkeypatch.setenv("DREAMFACTORY_KEYFRAMES_WIDTH", "64")
+    monkeypatch.setenv("DREAMFACTORY_KEYFRAMES_HEIGHT", "64")
+    monkeypatch.setenv("DREAMFACTORY_IMAGE_STEPS", "2")
+    monkeypatch.setenv("DREAMFACTORY_COMPUTE_WORKER", "thread")
+    assert main(["run", str(project_dir), "--from-scene", "4", "--image-model", str(sd15)]) == 0
+    assert "[transformers]" not in capsys.readouterr().err
+
+
+def test_a_project_folder_name_of_250_bytes_is_made(tmp_path, capsys):
+    story = Path(__file__).parent / "fixtures" / "stories" / "three-friends.txt"
+    target = tmp_path / ("f" * 250)
+    assert main(["new", str(story), str(target), "--scenes", "2"]) == 0, capsys.readouterr()
+    opens(target)
+
+
+def test_renaming_a_character_to_a_name_another_has_is_one_line(project_dir, capsys):
+    with ProjectFolder.open(project_dir, read_only=True) as folder:
+        first, second = folder.load().characters[:2]
+    err = one_line_error(
+        capsys, 2, ["edit", str(project_dir), "--character", first.name, "--rename", second.name.upper()]
+    )
+    assert "already a character named" in err
+    with ProjectFolder.open(project_dir, read_only=True) as folder:
+        names = [c.name.casefold() for c in folder.load().characters]
+    assert len(names) == len(set(names))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import os
 import re
 import shutil
 import sys
@@ -51,7 +52,10 @@ def missing_parts() -> list[str]:
 
 
 def require_gpu_stack(what: str) -> None:
-    """Raise :class:`BackendError` when a part of the stack is missing; ``what`` names who needs it."""
+    """Raise :class:`BackendError` when a part of the stack is missing; ``what`` names who needs it. Every model
+    load passes here first, so transformers' console notices (such as its fallback from torchvision, three
+    lines a command) are turned down here, before it is imported."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     missing = missing_parts()
     if missing:
         raise BackendError(

@@ -32,6 +32,7 @@ from typing import Any
 from dreamfactory_studio.backends.gpu_worker import model_key
 from dreamfactory_studio.backends.image import GenerationCancelled
 from dreamfactory_studio.core.errors import BackendError, StudioError
+from dreamfactory_studio.core.logs import setup_logging
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ def _child(connection, cancel, device: str, cpu_threads: int = 1) -> None:
     """The child's loop: one job at a time, the model kept between jobs (same class and settings)."""
     os.environ.update(child_environment(device, cpu_threads))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
+    with contextlib.suppress(OSError):  # the log file, as the parent's: a traceback never reaches the console
+        setup_logging()
     from dreamfactory_studio.backends.gpu_worker import GpuWorker
 
     keeper = GpuWorker()  # its model keeping, run here on the child's main thread

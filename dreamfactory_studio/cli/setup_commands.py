@@ -102,6 +102,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         ("LoRAs (set on a character with `cast --lora`)", found.loras),
         ("IP-Adapters (settings: image.ip_adapter)", found.ip_adapters),
         ("refused: pickled weights, which the studio does not read", found.refused),
+        ("unreadable: .safetensors files whose header is damaged or cut short", found.unreadable),
     ):
         print(f"{title}: {len(paths)}")
         for path in paths:

@@ -31,7 +31,14 @@ from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError
 
 from dreamfactory_studio.core.atomic import DIR_MODE, atomic_write_bytes, atomic_write_text
-from dreamfactory_studio.core.errors import BadInput, DamagedProject, ProjectError, StudioError, UnsafeSave
+from dreamfactory_studio.core.errors import (
+    USER_OS_ERRORS,
+    BadInput,
+    DamagedProject,
+    ProjectError,
+    StudioError,
+    UnsafeSave,
+)
 from dreamfactory_studio.core.migrations import migrate
 from dreamfactory_studio.core.model import PHASES, Project, TranscriptMessage, now
 from dreamfactory_studio.core.project_lock import LOCK_NAME, ProjectLock
@@ -347,7 +354,9 @@ class ProjectFolder:
         try:
             self._write_all(project)
         except OSError as exc:
-            raise StudioError(
+            # A full disk, a quota, a read-only folder: the user's machine, exit 2 like any other input.
+            error = BadInput if exc.errno in USER_OS_ERRORS else StudioError
+            raise error(
                 f"could not save {self.project_file}: {exc.strerror or exc}. The previous save is intact; "
                 "free some space or fix the folder's permissions, then save again."
             ) from exc

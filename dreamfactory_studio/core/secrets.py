@@ -36,7 +36,10 @@ def public_url(url: str) -> str:
     the form to show, log or store."""
     if not url or "://" not in url:
         return url
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all ("http://[::1"): shown as far as it cannot hold a password
+        return url.split("@")[-1] if "@" in url else url
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, host = netloc.rpartition("@")

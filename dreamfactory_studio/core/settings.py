@@ -11,6 +11,7 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -28,6 +29,24 @@ ENV_PREFIX = "DREAMFACTORY_"
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @field_validator("base_url", check_fields=False)
+    @classmethod
+    def _address(cls, value: str) -> str:
+        """A server's address: empty, or an http(s) URL that parses (never echoed: it may hold a password)."""
+        value = value.strip()
+        if not value:
+            return value
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises for a port that is not a number
+        except ValueError as exc:
+            raise ValueError(
+                f"the address is not a URL ({exc}); give one like http://127.0.0.1:11434/v1"
+            ) from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("give an http:// or https:// address, such as http://127.0.0.1:11434/v1")
+        return value
 
 
 class LLMSettings(_Section):
@@ -212,7 +231,7 @@ class SpeechSettings(_Section):
 
 class ExportSettings(_Section):
     transition: Literal["cut", "crossfade"] = "crossfade"
-    crossfade: float = Field(default=0.5, ge=0, le=5, description="seconds")
+    crossfade: float = Field(default=0.5, ge=0, le=5, allow_inf_nan=False, description="seconds")
     padding: float = Field(default=0.8, ge=0, le=10, description="seconds of picture around each narration")
     subtitles: Literal["file", "burn"] = Field(
         default="file", description="file: an SRT beside the video; burn: also drawn into the picture"

@@ -12,8 +12,11 @@ async def all_or_none(jobs, limit: int | None = None) -> list:
         room = asyncio.Semaphore(max(1, limit))
 
         async def in_turn(job):
-            async with room:
-                return await job
+            try:
+                async with room:
+                    return await job
+            finally:
+                job.close()  # one stopped before its turn never ran; unclosed, Python warns on stderr
 
         jobs = [in_turn(job) for job in jobs]
     tasks = [asyncio.ensure_future(job) for job in jobs]

@@ -11,8 +11,11 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.backends.image import GenerationCancelled
+from dreamfactory_studio.backends.video.ffmpeg import check_audio
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import Emit, ExportProgress, ignore
 from dreamfactory_studio.core.model import Project
@@ -76,8 +79,10 @@ def export_settings(settings: Settings, options: ExportOptions) -> ExportSetting
     changes = {key: value for key, value in changes.items() if value is not None}
     try:
         return ExportSettings.model_validate({**settings.export.model_dump(), **changes})
-    except ValueError as exc:
-        raise BadInput(f"export settings: {exc}") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise BadInput(f"the export's {where} cannot be {first.get('input')!r}: {first['msg']}.") from None
 
 
 def prepare_outputs(
@@ -105,6 +110,8 @@ def prepare_outputs(
         timeline_format(options.timeline)
     if music is not None and not music.is_file():
         raise BadInput(f"the music file {music} does not exist.")
+    if music is not None:
+        check_audio(music)
     if project_root is not None:
         srt = options.srt or (options.output.with_suffix(".srt") if options.output else None)
         for what, path in (

@@ -38,6 +38,10 @@ def tensor_names(path: Path) -> list[str]:
             if not 2 <= size <= 100_000_000:
                 raise ValueError("header size out of range")
             header = json.loads(file.read(size))
+    except RecursionError:
+        raise BadModel(
+            f"{path} is not a readable .safetensors file (its header nests far too deep)."
+        ) from None
     except (OSError, ValueError, struct.error, UnicodeDecodeError) as exc:
         raise BadModel(f"{path} is not a readable .safetensors file ({exc}).") from None
     if not isinstance(header, dict):
@@ -153,6 +157,8 @@ class ModelsFolder:
     ip_adapters: list[Path] = field(default_factory=list)
     refused: list[Path] = field(default_factory=list)
     """Pickled weights found there, which the studio will not read."""
+    unreadable: list[Path] = field(default_factory=list)
+    """``.safetensors`` files whose header cannot be read (damaged, cut short, or not safetensors at all)."""
 
 
 def list_models(folder: Path, *, limit: int = 5000) -> ModelsFolder:
@@ -172,6 +178,7 @@ def list_models(folder: Path, *, limit: int = 5000) -> ModelsFolder:
             try:
                 kind = kind_of(tensor_names(path))
             except BadModel:
+                found.unreadable.append(path)
                 continue
             if kind in SINGLE_FILE:
                 found.checkpoints.append(path)

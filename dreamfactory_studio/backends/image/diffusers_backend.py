@@ -99,6 +99,7 @@ def quiet_libraries() -> None:
     diffusers_logging.disable_progress_bar()
     diffusers_logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
 
 
 def load_pipeline(loader, path: Path, device: str, precision: str, what: str):

@@ -105,16 +105,13 @@ class OpenAICompatibleLLM:
         total = self.settings.timeout + self.settings.answer_timeout
         try:
             async with asyncio.timeout(total):
-                completion = await self._asking(request, on_token)
+                return await self._asking(request, on_token)
         except TimeoutError:
             raise BackendError(
                 f"{self.label} gave no complete answer within {total:g} s ([llm] timeout "
                 f"{self.settings.timeout:g} s + answer_timeout {self.settings.answer_timeout:g} s); the answer so "
                 "far is dropped. Raise [llm] answer_timeout for a slow model, or check the server."
             ) from None
-        completion.text = without_surrogates(completion.text)
-        completion.reasoning = without_surrogates(completion.reasoning)
-        return completion
 
     async def _asking(self, request: dict, on_token: TokenSink | None) -> Completion:
         import openai
@@ -157,8 +154,9 @@ class OpenAICompatibleLLM:
         if not request.get("stream"):
             response = await self._get_client().chat.completions.create(**request)
             message = response.choices[0].message if response.choices else None
-            thinking, text = split_answer(message.content or "") if message else ("", "")
-            thinking = _extra_reasoning(message) + thinking
+            content = without_surrogates(message.content or "") if message else ""
+            thinking, text = split_answer(content)
+            thinking = without_surrogates(_extra_reasoning(message)) + thinking if message else thinking
             if on_token is not None:
                 if thinking:
                     on_token(thinking, reasoning=True)
@@ -176,6 +174,7 @@ class OpenAICompatibleLLM:
 
         def take(pieces: list[tuple[str, bool]]) -> None:
             for piece, thinking in pieces:
+                piece = without_surrogates(piece)  # a server's "\ud83d" would stop every save and print
                 started.speaking = True
                 (thoughts if thinking else answer).append(piece)
                 if on_token is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dreamfactory_studio.core.errors import BackendError
+from dreamfactory_studio.core.errors import BackendError, BadInput, DiskFull
 
 ERROR_TAIL = 600
 
@@ -42,6 +42,19 @@ def error_tail(text: str) -> str:
             lines.append(line)
     picked = lines[:2] + lines[-1:] if len(lines) > 3 else lines
     return " | ".join(picked)[-ERROR_TAIL:] or "no message"
+
+
+def check_audio(path: Path) -> None:
+    """Refuse (:class:`BadInput`) a file in which ffmpeg finds no sound it can decode, before any work."""
+    command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(path), "-map", "0:a:0"]
+    command += ["-t", "0.5", "-f", "null", "-"]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise BadInput(f"{path} could not be read as sound within a minute; choose another file.") from None
+    if done.returncode != 0:
+        why = error_tail(done.stderr.decode(errors="replace"))
+        raise BadInput(f"{path} holds no sound ffmpeg can play ({why}); choose an MP3, WAV, OGG or M4A file.")
 
 
 class FrameWriter:
@@ -120,6 +133,11 @@ class FrameWriter:
         message = error_tail(self._log.read().decode(errors="replace"))
         self._log.close()
         self.path.unlink(missing_ok=True)
+        if "No space left" in message or "Disk quota exceeded" in message:
+            raise DiskFull(
+                f"the disk is full: {self.path.parent} has no room for {self.path.name}. Everything finished "
+                "before is kept; free some space and try again."
+            )
         raise BackendError(f"ffmpeg could not write {self.path.name}: {message}")
 
     def __enter__(self) -> FrameWriter:
