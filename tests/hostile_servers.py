@@ -283,7 +283,7 @@ class HostileComfy:
             if line.lower().startswith(b"sec-websocket-key")
         )
         accept = base64.b64encode(
-            hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC11B07").digest()
+            hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest()
         ).decode()
         connection.sendall(
             http_head(

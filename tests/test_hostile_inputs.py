@@ -551,9 +551,23 @@ def test_comfyui_messages_and_history_in_the_wrong_shape_are_one_line(project_di
     opens(project_dir)
 
 
-@pytest.mark.parametrize("where", ["project", "answer"])
+@pytest.mark.parametrize("where", ["project", "answer", "argument"])
 def test_a_lone_surrogate_in_a_project_or_an_llm_answer_never_stops_a_save(project_dir, capsys, where):
-    if where == "project":
+    if where == "argument":  # bytes that are not UTF-8 on the command line arrive as lone surrogates
+        assert (
+            main(
+                [
+                    "edit",
+                    str(project_dir),
+                    "--scene",
+                    "1",
+                    "--title",
+                    b"caf\xe9".decode(errors="surrogateescape"),
+                ]
+            )
+            == 0
+        )
+    elif where == "project":
         text = (project_dir / "project.json").read_text()
         document = json.loads(text)
         document["title"] = "broken \\ud83d title"

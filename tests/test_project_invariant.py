@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -140,17 +142,23 @@ def edit_back(project, data):
 OPERATIONS = [edit_a_scene, reorder, takes, characters_and_words, phase_output, edit_back]
 
 
+@dataclass
+class Pristine:
+    root: Path
+    text: str = field(repr=False)  # a failing example prints the fixture: the path says enough
+
+
 @pytest.fixture(scope="module")
 def pristine(made, tmp_path_factory):
-    folder = copy_project(made, tmp_path_factory.mktemp("invariant") / "p")
-    return folder, (folder / "project.json").read_text()
+    root = copy_project(made, tmp_path_factory.mktemp("invariant") / "p")
+    return Pristine(root, (root / "project.json").read_text())
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_every_edit_phase_output_and_import_leaves_a_project_that_opens(pristine, data):
-    root, text = pristine
-    project = parse_project(text, "the pristine project")
+    root = pristine.root
+    project = parse_project(pristine.text, "the pristine project")
     with ProjectFolder.open(root) as folder:
         for _ in range(data.draw(st.integers(1, 10))):
             operation = data.draw(st.sampled_from(OPERATIONS))

@@ -10,9 +10,11 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from dreamfactory_studio.core.reading import without_surrogates
 
 SCHEMA_VERSION = 3
 
@@ -50,6 +52,12 @@ AssetPath = Annotated[str, AfterValidator(_relative_asset)]
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _utf8(cls, value: Any) -> Any:
+        # A lone surrogate (an argument that was not UTF-8, a server's "\ud83d") could never be saved.
+        return without_surrogates(value) if isinstance(value, str) else value
 
 
 class _Editable(_Model):

@@ -68,15 +68,16 @@ def without_surrogates(text: str) -> str:
         return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
-def check_json_nesting(text: str | bytes, what: str) -> object:
-    """The parsed JSON document, refused with :class:`BadInput` when it nests deeper than :data:`MAX_NESTING`
-    (a C++ reader such as OpenTimelineIO's would recurse until it crashed)."""
+def check_json_nesting(text: str | bytes, what: str) -> None:
+    """Refuse (:class:`BadInput`) a JSON document that nests deeper than :data:`MAX_NESTING` (a C++ reader such
+    as OpenTimelineIO's would recurse until it crashed). One that is not JSON at all is left to its reader,
+    which says so in its own words."""
     try:
         document = json.loads(text)
     except RecursionError:
         raise BadInput(f"{what} nests far deeper than any the studio reads; it was refused.") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{what} is not valid JSON ({exc}).") from None
+    except (ValueError, UnicodeDecodeError):
+        return
     stack = [(document, 1)]
     while stack:
         value, depth = stack.pop()
@@ -84,7 +85,6 @@ def check_json_nesting(text: str | bytes, what: str) -> object:
             raise BadInput(f"{what} nests over {MAX_NESTING} levels deep; it was refused.")
         children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return document
 
 
 def check_xml_nesting(data: bytes, what: str) -> None:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 MAX_MESSAGE = 64 * 2**20
 """The largest message read (ComfyUI's are a few KB of JSON, or a preview image of a few MB)."""
 MAX_HANDSHAKE = 64 * 1024
-_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC11B07"
+_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 class SocketClosed(Exception):
