@@ -61,7 +61,7 @@ def test_a_crew_that_decides_a_new_cast_keeps_every_character_a_scene_names(
 ):
     with ProjectFolder.open(project_dir, read_only=True) as folder:
         before = folder.load()
-    named = {i for s in before.scenes for i in s.named_characters()}
+    named = {i for s in before.scenes for i in [*s.characters, *(p.character for p in s.layout)]}
     assert named, "the made project has a cast in its scenes"
     openai_server.default = lambda _body: NEW_CAST
     assert main(["run", str(project_dir), "--phase", "story", *llm(openai_server.url)]) == 0, (
