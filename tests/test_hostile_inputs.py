@@ -47,6 +47,20 @@ def llm(url: str) -> list[str]:
     return ["--llm-url", url, "--llm-model", "test-model"]
 
 
+def redraw_through(project_dir: Path, comfy_url: str) -> list[str]:
+    """The command line that draws the last scene again through the ComfyUI at ``comfy_url``."""
+    return [
+        "run",
+        str(project_dir),
+        "--from-scene",
+        "4",
+        "--image-backend",
+        "comfyui",
+        "--image-url",
+        comfy_url,
+    ]
+
+
 # -- 1. a project nothing can open ---------------------------------------------------------------------------
 
 NEW_CAST = (
@@ -168,16 +182,7 @@ def test_sigterm_during_an_endless_comfyui_job_stops_the_command_with_one_line(p
     import time
 
     comfy = HostileComfy("endless")
-    argv = [
-        "run",
-        str(project_dir),
-        "--from-scene",
-        "4",
-        "--image-backend",
-        "comfyui",
-        "--image-url",
-        comfy.url,
-    ]
+    argv = redraw_through(project_dir, comfy.url)
     env = {**os.environ, "DREAMFACTORY_IMAGE_JOB_TIMEOUT": "600", "QT_QPA_PLATFORM": "offscreen"}
     program = subprocess.Popen(
         [sys.executable, "-m", "dreamfactory_studio", *argv],
@@ -534,17 +539,7 @@ def test_comfyui_messages_and_history_in_the_wrong_shape_are_one_line(project_di
         )
         client.close()
         assert result.images() == []  # nothing in a shape it knows
-        argv = [
-            "run",
-            str(project_dir),
-            "--from-scene",
-            "4",
-            "--image-backend",
-            "comfyui",
-            "--image-url",
-            comfy.url,
-        ]
-        err = one_line_error(capsys, 1, argv)
+        err = one_line_error(capsys, 1, redraw_through(project_dir, comfy.url))
     finally:
         comfy.close()
     assert "finished the job without an image" in err

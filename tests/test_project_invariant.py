@@ -26,6 +26,8 @@ TEXT = st.one_of(st.sampled_from(WORDS), st.text(max_size=24), st.text(st.charac
 NUMBER = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 700).map(float), st.just(0.0)
 )
+LORA = Path("style.safetensors")
+"""A LoRA file for the generated edits to give a character (made beside the project by the fixture)."""
 NAMES = st.lists(st.sampled_from(["Amara", "Tomas", "Zora", "Pell", "the girl"]), max_size=3)
 
 
@@ -77,9 +79,25 @@ def takes(project, data):
         edits.unpin_base_frame(project)
 
 
+def sheets(project, data):
+    if not project.characters:
+        raise BadInput("no characters")
+    character = project.characters[data.draw(st.integers(0, len(project.characters) - 1))]
+    kind = data.draw(st.sampled_from(["pin", "unpin", "lora", "no lora"]))
+    if kind == "pin":
+        ids = [t.id for t in character.takes] + ["take-none"]
+        edits.pin_sheet(project, character, data.draw(st.sampled_from(ids)))
+    elif kind == "unpin":
+        edits.unpin_sheet(project, character)
+    elif kind == "lora":
+        edits.set_lora(project, character, str(LORA), data.draw(TEXT), data.draw(NUMBER))
+    else:
+        edits.set_lora(project, character, None)
+
+
 def characters_and_words(project, data):
     kind = data.draw(
-        st.sampled_from(["character", "style", "task", "outline", "direction", "base", "layout"])
+        st.sampled_from(["character", "style", "task", "outline", "direction", "base", "monitor", "layout"])
     )
     if kind == "character":
         edits.edit_character(
@@ -98,6 +116,8 @@ def characters_and_words(project, data):
         edits.set_direction(project, data.draw(st.sampled_from(["task", "story", "script"])), data.draw(TEXT))
     elif kind == "base":
         edits.edit_base_description(project, data.draw(TEXT))
+    elif kind == "monitor":
+        edits.replace_base_description(project, data.draw(TEXT))
     else:
         scene = _scene(project, data)
         text = data.draw(
@@ -139,7 +159,7 @@ def edit_back(project, data):
     edits.conform_to_edit(project, order, durations, "an edit")
 
 
-OPERATIONS = [edit_a_scene, reorder, takes, characters_and_words, phase_output, edit_back]
+OPERATIONS = [edit_a_scene, reorder, takes, sheets, characters_and_words, phase_output, edit_back]
 
 
 @dataclass
@@ -150,7 +170,10 @@ class Pristine:
 
 @pytest.fixture(scope="module")
 def pristine(made, tmp_path_factory):
+    global LORA
     root = copy_project(made, tmp_path_factory.mktemp("invariant") / "p")
+    LORA = root.parent / "style.safetensors"
+    LORA.write_bytes(b"")  # set_lora takes the file as it is; the painter reads it only when it draws
     return Pristine(root, (root / "project.json").read_text())
 
 
