@@ -208,6 +208,7 @@ class HostileComfy:
     - ``endless``: progress of our job every 0.1 s, never done;
     - ``others``: other clients' progress every 0.1 s, nothing of ours;
     - ``huge_frame``: a frame that announces 300 MB (and sends it slowly);
+    - ``slow_frame``: a binary frame of 50 MB, a 64 KB piece every 0.2 s;
     - ``huge_view``: the job is done at once; ``/view`` answers 3 GB;
     - ``big_png``: done at once; ``/view`` answers a 12000x12000 PNG;
     - ``list_data``: a message whose ``data`` is a list, then done with ``outputs`` a list.
@@ -292,6 +293,12 @@ class HostileComfy:
             )
         )
         with contextlib.suppress(OSError):
+            if self.mode == "slow_frame":  # 50 MB, under the cap, sent at 320 KB/s: minutes to arrive
+                connection.sendall(_frame(b"", 0x2, 50 * 2**20))
+                while self.server.until_stopped(0.2):
+                    connection.sendall(b"\0" * 65536)
+                    self.sent += 1
+                return
             if self.mode == "huge_frame":
                 connection.sendall(_frame(b"", 0x2, 300 * 2**20))
                 while self.server.until_stopped(0.05):
