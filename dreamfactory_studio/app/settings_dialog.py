@@ -14,6 +14,7 @@ from dreamfactory_studio.app.forms import FormDialog
 from dreamfactory_studio.app.gpu_stack_dialog import GpuStackInstallDialog, stack_summary
 from dreamfactory_studio.app.jobs import Jobs
 from dreamfactory_studio.backends import gpu_stack
+from dreamfactory_studio.core.backend_registry import BACKENDS
 from dreamfactory_studio.core.errors import StudioError
 from dreamfactory_studio.core.settings import (
     ENV_PREFIX,
@@ -46,6 +47,15 @@ class SettingsDialog(FormDialog):
         for name, (label, _url, _model) in LLM_PRESETS.items():
             preset.addItem(label, name)
         preset.activated.connect(self._preset_chosen)
+        for combo, kind in (
+            ("imageBackend", "painter"),
+            ("videoBackend", "video"),
+            ("speechBackend", "speech"),
+        ):
+            for entry in BACKENDS:
+                if entry.kind == kind:  # the setting's value shown, what it is on hover
+                    f(combo).addItem(entry.name)
+                    f(combo).setItemData(f(combo).count() - 1, entry.label, Qt.ItemDataRole.ToolTipRole)
         f("testConnection").clicked.connect(self.test_connection)
         f("storeKey").clicked.connect(self.store_key)
         f("imageBrowse").clicked.connect(self._browse_checkpoint)

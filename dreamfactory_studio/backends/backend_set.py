@@ -7,10 +7,12 @@ of the crew) and owns the GPU worker they share. Everything else asks a ``Backen
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
 from dreamfactory_studio.backends.gpu_worker import GpuWorker
 from dreamfactory_studio.backends.worker_pool import WorkerPool
+from dreamfactory_studio.core.backend_registry import Backend, backend, chosen
 from dreamfactory_studio.core.settings import (
     ComputeSettings,
     ImageSettings,
@@ -32,15 +34,16 @@ if TYPE_CHECKING:
     from dreamfactory_studio.backends.vision.clip_embedder import ClipEmbedder
 
 
+def make(entry: Backend, **sections):
+    """A new backend of a registry entry, given the settings sections it names (``image=...``)."""
+    module, _, name = entry.factory.partition(":")
+    factory = getattr(importlib.import_module(f"dreamfactory_studio.backends.{module}"), name)
+    return factory(*(sections[section] for section in entry.takes))
+
+
 def make_llm(settings: LLMSettings) -> LLM:
     """An OpenAI-compatible server when ``base_url`` is set, else the offline writer."""
-    if settings.base_url:
-        from dreamfactory_studio.backends.llm.openai_compatible import OpenAICompatibleLLM
-
-        return OpenAICompatibleLLM(settings)
-    from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
-
-    return OfflineWriter()
+    return make(chosen("llm", settings), llm=settings)
 
 
 async def check_llm(settings: LLMSettings) -> str:
@@ -56,48 +59,18 @@ async def check_llm(settings: LLMSettings) -> str:
 def make_image_backend(settings: ImageSettings) -> ImageBackend:
     """The painter the settings ask for: diffusers, OpenAI images, a ComfyUI server, or the offline sketch
     renderer."""
-    if settings.backend == "diffusers":
-        from dreamfactory_studio.backends.image.diffusers_backend import DiffusersBackend
-
-        return DiffusersBackend(settings)
-    if settings.backend == "openai":
-        from dreamfactory_studio.backends.image.openai_images import OpenAIImages
-
-        return OpenAIImages(settings)
-    if settings.backend == "comfyui":
-        from dreamfactory_studio.backends.comfyui.painter import ComfyUIPainter
-
-        return ComfyUIPainter(settings)
-    from dreamfactory_studio.backends.image.sketch import SketchRenderer
-
-    return SketchRenderer()
+    return make(chosen("painter", settings), image=settings)
 
 
 def make_monitor(settings: MonitorSettings) -> Monitor:
     """An OpenAI-compatible vision chat model when one is configured, else the offline describer."""
-    if settings.base_url and settings.model:
-        from dreamfactory_studio.backends.vision.openai_vision import OpenAIVisionMonitor
-
-        return OpenAIVisionMonitor(settings)
-    from dreamfactory_studio.backends.vision.offline_describer import OfflineDescriber
-
-    return OfflineDescriber()
+    return make(chosen("monitor", settings), monitor=settings)
 
 
 def make_video_backend(settings: VideoSettings, image: ImageSettings | None = None) -> VideoBackend:
     """Diffusers image-to-video, a ComfyUI server's (at the image settings' address unless the video settings
     name one), or the offline camera move (the default)."""
-    if settings.backend == "diffusers":
-        from dreamfactory_studio.backends.video.diffusers_video import DiffusersVideo
-
-        return DiffusersVideo(settings)
-    if settings.backend == "comfyui":
-        from dreamfactory_studio.backends.comfyui.painter import ComfyUIVideo
-
-        return ComfyUIVideo(settings, image or ImageSettings())
-    from dreamfactory_studio.backends.video.camera_move import CameraMove
-
-    return CameraMove()
+    return make(chosen("video", settings), video=settings, image=image or ImageSettings())
 
 
 def make_pool(settings: ComputeSettings) -> WorkerPool:
@@ -112,22 +85,19 @@ def make_pool(settings: ComputeSettings) -> WorkerPool:
     return WorkerPool(settings.devices, worker=settings.worker, cpu_threads=settings.cpu_threads)
 
 
-def make_speech(settings: SpeechSettings) -> Speech:
+def speech_backend(settings: SpeechSettings) -> Backend:
     """The speech backend the settings ask for; ``auto`` takes espeak-ng when installed, else silence."""
-    from dreamfactory_studio.backends.speech import Silence, espeak_executable
+    from dreamfactory_studio.backends.speech import espeak_executable
 
-    backend = settings.backend
-    if backend == "auto":
-        backend = "espeak" if espeak_executable() else "silence"
-    if backend == "openai":
-        from dreamfactory_studio.backends.speech.openai_tts import OpenAISpeech
+    name = settings.backend
+    if name == "auto":
+        name = "espeak" if espeak_executable() else "silence"
+    return backend("speech", name)
 
-        return OpenAISpeech(settings)
-    if backend == "espeak":
-        from dreamfactory_studio.backends.speech.espeak import EspeakSpeech
 
-        return EspeakSpeech(settings)
-    return Silence()
+def make_speech(settings: SpeechSettings) -> Speech:
+    """The speech backend the settings ask for (``auto``: see :func:`speech_backend`)."""
+    return make(speech_backend(settings), speech=settings)
 
 
 def make_embedder(folder: Path | str) -> ClipEmbedder:

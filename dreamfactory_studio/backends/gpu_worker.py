@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from dreamfactory_studio.backends.image import GenerationCancelled, ImageBackend
+from dreamfactory_studio.core.backend_registry import uses_gpu
 
 T = TypeVar("T")
 
@@ -29,7 +30,7 @@ T = TypeVar("T")
 class Loadable(Protocol):
     """An image or video backend: ``load``/``unload`` and a ``generate(request, on_step, cancelled)``.
 
-    One that sets ``uses_gpu = False`` (the camera move) runs here too, without unloading the model in use."""
+    One that runs no model of ours (the registry's ``uses_gpu``: the camera move) runs here too, without unloading the model in use."""
 
     def load(self, on_progress: Callable[[str], None]) -> None: ...
 
@@ -84,7 +85,7 @@ class GpuWorker:
         (each run makes its backends anew from the settings), else ``backend``, loaded."""
         if self._loaded is not None and (self._loaded is backend or self._same_model(self._loaded, backend)):
             return self._loaded
-        if not getattr(backend, "uses_gpu", True):
+        if not uses_gpu(backend):
             backend.load(on_progress)  # e.g. the camera move: nothing to free room for
             return backend
         self._release()

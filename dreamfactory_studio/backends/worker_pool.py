@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from dreamfactory_studio.backends.gpu_worker import GpuWorker, model_key
 from dreamfactory_studio.backends.worker_process import ProcessWorker, WorkerState
+from dreamfactory_studio.core.backend_registry import uses_gpu
 from dreamfactory_studio.core.errors import BadInput
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ class WorkerPool:
     async def generate(
         self, backend, request, on_step: Callable[[int, int], None], on_loading: Callable[[str], None]
     ):
-        if not self.workers or not getattr(backend, "uses_gpu", True):
+        if not self.workers or not uses_gpu(backend):
             return await self.local.generate(backend, request, on_step, on_loading)
         worker = await self._acquire(backend)
         try:

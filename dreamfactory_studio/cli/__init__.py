@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from dreamfactory_studio import __version__
+from dreamfactory_studio.core.backend_registry import names
 
 PROG = "dreamfactory-studio"
 PHASE_CHOICES = ("task", "style", "story", "script", "keyframes")
@@ -56,12 +57,8 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-title-card", dest="title_card", action="store_false", default=None)
     p.add_argument("--no-end-card", dest="end_card", action="store_false", default=None)
-    p.add_argument(
-        "--speech", choices=("auto", "openai", "espeak", "silence"), help="how the narration is spoken"
-    )
-    p.add_argument(
-        "--video-backend", choices=("camera", "diffusers", "comfyui"), help="how keyframes become clips"
-    )
+    p.add_argument("--speech", choices=names("speech"), help="how the narration is spoken")
+    p.add_argument("--video-backend", choices=names("video"), help="how keyframes become clips")
     p.add_argument(
         "--video-model", metavar="PATH_OR_ID", help="a diffusers image-to-video folder or cached id"
     )
@@ -104,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from-scene", type=_positive_int, metavar="K", help="re-run keyframes from scene K")
     p.add_argument("--llm-url", help="an OpenAI-compatible endpoint for this run")
     p.add_argument("--llm-model", help="the model to ask at that endpoint")
-    p.add_argument("--image-backend", choices=("sketch", "diffusers", "openai", "comfyui"))
+    p.add_argument("--image-backend", choices=names("painter"))
     p.add_argument(
         "--image-model",
         metavar="PATH_OR_ID",

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dreamfactory_studio.core.atomic import atomic_write_text
+from dreamfactory_studio.core.backend_registry import names
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.paths import config_dir
 from dreamfactory_studio.core.secrets import public_url, remember
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 SETTINGS_FILE = "settings.toml"
 KEYRING_SERVICE = "dreamfactory-studio"
 ENV_PREFIX = "DREAMFACTORY_"
+
+
+PAINTERS, VIDEOS, VOICES = names("painter"), names("video"), names("speech")
+"""The values of ``[image] backend``, ``[video] backend`` and ``[speech] backend``, from the registry."""
 
 
 class _Section(BaseModel):
@@ -67,7 +72,7 @@ class LLMSettings(_Section):
 
 
 class ImageSettings(_Section):
-    backend: Literal["sketch", "diffusers", "openai", "comfyui"] = "sketch"
+    backend: Literal[PAINTERS] = "sketch"  # type: ignore[valid-type]
     model: str = Field(
         default="",
         description="a diffusers folder or a cached Hugging Face id; an OpenAI image model; a ComfyUI checkpoint",
@@ -193,7 +198,7 @@ class EvalSettings(_Section):
 
 
 class VideoSettings(_Section):
-    backend: Literal["camera", "diffusers", "comfyui"] = Field(
+    backend: Literal[VIDEOS] = Field(  # type: ignore[valid-type]
         default="camera",
         description="camera: a pan or zoom over the keyframe; diffusers: image-to-video; comfyui: the server's "
         "image-to-video nodes",
@@ -217,7 +222,7 @@ class VideoSettings(_Section):
 
 
 class SpeechSettings(_Section):
-    backend: Literal["auto", "openai", "espeak", "silence"] = Field(
+    backend: Literal[VOICES] = Field(  # type: ignore[valid-type]
         default="auto", description="auto: espeak-ng when installed, else timed silence"
     )
     voice: str = Field(default="alloy", description="OpenAI voice, or an espeak-ng voice such as en-us")

@@ -64,8 +64,6 @@ def _png(path: Path, mask_box=None, size: tuple[int, int] | None = None) -> byte
 class ComfyUIPainter:
     """The ``comfyui`` image backend."""
 
-    uses_gpu = False  # the server's GPU, not ours: nothing to free on the worker for it
-
     def __init__(self, settings: ImageSettings):
         self.settings = settings
         self.client: ComfyClient | None = None
@@ -231,8 +229,6 @@ class ComfyUIPainter:
 
 class ComfyUIVideo:
     """The ``comfyui`` video backend: the server's Stable Video Diffusion nodes, the frames fitted to the film."""
-
-    uses_gpu = False
 
     def __init__(self, settings: VideoSettings, image: ImageSettings):
         self.settings = settings

@@ -36,8 +36,6 @@ def api_size(model: str, width: int, height: int) -> str:
 
 
 class OpenAIImages:
-    uses_gpu = False  # the server's
-
     def __init__(self, settings: ImageSettings):
         self.settings = settings
         self.model_id = settings.model or "gpt-image-1"

@@ -227,8 +227,6 @@ class SketchRenderer:
     model_id = "sketch-1"
     prompt_budget = None
 
-    uses_gpu = False  # drawn in the window's process, no model to load
-
     def load(self, on_progress: Callable[[str], None]) -> None:
         on_progress("sketch renderer ready")
 

@@ -158,7 +158,6 @@ class CameraMove:
     """Clips made offline by moving a virtual camera over the keyframe."""
 
     label = "camera move"
-    uses_gpu = False
 
     def signature(self, request: ClipRequest) -> str:
         move = choose_move(request.shot, request.camera, request.action, request.number)
