@@ -273,15 +273,14 @@ def test_a_story_must_be_a_regular_file_read_no_further_than_its_cap(tmp_path, c
     assert not (tmp_path / "z").exists() and not (tmp_path / "b").exists()
 
 
-def test_a_30_mb_error_body_is_one_short_line(project_dir, capsys):
+def test_a_30_mb_error_body_is_one_short_line(project_dir, capsys, monkeypatch):
+    monkeypatch.setenv("DREAMFACTORY_LLM_MAX_RETRIES", "0")
     hostile = huge_error_llm()
     try:
-        os.environ["DREAMFACTORY_LLM_MAX_RETRIES"] = "0"
         err = one_line_error(
             capsys, 1, ["run", str(project_dir), "--phase", "task", *llm(hostile.url + "/v1")]
         )
     finally:
-        os.environ.pop("DREAMFACTORY_LLM_MAX_RETRIES")
         hostile.close()
     assert "answered 500" in err and len(err) < 600
 
