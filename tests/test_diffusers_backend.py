@@ -204,3 +204,24 @@ def test_without_the_gpu_stack_the_diffusers_backends_say_how_to_get_it(
         ["run", str(tmp_path / "p"), "--image-backend", "diffusers", "--image-model", str(models["sd15"])]
     )
     assert code == 1 and "the diffusers painter needs torch" in capsys.readouterr().err
+
+
+def test_a_pipeline_is_given_only_the_arguments_its_call_takes():
+    from diffusers import Flux2KleinPipeline, StableDiffusionPipeline
+
+    from dreamfactory_studio.backends.image.diffusers_backend import accepted_arguments
+
+    asked = {
+        "prompt": "a lighthouse",
+        "negative_prompt": "text",
+        "guidance_scale": 4.0,
+        "num_inference_steps": 4,
+    }
+    kept, left_out = accepted_arguments(Flux2KleinPipeline, asked)
+    assert left_out == ["negative_prompt"] and kept == {
+        k: v for k, v in asked.items() if k != "negative_prompt"
+    }
+    assert (
+        accepted_arguments(Flux2KleinPipeline, {**asked, "negative_prompt": None})[1] == []
+    )  # nothing to say
+    assert accepted_arguments(StableDiffusionPipeline, asked) == (asked, [])

@@ -90,6 +90,19 @@ def pick_dtype(precision: str, device: str):
     return torch.float16 if device == "mps" else torch.float32
 
 
+def accepted_arguments(pipeline: type, arguments: dict) -> tuple[dict, list[str]]:
+    """The ``arguments`` a pipeline class's ``__call__`` takes, and the names of those it does not take (FLUX.2
+    klein has no ``negative_prompt``; a pipeline without image-to-image no ``strength``). Empty values are left
+    out without a word."""
+    import inspect
+
+    parameters = inspect.signature(pipeline.__call__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return arguments, []
+    kept = {k: v for k, v in arguments.items() if k in parameters}
+    return kept, [k for k, v in arguments.items() if k not in parameters and v is not None]
+
+
 def quiet_libraries() -> None:
     """Silence diffusers' and transformers' console progress bars: they would garble the CLI and mean nothing
     in the window, where progress comes through the step callback."""
@@ -278,6 +291,11 @@ class DiffusersBackend:
                 drawn.prompt_tokens, drawn.prompt_chunks = encoded.tokens, encoded.windows
             else:
                 arguments.update(prompt=request.prompt, negative_prompt=request.negative_prompt or None)
+            arguments, left_out = accepted_arguments(type(pipe), arguments)
+            drawn.notes += [
+                f"{type(pipe).__name__} takes no {name.replace('_', ' ')}; it was left out"
+                for name in left_out
+            ]
             drawn.image = pipe(**arguments).images[0]
             return drawn
         except torch.OutOfMemoryError:
