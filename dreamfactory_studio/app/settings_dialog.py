@@ -211,7 +211,7 @@ class SettingsDialog(FormDialog):
         """Ask the ComfyUI server what it is, off the window's thread, and offer its checkpoints."""
         import asyncio
 
-        from dreamfactory_studio.backends.comfyui.client import check
+        from dreamfactory_studio.backends.comfyui.server_check import check
 
         url = self.find("imageUrl").text().strip()
         self.find("imageResult").setText("Asking the server…")

@@ -16,7 +16,7 @@ def check_image(image) -> None:
             f"the image backend is {image.backend}: there is no image server to check (set image.backend=comfyui)"
         )
         return
-    from dreamfactory_studio.backends.comfyui.client import check
+    from dreamfactory_studio.backends.comfyui.server_check import check
 
     check(image.base_url, min(image.timeout, 15.0))
 
