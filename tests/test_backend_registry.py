@@ -74,3 +74,15 @@ def test_the_settings_dialog_offers_the_registrys_backends(window):
         box = dialog.find(combo)
         assert tuple(box.itemText(i) for i in range(box.count())) == names(kind)
     dialog.dialog.reject()
+
+
+def test_a_backend_derived_from_a_registered_one_is_routed_as_it_is():
+    from dreamfactory_studio.backends.image.sketch import SketchRenderer
+
+    class Slower(SketchRenderer):  # as a test's stand-in for a slow painter is
+        pass
+
+    class Plugin:
+        uses_gpu = False
+
+    assert uses_gpu(Slower()) is False and uses_gpu(Plugin()) is False and uses_gpu(object()) is True

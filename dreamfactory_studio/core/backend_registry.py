@@ -113,12 +113,15 @@ def backend(kind: Kind, name: str) -> Backend:
 
 
 def uses_gpu(made: object) -> bool:
-    """Whether a backend object runs a model of ours (so it goes to a worker's device): its entry says so, found
-    by its class; a class the registry does not name (a plug-in, a test's stand-in) is taken to."""
-    kind = type(made)
-    where = f"{kind.__module__.removeprefix('dreamfactory_studio.backends.')}:{kind.__qualname__}"
-    entry = next((b for b in BACKENDS if b.factory == where), None)
-    return entry.uses_gpu if entry is not None else getattr(made, "uses_gpu", True)
+    """Whether a backend object runs a model of ours (so it goes to a worker's device): the entry of its class,
+    or of the nearest class it derives from, says so; one the registry does not know at all (a plug-in) says so
+    itself with a ``uses_gpu`` attribute, else is taken to."""
+    for kind in type(made).__mro__:
+        where = f"{kind.__module__.removeprefix('dreamfactory_studio.backends.')}:{kind.__qualname__}"
+        entry = next((b for b in BACKENDS if b.factory == where), None)
+        if entry is not None:
+            return entry.uses_gpu
+    return getattr(made, "uses_gpu", True)
 
 
 def chosen(kind: Kind, section) -> Backend:
