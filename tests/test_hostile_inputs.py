@@ -260,8 +260,8 @@ def test_a_story_must_be_a_regular_file_read_no_further_than_its_cap(tmp_path, c
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     result = {}
-    thread = threading.Thread(
-        target=lambda: result.setdefault("code", main(["new", str(fifo), str(tmp_path / "f")]))
+    thread = threading.Thread(  # a daemon: were the reader to hang on the FIFO, the suite still ends
+        target=lambda: result.setdefault("code", main(["new", str(fifo), str(tmp_path / "f")])), daemon=True
     )
     thread.start()
     thread.join(60)
