@@ -225,3 +225,14 @@ def test_a_pipeline_is_given_only_the_arguments_its_call_takes():
         accepted_arguments(Flux2KleinPipeline, {**asked, "negative_prompt": None})[1] == []
     )  # nothing to say
     assert accepted_arguments(StableDiffusionPipeline, asked) == (asked, [])
+
+
+def test_a_pipelines_prompt_budget_is_its_text_encoders():
+    from diffusers import Flux2KleinPipeline, StableDiffusion3Pipeline, StableDiffusionXLPipeline
+
+    from dreamfactory_studio.backends.image.clip_tokens import WINDOW
+    from dreamfactory_studio.backends.image.diffusers_backend import prompt_budget_of
+
+    assert prompt_budget_of(Flux2KleinPipeline) == 512  # Qwen3, read to 512 tokens
+    assert prompt_budget_of(StableDiffusion3Pipeline) == 256  # T5, as SD3 reads it by default
+    assert prompt_budget_of(StableDiffusionXLPipeline) == WINDOW  # CLIP, encoded window by window

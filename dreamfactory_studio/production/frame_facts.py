@@ -30,7 +30,7 @@ def style_facts(project: Project) -> dict[str, str]:
 
 def budget_words(budget: int | None) -> str:
     """A painter's prompt budget as the art director is told it; empty with none."""
-    return f"{budget} CLIP tokens (about {budget * 3 // 4} words)" if budget else ""
+    return f"{budget} tokens of its text encoder (about {budget * 3 // 4} words)" if budget else ""
 
 
 def prompt_facts(

@@ -22,7 +22,7 @@ from pathlib import Path
 from dreamfactory_studio.backends.gpu_stack import require_gpu_stack
 from dreamfactory_studio.backends.image import Cancelled, Drawn, GenerationCancelled, ImageRequest, StepSink
 from dreamfactory_studio.backends.image.checkpoints import PICKLED, load_single_file
-from dreamfactory_studio.backends.image.clip_tokens import WINDOW
+from dreamfactory_studio.backends.image.clip_tokens import WINDOW, count_tokens
 from dreamfactory_studio.backends.image.files import open_reference
 from dreamfactory_studio.core import collector
 from dreamfactory_studio.core.errors import BackendError, BadModel
@@ -88,6 +88,16 @@ def pick_dtype(precision: str, device: str):
     if device == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return torch.float16 if device == "mps" else torch.float32
+
+
+def prompt_budget_of(pipeline: type) -> int:
+    """The tokens a pipeline's text encoder reads: its ``max_sequence_length`` (T5, Qwen, Mistral: 256 to 512),
+    or CLIP's window for SD 1.x/2.x and SDXL, whose longer prompts the studio encodes window by window."""
+    import inspect
+
+    parameter = inspect.signature(pipeline.__call__).parameters.get("max_sequence_length")
+    default = parameter.default if parameter is not None else None
+    return default if isinstance(default, int) and default > 0 else WINDOW
 
 
 def accepted_arguments(pipeline: type, arguments: dict) -> tuple[dict, list[str]]:
@@ -193,6 +203,7 @@ class DiffusersBackend:
             )
             name = path.name
         self.label = f"diffusers {type(pipe).__name__}"
+        self.prompt_budget = prompt_budget_of(type(pipe))
         if self.settings.ip_adapter:
             from dreamfactory_studio.backends.image.ip_adapters import Adapters
 
@@ -291,6 +302,12 @@ class DiffusersBackend:
                 drawn.prompt_tokens, drawn.prompt_chunks = encoded.tokens, encoded.windows
             else:
                 arguments.update(prompt=request.prompt, negative_prompt=request.negative_prompt or None)
+                drawn.prompt_tokens = count_tokens(request.prompt)  # CLIP's count: about the same as theirs
+                if drawn.prompt_tokens > self.prompt_budget:
+                    drawn.notes.append(
+                        f"the prompt is about {drawn.prompt_tokens} tokens and {type(pipe).__name__} reads "
+                        f"{self.prompt_budget}: its end was cut"
+                    )
             arguments, left_out = accepted_arguments(type(pipe), arguments)
             drawn.notes += [
                 f"{type(pipe).__name__} takes no {name.replace('_', ' ')}; it was left out"
