@@ -130,6 +130,14 @@ def project_dir(made, tmp_path):
 
 
 @pytest.fixture(scope="session")
+def flux2_klein(tmp_path_factory):
+    """A tiny random FLUX.2 klein pipeline on disk, built once."""
+    from .tiny_edit_models import build_flux2_klein
+
+    return build_flux2_klein(tmp_path_factory.mktemp("tiny") / "flux2-klein")
+
+
+@pytest.fixture(scope="session")
 def sd15(tmp_path_factory):
     """A tiny random SD 1.5 pipeline on disk, built once."""
     from .tiny_models import build_sd15

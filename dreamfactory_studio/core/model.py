@@ -141,7 +141,9 @@ class UsedLora(_Model):
 class Recipe(_Model):
     """How a take was conditioned, so it can be made again: references, masks, LoRAs, scales, fallbacks."""
 
-    mode: Literal["text-to-image", "image-to-image"] = "text-to-image"
+    mode: Literal["text-to-image", "image-to-image", "edit"] = Field(
+        default="text-to-image", description="edit: an edit model given the references as pictures, in order"
+    )
     references: list[UsedReference] = Field(default_factory=list)
     loras: list[UsedLora] = Field(default_factory=list)
     strength: float | None = Field(default=None, description="image-to-image: how far from the start image")

@@ -80,7 +80,14 @@ def identity_references(folder: ProjectFolder, project: Project, scene: Scene) -
         path = folder.asset_path(character.sheet.image)
         if path.is_file():
             made.append(
-                Reference("identity", path, character.sheet.image, character.id, boxes.get(character.id))
+                Reference(
+                    "identity",
+                    path,
+                    character.sheet.image,
+                    character.id,
+                    boxes.get(character.id),
+                    character.name,
+                )
             )
     return made
 

@@ -74,6 +74,8 @@ class Reference:
     asset: str = ""
     character: str = ""
     box: Box | None = None
+    name: str = ""
+    """Whom an identity reference shows, for a painter whose prompt names its pictures."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ class Drawn:
     image: Image.Image
     used: list[tuple[Reference, float]] = field(default_factory=list)
     loras: list[LoraWeights] = field(default_factory=list)
-    mode: Literal["text-to-image", "image-to-image"] = "text-to-image"
+    mode: Literal["text-to-image", "image-to-image", "edit"] = "text-to-image"
     strength: float | None = None
     prompt_tokens: int = 0
     prompt_chunks: int = 1

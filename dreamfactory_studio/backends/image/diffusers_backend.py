@@ -24,6 +24,7 @@ from dreamfactory_studio.backends.image import Cancelled, Drawn, GenerationCance
 from dreamfactory_studio.backends.image.checkpoints import PICKLED, load_single_file
 from dreamfactory_studio.backends.image.clip_tokens import WINDOW, count_tokens
 from dreamfactory_studio.backends.image.files import open_reference
+from dreamfactory_studio.backends.image.reference_images import pictures, takes_pictures, what_it_is
 from dreamfactory_studio.core import collector
 from dreamfactory_studio.core.errors import BackendError, BadModel
 from dreamfactory_studio.core.settings import ImageSettings
@@ -264,8 +265,23 @@ class DiffusersBackend:
             generator=generator,
             callback_on_step_end=step_end,
         )
+        prompt = request.prompt
         continuity = request.of_kind("continuity")
-        if request.continuous and continuity and self.img2img is not None:
+        limit = takes_pictures(type(pipe)) if self.adapters is None else 0
+        if limit and request.references:
+            made = pictures(request, limit)
+            arguments.update(
+                width=request.width, height=request.height, image=made.images if limit > 1 else made.images[0]
+            )
+            prompt = f"{made.naming} {prompt}"
+            drawn.mode = "edit"
+            drawn.used += [(reference, 1.0) for reference in made.used]
+            if made.left_out:
+                drawn.notes.append(
+                    f"{type(pipe).__name__} takes {limit} picture{'s' if limit > 1 else ''}; left out: "
+                    + ", ".join(what_it_is(r).split(":")[0] for r in made.left_out)
+                )
+        elif request.continuous and continuity and self.img2img is not None:
             pipe = self.img2img
             start = open_reference(continuity[0].path).resize((request.width, request.height))
             arguments.update(image=start, strength=request.strength)
@@ -295,14 +311,16 @@ class DiffusersBackend:
             drawn.notes += made.notes
         elif request.references and not drawn.used:
             drawn.notes.append("no IP-Adapter is set, so the references were not used ([image] ip_adapter)")
+        if drawn.mode == "edit" and request.of_kind("memory"):
+            drawn.notes.append("the image memory's neighbours go to IP-Adapter painters only; not given here")
         try:
             if encodes_itself(pipe):
-                encoded = encode_prompt(pipe, request.prompt, request.negative_prompt, pipe._execution_device)
+                encoded = encode_prompt(pipe, prompt, request.negative_prompt, pipe._execution_device)
                 arguments.update(encoded.arguments)
                 drawn.prompt_tokens, drawn.prompt_chunks = encoded.tokens, encoded.windows
             else:
-                arguments.update(prompt=request.prompt, negative_prompt=request.negative_prompt or None)
-                drawn.prompt_tokens = count_tokens(request.prompt)  # CLIP's count: about the same as theirs
+                arguments.update(prompt=prompt, negative_prompt=request.negative_prompt or None)
+                drawn.prompt_tokens = count_tokens(prompt)  # CLIP's count: about the same as theirs
                 if drawn.prompt_tokens > self.prompt_budget:
                     drawn.notes.append(
                         f"the prompt is about {drawn.prompt_tokens} tokens and {type(pipe).__name__} reads "
