@@ -24,7 +24,7 @@ from dreamfactory_studio.backends.image import Cancelled, Drawn, GenerationCance
 from dreamfactory_studio.backends.image.checkpoints import PICKLED, load_single_file
 from dreamfactory_studio.backends.image.clip_tokens import WINDOW, count_tokens
 from dreamfactory_studio.backends.image.files import open_reference
-from dreamfactory_studio.backends.image.reference_images import pictures, takes_pictures, what_it_is
+from dreamfactory_studio.backends.image.reference_images import called, pictures, takes_pictures
 from dreamfactory_studio.core import collector
 from dreamfactory_studio.core.errors import BackendError, BadModel
 from dreamfactory_studio.core.settings import ImageSettings
@@ -91,12 +91,16 @@ def pick_dtype(precision: str, device: str):
     return torch.float16 if device == "mps" else torch.float32
 
 
+def _call_parameters(pipeline: type):
+    import inspect
+
+    return inspect.signature(pipeline.__call__).parameters
+
+
 def prompt_budget_of(pipeline: type) -> int:
     """The tokens a pipeline's text encoder reads: its ``max_sequence_length`` (T5, Qwen, Mistral: 256 to 512),
     or CLIP's window for SD 1.x/2.x and SDXL, whose longer prompts the studio encodes window by window."""
-    import inspect
-
-    parameter = inspect.signature(pipeline.__call__).parameters.get("max_sequence_length")
+    parameter = _call_parameters(pipeline).get("max_sequence_length")
     default = parameter.default if parameter is not None else None
     return default if isinstance(default, int) and default > 0 else WINDOW
 
@@ -105,10 +109,8 @@ def accepted_arguments(pipeline: type, arguments: dict) -> tuple[dict, list[str]
     """The ``arguments`` a pipeline class's ``__call__`` takes, and the names of those it does not take (FLUX.2
     klein has no ``negative_prompt``; a pipeline without image-to-image no ``strength``). Empty values are left
     out without a word."""
-    import inspect
-
-    parameters = inspect.signature(pipeline.__call__).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+    parameters = _call_parameters(pipeline)
+    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
         return arguments, []
     kept = {k: v for k, v in arguments.items() if k in parameters}
     return kept, [k for k, v in arguments.items() if k not in parameters and v is not None]
@@ -279,7 +281,7 @@ class DiffusersBackend:
             if made.left_out:
                 drawn.notes.append(
                     f"{type(pipe).__name__} takes {limit} picture{'s' if limit > 1 else ''}; left out: "
-                    + ", ".join(what_it_is(r).split(":")[0] for r in made.left_out)
+                    + ", ".join(called(r) for r in made.left_out)
                 )
         elif request.continuous and continuity and self.img2img is not None:
             pipe = self.img2img

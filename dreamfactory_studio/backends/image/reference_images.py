@@ -49,12 +49,17 @@ class Pictures:
     left_out: list[Reference] = field(default_factory=list)
 
 
-def what_it_is(reference: Reference) -> str:
+def called(reference: Reference) -> str:
+    """What a reference picture is, in a few words: "Tomas's character sheet", "the Base Frame"."""
     if reference.kind == "identity":
         return f"{reference.name or 'a character'}'s character sheet"
-    if reference.kind == "style":
-        return "the Base Frame: keep its style, light and place"
-    return "the previous frame: continue from it"
+    return "the Base Frame" if reference.kind == "style" else "the previous frame"
+
+
+def what_it_is(reference: Reference) -> str:
+    """What a reference picture is and what the model should take from it, as the prompt says it."""
+    use = {"style": ": keep its style, light and place", "continuity": ": continue from it"}
+    return called(reference) + use.get(reference.kind, "")
 
 
 def pictures(request: ImageRequest, limit: int) -> Pictures:
