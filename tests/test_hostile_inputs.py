@@ -48,6 +48,15 @@ def llm(url: str) -> list[str]:
     return ["--llm-url", url, "--llm-model", "test-model"]
 
 
+def task_phase_failing(capsys, project_dir: Path, hostile, url: str = "") -> str:
+    """Run the task phase against a hostile LLM server (closed after); its one line of error, exit 1."""
+    try:
+        argv = ["run", str(project_dir), "--phase", "task", *llm(url or hostile.url + "/v1")]
+        return one_line_error(capsys, 1, argv)
+    finally:
+        hostile.close()
+
+
 def redraw_through(project_dir: Path, comfy_url: str) -> list[str]:
     """The command line that draws the last scene again through the ComfyUI at ``comfy_url``."""
     return [
@@ -131,13 +140,7 @@ def test_an_llm_that_keeps_the_connection_alive_without_answering_is_ended_by_th
     monkeypatch.setenv("DREAMFACTORY_LLM_TIMEOUT", "1")
     monkeypatch.setenv("DREAMFACTORY_LLM_ANSWER_TIMEOUT", "2")
     monkeypatch.setenv("DREAMFACTORY_LLM_STREAM", "false" if server is trickling_llm else "true")
-    hostile = server()
-    try:
-        err = one_line_error(
-            capsys, 1, ["run", str(project_dir), "--phase", "task", *llm(hostile.url + "/v1")]
-        )
-    finally:
-        hostile.close()
+    err = task_phase_failing(capsys, project_dir, server())
     assert "no complete answer within 3 s" in err and "answer_timeout" in err
     opens(project_dir)
 
@@ -275,13 +278,7 @@ def test_a_story_must_be_a_regular_file_read_no_further_than_its_cap(tmp_path, c
 
 def test_a_30_mb_error_body_is_one_short_line(project_dir, capsys, monkeypatch):
     monkeypatch.setenv("DREAMFACTORY_LLM_MAX_RETRIES", "0")
-    hostile = huge_error_llm()
-    try:
-        err = one_line_error(
-            capsys, 1, ["run", str(project_dir), "--phase", "task", *llm(hostile.url + "/v1")]
-        )
-    finally:
-        hostile.close()
+    err = task_phase_failing(capsys, project_dir, huge_error_llm())
     assert "answered 500" in err and len(err) < 600
 
 
@@ -343,10 +340,7 @@ def test_links_planted_among_the_edits_outputs_are_replaced_not_followed(project
 def test_basic_credentials_in_an_llm_url_reach_no_screen_log_or_file(project_dir, capsys, user_dirs):
     hostile = echoing_llm()
     url = hostile.url.replace("http://", "http://studio:pa55word-9f3e@") + "/v1"
-    try:
-        err = one_line_error(capsys, 1, ["run", str(project_dir), "--phase", "task", *llm(url)])
-    finally:
-        hostile.close()
+    err = task_phase_failing(capsys, project_dir, hostile, url)
     assert any(b"authorization: basic" in h.lower() for h in hostile.heads)  # the credentials were sent
     import base64
 
