@@ -109,8 +109,19 @@ def test_bad_models_give_clear_messages(models, tmp_path):
         backend(tmp_path / "plain")
     (tmp_path / "odd").mkdir()
     (tmp_path / "odd" / "model_index.json").write_text(json.dumps({"_class_name": "TeleportPipeline"}))
-    with pytest.raises(BackendError, match="cannot be loaded .*text-to-image pipelines"):
+    with pytest.raises(BackendError, match="odd holds TeleportPipeline, .* draws keyframes with .*FLUX.2 klein"):
         backend(tmp_path / "odd")
+    (tmp_path / "wan").mkdir()
+    (tmp_path / "wan" / "model_index.json").write_text(json.dumps({"_class_name": "WanImageToVideoPipeline"}))
+    with pytest.raises(BackendError, match=r"WanImageToVideoPipeline, which makes video .*\[video\] model"):
+        backend(tmp_path / "wan")
+    (tmp_path / "half").mkdir()
+    index = {"_class_name": "Flux2KleinPipeline", "vae": ["diffusers", "AutoencoderKLFlux2"]}
+    index["transformer"] = ["diffusers", "Flux2Transformer2DModel"]
+    (tmp_path / "half" / "model_index.json").write_text(json.dumps(index))
+    (tmp_path / "half" / "vae").mkdir()
+    with pytest.raises(BackendError, match="half is a FLUX.2 klein folder without transformer/"):
+        backend(tmp_path / "half")
     with pytest.raises(BackendError, match="not in the Hugging Face cache.*hf download someone/nothing-here"):
         backend("someone/nothing-here")
     with pytest.raises(BackendError, match="no IP-Adapter at"):
@@ -137,7 +148,7 @@ def test_out_of_memory_fails_the_job_cleanly_and_the_worker_stays_usable(models)
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
 
         made.text2img = exhausted
-        with pytest.raises(BackendError, match="out of GPU memory drawing 64x64. Turn on CPU offload"):
+        with pytest.raises(BackendError, match=r"out of GPU memory drawing 64x64 with Stable Diffusion 1.x/2.x. In \[image\] set offload"):
             await worker.generate(made, request, lambda *a: None, lambda m: None)
         made.text2img = real
         return await worker.generate(made, request, lambda *a: None, lambda m: None)
@@ -168,7 +179,7 @@ def test_the_cli_draws_every_take_through_diffusers(models, tmp_path, monkeypatc
 def test_vae_tiling_and_precision_options_reach_the_pipeline(models):
     import torch
 
-    made = backend(models["sd15"], vae_tiling=True, precision="float32", device="cpu", cpu_offload=True)
+    made = backend(models["sd15"], vae_tiling=True, precision="float32", device="cpu", offload="model")
     assert made.text2img.vae.use_tiling
     assert made.text2img.unet.dtype == torch.float32
     image, events = draw(made, steps=2)

@@ -106,7 +106,9 @@ class SettingsDialog(FormDialog):
         _combo_text(f("imageDevice"), s.image.device)
         _combo_text(f("imagePrecision"), s.image.precision)
         f("imageSteps").setValue(s.image.steps)
-        f("imageOffload").setChecked(s.image.cpu_offload)
+        _combo_text(f("imageOffload"), s.image.offload)
+        f("imageTiling").setChecked(s.image.vae_tiling)
+        _combo_text(f("imageQuantize"), s.image.quantize)
         f("ipAdapter").setText(s.image.ip_adapter)
         f("identityAdapter").setText(s.image.identity_adapter)
         f("modelsFolder").setText(s.image.models_folder)
@@ -140,7 +142,9 @@ class SettingsDialog(FormDialog):
             device=f("imageDevice").currentText(),
             precision=f("imagePrecision").currentText(),
             steps=f("imageSteps").value(),
-            cpu_offload=f("imageOffload").isChecked(),
+            offload=f("imageOffload").currentText(),
+            vae_tiling=f("imageTiling").isChecked(),
+            quantize=f("imageQuantize").currentText(),
             ip_adapter=f("ipAdapter").text().strip(),
             identity_adapter=f("identityAdapter").text().strip(),
             models_folder=f("modelsFolder").text().strip(),

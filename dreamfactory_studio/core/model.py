@@ -149,6 +149,8 @@ class Recipe(_Model):
     strength: float | None = Field(default=None, description="image-to-image: how far from the start image")
     prompt_tokens: int = Field(default=0, ge=0, description="the prompt's length in the encoder's tokens")
     prompt_chunks: int = Field(default=1, ge=1, description="how many encoder windows the prompt filled")
+    steps: int = Field(default=0, ge=0, description="diffusion steps (0: not recorded)")
+    guidance: float | None = Field(default=None, description="the guidance scale as the model took it")
     notes: list[str] = Field(default_factory=list, description="fallbacks taken, in words")
 
     def summary(self, names: dict[str, str]) -> str:
@@ -162,6 +164,12 @@ class Recipe(_Model):
         parts = [self.mode, f"references: {used or 'none used'}"]
         if loras:
             parts.append(f"LoRAs: {loras}")
+        if self.steps:
+            parts.append(
+                f"{self.steps} steps, guidance {self.guidance:g}"
+                if self.guidance is not None
+                else f"{self.steps} steps"
+            )
         if self.prompt_tokens:
             parts.append(f"prompt {self.prompt_tokens} tokens in {self.prompt_chunks} window(s)")
         return "; ".join(parts + self.notes)

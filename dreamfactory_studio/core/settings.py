@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dreamfactory_studio.core.atomic import atomic_write_text
 from dreamfactory_studio.core.backend_registry import names
@@ -32,8 +32,23 @@ PAINTERS, VIDEOS, VOICES = names("painter"), names("video"), names("speech")
 """The values of ``[image] backend``, ``[video] backend`` and ``[speech] backend``, from the registry."""
 
 
+Offload = Literal["none", "model", "group"]
+"""Where a local model's weights wait while they are not at work: all on the GPU; on the CPU, each model moved
+in while it runs (model CPU offload); on the CPU, layer by layer (group offload: the least GPU memory)."""
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_offload(cls, data):
+        """Settings written before ``offload`` said ``cpu_offload = true`` for model CPU offload."""
+        if isinstance(data, dict) and "cpu_offload" in data:
+            data = dict(data)
+            if data.pop("cpu_offload") in (True, "true", "1") and "offload" not in data:
+                data["offload"] = "model"
+        return data
 
     @field_validator("base_url", check_fields=False)
     @classmethod
@@ -95,9 +110,25 @@ class ImageSettings(_Section):
     )
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     precision: Literal["auto", "float16", "bfloat16", "float32"] = "auto"
-    steps: int = Field(default=25, ge=1, le=200)
-    cpu_offload: bool = False
+    steps: int = Field(
+        default=0, ge=0, le=200, description="0: the model's own (FLUX.2 klein 4, SDXL 30, ...)"
+    )
+    guidance: float = Field(
+        default=0.0,
+        ge=0,
+        le=30,
+        allow_inf_nan=False,
+        description="0: the model's own (SDXL 6, FLUX.1 3.5, ...)",
+    )
+    offload: Offload = Field(
+        default="none",
+        description="none: all on the GPU; model: each model moved in while it runs; group: layer by layer, least",
+    )
     vae_tiling: bool = False
+    quantize: Literal["none", "nf4", "int8"] = Field(
+        default="none",
+        description="diffusers: the transformer and text encoder in 4 or 8 bits (bitsandbytes, CUDA)",
+    )
     ip_adapter: str = Field(
         default="",
         description="an IP-Adapter .safetensors (image_encoder/ beside it): references condition the image",
@@ -218,7 +249,7 @@ class VideoSettings(_Section):
         default=4, ge=1, le=64, description="frames decoded at once; lower needs less memory"
     )
     motion: int = Field(default=127, ge=1, le=255, description="SVD's motion bucket: more is more motion")
-    cpu_offload: bool = False
+    offload: Offload = "none"
 
 
 class SpeechSettings(_Section):

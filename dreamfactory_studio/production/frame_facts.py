@@ -125,5 +125,7 @@ def recipe_of(drawn: Drawn, notes: list[str]) -> Recipe:
         strength=drawn.strength,
         prompt_tokens=drawn.prompt_tokens,
         prompt_chunks=drawn.prompt_chunks,
+        steps=drawn.steps,
+        guidance=drawn.guidance,
         notes=notes,
     )

@@ -42,6 +42,9 @@ from dreamfactory_studio.core.errors import BackendError
 from dreamfactory_studio.core.secrets import public_url
 from dreamfactory_studio.core.settings import ImageSettings, VideoSettings
 
+DEFAULT_STEPS, DEFAULT_CFG = 25, 7.0
+"""What a ComfyUI checkpoint is drawn with when neither the request nor the settings say (an SD-like model)."""
+
 log = logging.getLogger(__name__)
 
 
@@ -114,8 +117,8 @@ class ComfyUIPainter:
             prompt=request.prompt,
             negative=request.negative_prompt,
             seed=request.seed % 2**63,
-            steps=request.steps,
-            cfg=request.guidance,
+            steps=request.steps or self.settings.steps or DEFAULT_STEPS,
+            cfg=request.guidance or self.settings.guidance or DEFAULT_CFG,
             width=width,
             height=height,
             loras=tuple((name, lora.weight) for name, lora in loras),

@@ -95,8 +95,10 @@ class ImageRequest:
     width: int = 1024
     height: int = 576
     negative_prompt: str = ""
-    steps: int = 25
-    guidance: float = 7.0
+    steps: int = 0
+    """0: the painter's setting, else its model's own."""
+    guidance: float = 0.0
+    """0: the painter's setting, else its model's own."""
     references: list[Reference] = field(default_factory=list)
     loras: list[LoraWeights] = field(default_factory=list)
     strength: float = 0.6
@@ -120,6 +122,8 @@ class Drawn:
     prompt_tokens: int = 0
     prompt_chunks: int = 1
     notes: list[str] = field(default_factory=list)
+    steps: int = 0
+    guidance: float | None = None
 
 
 class ImageBackend(Protocol):

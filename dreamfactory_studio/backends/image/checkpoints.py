@@ -32,6 +32,12 @@ UNSUPPORTED = {
 
 def tensor_names(path: Path) -> list[str]:
     """The tensor names in a safetensors file, from its header alone (no weight is read)."""
+    return list(safetensors_header(path))
+
+
+def safetensors_header(path: Path) -> dict[str, dict]:
+    """Each tensor's entry (``dtype``, ``shape``, ``data_offsets``) in a safetensors file, from its header
+    alone."""
     try:
         with open(path, "rb") as file:
             size = struct.unpack("<Q", file.read(8))[0]
@@ -46,7 +52,9 @@ def tensor_names(path: Path) -> list[str]:
         raise BadModel(f"{path} is not a readable .safetensors file ({exc}).") from None
     if not isinstance(header, dict):
         raise BadModel(f"{path} is not a readable .safetensors file (its header is not a table).")
-    return [name for name in header if name != "__metadata__"]
+    return {
+        name: entry for name, entry in header.items() if name != "__metadata__" and isinstance(entry, dict)
+    }
 
 
 def kind_of(names: list[str]) -> str:

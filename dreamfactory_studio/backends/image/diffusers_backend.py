@@ -23,8 +23,10 @@ from dreamfactory_studio.backends.gpu_stack import require_gpu_stack
 from dreamfactory_studio.backends.image import Cancelled, Drawn, GenerationCancelled, ImageRequest, StepSink
 from dreamfactory_studio.backends.image.checkpoints import PICKLED, load_single_file
 from dreamfactory_studio.backends.image.clip_tokens import WINDOW, count_tokens
+from dreamfactory_studio.backends.image.families import FoundFamily, drawable, found_for, read_family
 from dreamfactory_studio.backends.image.files import open_reference
-from dreamfactory_studio.backends.image.reference_images import called, pictures, takes_pictures
+from dreamfactory_studio.backends.image.memory_plan import check_fits, place, plan, quantization_config
+from dreamfactory_studio.backends.image.reference_images import called, pictures
 from dreamfactory_studio.core import collector
 from dreamfactory_studio.core.errors import BackendError, BadModel
 from dreamfactory_studio.core.settings import ImageSettings
@@ -32,7 +34,7 @@ from dreamfactory_studio.core.settings import ImageSettings
 log = logging.getLogger(__name__)
 
 LAYOUT = (
-    "a diffusers folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/) in safetensors, "
+    "a diffusers folder (model_index.json and its component folders) in safetensors, "
     "or a single .safetensors checkpoint of SD 1.x or SDXL"
 )
 
@@ -128,14 +130,17 @@ def quiet_libraries() -> None:
     transformers.utils.logging.set_verbosity_error()
 
 
-def load_pipeline(loader, path: Path, device: str, precision: str, what: str):
+def load_pipeline(loader, path: Path, device: str, precision: str, what: str, **options):
     """``loader.from_pretrained(path)`` the safe way (safetensors, local files, no remote code), quietly, on the
-    device and precision the settings ask for; return the pipeline, its device and its dtype."""
+    device and precision the settings ask for (``options``: more of ``from_pretrained``'s, such as a
+    quantization config); return the pipeline, its device and its dtype."""
     quiet_libraries()
     device = pick_device(device)
     dtype = pick_dtype(precision, device)
     try:
-        pipe = loader.from_pretrained(path, dtype=dtype, use_safetensors=True, local_files_only=True)
+        pipe = loader.from_pretrained(
+            path, dtype=dtype, use_safetensors=True, local_files_only=True, **options
+        )
     except (ValueError, OSError, KeyError, AttributeError, TypeError, ImportError) as exc:
         # AttributeError: a model_index.json naming a class diffusers does not have (a newer or foreign pipeline)
         raise BadModel(f"the model at {path} cannot be loaded ({exc}); {what}") from None
@@ -153,16 +158,26 @@ def release_memory() -> None:
         torch.cuda.empty_cache()
 
 
-def place(pipe, device: str, cpu_offload: bool) -> None:
-    """Move a pipeline to its device, or let accelerate offload it model by model to save GPU memory."""
-    if cpu_offload and device != "cpu":
-        pipe.enable_model_cpu_offload(device=device)
-    else:
-        pipe.to(device)
+def tokens_read(pipe, prompt: str) -> int:
+    """The prompt's length in the tokens of the pipeline's long text encoder (T5, Qwen, Mistral: the last
+    tokenizer it has), with the chat template around it where the pipeline counts that in its budget."""
+    tokenizer = next(
+        (t for name in ("tokenizer_3", "tokenizer_2", "tokenizer") if (t := getattr(pipe, name, None))), None
+    )
+    if tokenizer is None:
+        return count_tokens(prompt)
+    if getattr(tokenizer, "chat_template", None) and type(pipe).__name__.startswith(("Flux2", "ZImage")):
+        messages = [{"role": "user", "content": prompt}]
+        prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return len(tokenizer(prompt, add_special_tokens=True)["input_ids"])
+
+
+def multiple_of(size: int, multiple: int) -> int:
+    return max(multiple, size // multiple * multiple)
 
 
 class DiffusersBackend:
-    """A diffusers text-to-image pipeline and its image-to-image twin, loaded once."""
+    """A diffusers pipeline of one of the :mod:`.families`, and its image-to-image twin, loaded once."""
 
     prompt_budget = WINDOW
 
@@ -172,64 +187,77 @@ class DiffusersBackend:
         self.label = "diffusers"
         self.text2img = None
         self.img2img = None
+        self.found: FoundFamily | None = None
         self.device = ""
         self.adapters = None
         self.loras = None
 
     def load(self, on_progress: Callable[[str], None]) -> None:
         require_gpu_stack("the diffusers painter")
-        from diffusers import AutoPipelineForImage2Image, AutoPipelineForText2Image
+        import diffusers
 
-        what = (
-            "the studio draws with the text-to-image pipelines diffusers' AutoPipeline knows (Stable Diffusion "
-            f"1.x/2.x, SDXL, SD3, FLUX, ...), from {LAYOUT}."
-        )
-        single = Path(self.settings.model).expanduser()
+        s = self.settings
+        single = Path(s.model).expanduser()
         if single.suffix.lower() in (".safetensors", *PICKLED):
             on_progress(f"loading {single.name}")
             quiet_libraries()
-            self.device = pick_device(self.settings.device)
-            dtype = pick_dtype(self.settings.precision, self.device)
-            config = (
-                Path(self.settings.single_file_config).expanduser()
-                if self.settings.single_file_config
-                else None
-            )
+            self.device = pick_device(s.device)
+            dtype = pick_dtype(s.precision, self.device)
+            config = Path(s.single_file_config).expanduser() if s.single_file_config else None
             pipe = load_single_file(single, dtype, config)
             pipe.set_progress_bar_config(disable=True)
-            name = single.name
+            name, self.found = single.name, found_for(type(pipe).__name__)
         else:
-            path = resolve_model(self.settings.model)
-            on_progress(f"loading {path.name}")
+            path = resolve_model(s.model)
+            self.found = read_family(path)
+            on_progress(f"loading {path.name} ({self.found.name})")
+            device = pick_device(s.device)
+            dtype = pick_dtype(s.precision, device)
+            if device.startswith("cuda"):
+                import torch
+
+                free = torch.cuda.mem_get_info(torch.device(device))[0]
+                made = plan(path, self.found, dtype.itemsize, 1024, 1024, s.quantize)
+                check_fits(made, s.offload, free, self.found.name)
+            quantized = quantization_config(s.quantize, device, dtype, self.found.components)
+            what = f"the studio draws with {drawable()}, from {LAYOUT}."
             pipe, self.device, dtype = load_pipeline(
-                AutoPipelineForText2Image, path, self.settings.device, self.settings.precision, what
+                getattr(diffusers, self.found.pipeline),
+                path,
+                s.device,
+                s.precision,
+                what,
+                **({"quantization_config": quantized} if quantized else {}),
             )
             name = path.name
         self.label = f"diffusers {type(pipe).__name__}"
         self.prompt_budget = prompt_budget_of(type(pipe))
-        if self.settings.ip_adapter:
+        family = self.found.family
+        if s.ip_adapter and family.references == "ip-adapter":
             from dreamfactory_studio.backends.image.ip_adapters import Adapters
 
-            identity = (
-                Path(self.settings.identity_adapter).expanduser() if self.settings.identity_adapter else None
-            )
-            self.adapters = Adapters(
-                pipe, Path(self.settings.ip_adapter).expanduser(), identity, self.settings.style_only
-            )
-        place(pipe, self.device, self.settings.cpu_offload)
-        if self.settings.vae_tiling and hasattr(pipe, "vae"):
+            identity = Path(s.identity_adapter).expanduser() if s.identity_adapter else None
+            self.adapters = Adapters(pipe, Path(s.ip_adapter).expanduser(), identity, s.style_only)
+        place(pipe, self.device, s.offload)
+        if s.vae_tiling and hasattr(pipe, "vae"):
             pipe.vae.enable_tiling()
-        try:
-            self.img2img = AutoPipelineForImage2Image.from_pipe(pipe)
-            self.img2img.set_progress_bar_config(disable=True)
-        except ValueError:
-            self.img2img = None  # a pipeline with no image-to-image twin: continuous shots start from noise
+        self.img2img = (
+            None  # an edit model edits the previous frame itself; without a twin, shots start afresh
+        )
+        if not family.is_edit:
+            from diffusers import AutoPipelineForImage2Image
+
+            try:
+                self.img2img = AutoPipelineForImage2Image.from_pipe(pipe)
+                self.img2img.set_progress_bar_config(disable=True)
+            except (ValueError, KeyError):
+                pass
         self.text2img = pipe
         if hasattr(pipe, "load_lora_weights"):
             from dreamfactory_studio.backends.image.loras import Loras
 
             self.loras = Loras(pipe)
-        on_progress(f"{name} ready on {self.device} ({str(dtype).removeprefix('torch.')})")
+        on_progress(f"{name} ready on {self.device} ({str(dtype).removeprefix('torch.')}, {self.found.name})")
 
     def unload(self) -> None:
         self.text2img = self.img2img = self.adapters = self.loras = None
@@ -243,6 +271,26 @@ class DiffusersBackend:
             "memory": s.memory_scale,
             "identity": s.identity_scale,
         }
+
+    def _guidance(self, request: ImageRequest, drawn: Drawn) -> dict:
+        """The guidance arguments as the family takes them, recorded on ``drawn``."""
+        found = self.found
+        drawn.steps = request.steps or self.settings.steps or found.steps
+        drawn.guidance = request.guidance or self.settings.guidance or found.guidance
+        arguments = {"num_inference_steps": drawn.steps}
+        negative = request.negative_prompt
+        if found.guidance_by == "true-cfg":
+            # Qwen-Image guides only when a negative prompt is given; a blank one is its makers' default.
+            arguments.update(true_cfg_scale=drawn.guidance, negative_prompt=negative or " ")
+        elif found.guidance_by == "cfg":
+            arguments.update(guidance_scale=drawn.guidance, negative_prompt=negative or None)
+        else:
+            arguments.update(guidance_scale=drawn.guidance)
+            if negative:
+                drawn.notes.append(
+                    f"{found.name} is guidance-distilled and takes no negative prompt; left out"
+                )
+        return arguments
 
     def generate(self, request: ImageRequest, on_step: StepSink, cancelled: Cancelled) -> Drawn:
         import torch
@@ -261,36 +309,33 @@ class DiffusersBackend:
 
         drawn = Drawn(image=None)
         pipe = self.text2img
-        arguments = dict(
-            num_inference_steps=request.steps,
-            guidance_scale=request.guidance,
-            generator=generator,
-            callback_on_step_end=step_end,
-        )
+        family = self.found.family
+        width = multiple_of(request.width, family.size_multiple)
+        height = multiple_of(request.height, family.size_multiple)
+        arguments = dict(self._guidance(request, drawn), generator=generator, callback_on_step_end=step_end)
         prompt = request.prompt
         continuity = request.of_kind("continuity")
-        limit = takes_pictures(type(pipe)) if self.adapters is None else 0
-        if limit and request.references:
-            made = pictures(request, limit)
+        if family.is_edit and request.references:
+            made = pictures(request, family.takes)
             arguments.update(
-                width=request.width, height=request.height, image=made.images if limit > 1 else made.images[0]
+                width=width, height=height, image=made.images if family.takes > 1 else made.images[0]
             )
             prompt = f"{made.naming} {prompt}"
             drawn.mode = "edit"
             drawn.used += [(reference, 1.0) for reference in made.used]
             if made.left_out:
                 drawn.notes.append(
-                    f"{type(pipe).__name__} takes {limit} picture{'s' if limit > 1 else ''}; left out: "
+                    f"{family.name} takes {family.takes} picture{'s' if family.takes > 1 else ''}; left out: "
                     + ", ".join(called(r) for r in made.left_out)
                 )
         elif request.continuous and continuity and self.img2img is not None:
             pipe = self.img2img
-            start = open_reference(continuity[0].path).resize((request.width, request.height))
+            start = open_reference(continuity[0].path).resize((width, height))
             arguments.update(image=start, strength=request.strength)
             drawn.mode, drawn.strength = "image-to-image", request.strength
             drawn.used.append((continuity[0], request.strength))
         else:
-            arguments.update(width=request.width, height=request.height)
+            arguments.update(width=width, height=height)
             if request.continuous and continuity:
                 drawn.notes.append(
                     "this model has no image-to-image twin, so the continuous shot starts afresh"
@@ -301,31 +346,32 @@ class DiffusersBackend:
         elif request.loras:
             drawn.notes.append(f"{type(pipe).__name__} takes no LoRAs; drawn without them")
         if self.adapters is not None:
-            from dreamfactory_studio.backends.image.ip_adapters import plan
+            from dreamfactory_studio.backends.image.ip_adapters import plan as adapter_plan
 
-            made = plan(request.references, self._scales(), self.settings.max_identities)
-            arguments.update(
-                self.adapters.arguments(
-                    made, request.width, request.height, request.guidance > 1, self.device
-                )
-            )
+            made = adapter_plan(request.references, self._scales(), self.settings.max_identities)
+            arguments.update(self.adapters.arguments(made, width, height, drawn.guidance > 1, self.device))
             drawn.used += made.used
             drawn.notes += made.notes
         elif request.references and not drawn.used:
-            drawn.notes.append("no IP-Adapter is set, so the references were not used ([image] ip_adapter)")
+            drawn.notes.append(
+                "no IP-Adapter is set, so the references were not used ([image] ip_adapter)"
+                if family.references == "ip-adapter"
+                else f"{family.name} takes no reference pictures; drawn from the prompt alone"
+            )
         if drawn.mode == "edit" and request.of_kind("memory"):
             drawn.notes.append("the image memory's neighbours go to IP-Adapter painters only; not given here")
         try:
             if encodes_itself(pipe):
                 encoded = encode_prompt(pipe, prompt, request.negative_prompt, pipe._execution_device)
+                arguments.pop("negative_prompt", None)
                 arguments.update(encoded.arguments)
                 drawn.prompt_tokens, drawn.prompt_chunks = encoded.tokens, encoded.windows
             else:
-                arguments.update(prompt=prompt, negative_prompt=request.negative_prompt or None)
-                drawn.prompt_tokens = count_tokens(prompt)  # CLIP's count: about the same as theirs
+                arguments.update(prompt=prompt)
+                drawn.prompt_tokens = tokens_read(pipe, prompt)
                 if drawn.prompt_tokens > self.prompt_budget:
                     drawn.notes.append(
-                        f"the prompt is about {drawn.prompt_tokens} tokens and {type(pipe).__name__} reads "
+                        f"the prompt is {drawn.prompt_tokens} tokens and {type(pipe).__name__} reads "
                         f"{self.prompt_budget}: its end was cut"
                     )
             arguments, left_out = accepted_arguments(type(pipe), arguments)
@@ -334,12 +380,18 @@ class DiffusersBackend:
                 for name in left_out
             ]
             drawn.image = pipe(**arguments).images[0]
-            return drawn
         except torch.OutOfMemoryError:
             if self.adapters is not None:
                 self.adapters.clear()
             release_memory()
+            quantize = ', quantize = "nf4"' if "transformer" in self.found.components else ""
             raise BackendError(
-                f"out of GPU memory drawing {request.width}x{request.height}. Turn on CPU offload or VAE tiling in "
-                "the settings, or draw smaller; the model stays loaded."
+                f"out of GPU memory drawing {width}x{height} with {self.found.name}. In [image] set offload = "
+                f'"model" or "group", vae_tiling = true{quantize}, or draw smaller; the model stays loaded.'
             ) from None
+        if (width, height) != (request.width, request.height):
+            drawn.image = drawn.image.resize((request.width, request.height))
+            drawn.notes.append(
+                f"drawn at {width}x{height} ({family.name} draws in multiples of {family.size_multiple}) and scaled"
+            )
+        return drawn

@@ -19,24 +19,8 @@ from dreamfactory_studio.backends.image.files import open_reference
 if TYPE_CHECKING:
     from PIL import Image
 
-TAKES = {
-    "Flux2KleinPipeline": 4,
-    "Flux2KleinKVPipeline": 4,
-    "Flux2Pipeline": 6,
-    "QwenImageEditPlusPipeline": 3,
-    "QwenImageEditPipeline": 1,
-    "FluxKontextPipeline": 1,
-}
-"""How many reference pictures each edit pipeline is given, as its makers advise (FLUX.2 klein up to 4, FLUX.2
-dev up to 6, Qwen-Image-Edit-2509 up to 3; Kontext and the first Qwen-Image-Edit one)."""
-
 SHEET_PICTURES = 4
 """The most references laid side by side on one sheet, for a model that takes one picture."""
-
-
-def takes_pictures(pipeline: type) -> int:
-    """How many reference pictures a pipeline class takes; 0 for one that takes none."""
-    return TAKES.get(pipeline.__name__, 0)
 
 
 @dataclass

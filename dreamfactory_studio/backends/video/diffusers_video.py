@@ -15,12 +15,8 @@ import numpy as np
 
 from dreamfactory_studio.backends.gpu_stack import require_gpu_stack
 from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, StepSink
-from dreamfactory_studio.backends.image.diffusers_backend import (
-    load_pipeline,
-    place,
-    release_memory,
-    resolve_model,
-)
+from dreamfactory_studio.backends.image.diffusers_backend import load_pipeline, release_memory, resolve_model
+from dreamfactory_studio.backends.image.memory_plan import place
 from dreamfactory_studio.backends.video import ClipRequest
 from dreamfactory_studio.backends.video.camera_move import cover, load_rgb
 from dreamfactory_studio.backends.video.ffmpeg import FrameWriter
@@ -68,7 +64,7 @@ class DiffusersVideo:
                 f"the model at {path} is a {name}, not an image-to-video pipeline. Choose Stable Video Diffusion, "
                 "or an LTX-Video, CogVideoX or Wan image-to-video checkpoint."
             )
-        place(pipe, self.device, self.settings.cpu_offload)
+        place(pipe, self.device, self.settings.offload)
         self.pipe = pipe
         self.label = f"diffusers {name}"
         on_progress(f"{path.name} ready on {self.device} ({str(dtype).removeprefix('torch.')})")
