@@ -132,7 +132,7 @@ def project_dir(made, tmp_path):
 @pytest.fixture(scope="session")
 def flux2_klein(tmp_path_factory):
     """A tiny random FLUX.2 klein pipeline on disk, built once."""
-    from .tiny_edit_models import build_flux2_klein
+    from .tiny_families import build_flux2_klein
 
     return build_flux2_klein(tmp_path_factory.mktemp("tiny") / "flux2-klein")
 

@@ -109,7 +109,9 @@ def test_bad_models_give_clear_messages(models, tmp_path):
         backend(tmp_path / "plain")
     (tmp_path / "odd").mkdir()
     (tmp_path / "odd" / "model_index.json").write_text(json.dumps({"_class_name": "TeleportPipeline"}))
-    with pytest.raises(BackendError, match="odd holds TeleportPipeline, .* draws keyframes with .*FLUX.2 klein"):
+    with pytest.raises(
+        BackendError, match="odd holds TeleportPipeline, .* draws keyframes with .*FLUX.2 klein"
+    ):
         backend(tmp_path / "odd")
     (tmp_path / "wan").mkdir()
     (tmp_path / "wan" / "model_index.json").write_text(json.dumps({"_class_name": "WanImageToVideoPipeline"}))
@@ -148,7 +150,10 @@ def test_out_of_memory_fails_the_job_cleanly_and_the_worker_stays_usable(models)
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
 
         made.text2img = exhausted
-        with pytest.raises(BackendError, match=r"out of GPU memory drawing 64x64 with Stable Diffusion 1.x/2.x. In \[image\] set offload"):
+        with pytest.raises(
+            BackendError,
+            match=r"out of GPU memory drawing 64x64 with Stable Diffusion 1.x/2.x. In \[image\] set offload",
+        ):
             await worker.generate(made, request, lambda *a: None, lambda m: None)
         made.text2img = real
         return await worker.generate(made, request, lambda *a: None, lambda m: None)
@@ -238,12 +243,18 @@ def test_a_pipeline_is_given_only_the_arguments_its_call_takes():
     assert accepted_arguments(StableDiffusionPipeline, asked) == (asked, [])
 
 
-def test_a_pipelines_prompt_budget_is_its_text_encoders():
-    from diffusers import Flux2KleinPipeline, StableDiffusion3Pipeline, StableDiffusionXLPipeline
+def test_the_family_tables_prompt_budgets_are_the_pipelines_own():
+    import inspect
+
+    import diffusers
 
     from dreamfactory_studio.backends.image.clip_tokens import WINDOW
-    from dreamfactory_studio.backends.image.diffusers_backend import prompt_budget_of
+    from dreamfactory_studio.backends.image.families import FAMILIES
 
-    assert prompt_budget_of(Flux2KleinPipeline) == 512  # Qwen3, read to 512 tokens
-    assert prompt_budget_of(StableDiffusion3Pipeline) == 256  # T5, as SD3 reads it by default
-    assert prompt_budget_of(StableDiffusionXLPipeline) == WINDOW  # CLIP, encoded window by window
+    for family in FAMILIES:
+        for name in family.pipelines:
+            parameter = inspect.signature(getattr(diffusers, name).__call__).parameters.get(
+                "max_sequence_length"
+            )
+            # CLIP's window for SD 1.x and SDXL, which take no max_sequence_length; T5, Qwen, Mistral theirs
+            assert family.prompt_tokens == (parameter.default if parameter else WINDOW), name

@@ -87,7 +87,8 @@ def test_pictures_keep_the_continuity_and_base_frame_before_a_last_character(tmp
         and "Picture 2 is A's character sheet" in made.naming
     )
     sheet = pictures(request, 1)  # a model of one picture gets them side by side
-    assert len(sheet.images) == 1 and sheet.images[0].size == (4 * 32, 16)
+    # each 32x16 picture enlarged to a shortest side of 64 (FLUX.2 refuses smaller), then four side by side
+    assert len(sheet.images) == 1 and sheet.images[0].size == (4 * 128, 64)
     assert sheet.naming.startswith("The picture shows, from left to right: the previous frame")
 
 

@@ -99,14 +99,6 @@ def _call_parameters(pipeline: type):
     return inspect.signature(pipeline.__call__).parameters
 
 
-def prompt_budget_of(pipeline: type) -> int:
-    """The tokens a pipeline's text encoder reads: its ``max_sequence_length`` (T5, Qwen, Mistral: 256 to 512),
-    or CLIP's window for SD 1.x/2.x and SDXL, whose longer prompts the studio encodes window by window."""
-    parameter = _call_parameters(pipeline).get("max_sequence_length")
-    default = parameter.default if parameter is not None else None
-    return default if isinstance(default, int) and default > 0 else WINDOW
-
-
 def accepted_arguments(pipeline: type, arguments: dict) -> tuple[dict, list[str]]:
     """The ``arguments`` a pipeline class's ``__call__`` takes, and the names of those it does not take (FLUX.2
     klein has no ``negative_prompt``; a pipeline without image-to-image no ``strength``). Empty values are left
@@ -172,6 +164,18 @@ def tokens_read(pipe, prompt: str) -> int:
     return len(tokenizer(prompt, add_special_tokens=True)["input_ids"])
 
 
+def budget_before_load(model: str) -> int:
+    """The prompt budget of the model a painter will load, from its folder's configs, so the first prompt is
+    written to it; CLIP's window where the folder cannot be read (its load will say why)."""
+    try:
+        path = Path(model).expanduser()
+        if path.suffix.lower() in (".safetensors", *PICKLED):
+            return WINDOW
+        return read_family(resolve_model(model)).family.prompt_tokens
+    except BadModel:
+        return WINDOW
+
+
 def multiple_of(size: int, multiple: int) -> int:
     return max(multiple, size // multiple * multiple)
 
@@ -191,6 +195,7 @@ class DiffusersBackend:
         self.device = ""
         self.adapters = None
         self.loras = None
+        self.prompt_budget = budget_before_load(settings.model)
 
     def load(self, on_progress: Callable[[str], None]) -> None:
         require_gpu_stack("the diffusers painter")
@@ -231,7 +236,7 @@ class DiffusersBackend:
             )
             name = path.name
         self.label = f"diffusers {type(pipe).__name__}"
-        self.prompt_budget = prompt_budget_of(type(pipe))
+        self.prompt_budget = self.found.family.prompt_tokens
         family = self.found.family
         if s.ip_adapter and family.references == "ip-adapter":
             from dreamfactory_studio.backends.image.ip_adapters import Adapters
@@ -320,6 +325,8 @@ class DiffusersBackend:
             arguments.update(
                 width=width, height=height, image=made.images if family.takes > 1 else made.images[0]
             )
+            if "max_area" in _call_parameters(type(pipe)):
+                arguments.update(max_area=width * height)  # Kontext: else a megapixel whatever the frame
             prompt = f"{made.naming} {prompt}"
             drawn.mode = "edit"
             drawn.used += [(reference, 1.0) for reference in made.used]
@@ -389,9 +396,10 @@ class DiffusersBackend:
                 f"out of GPU memory drawing {width}x{height} with {self.found.name}. In [image] set offload = "
                 f'"model" or "group", vae_tiling = true{quantize}, or draw smaller; the model stays loaded.'
             ) from None
-        if (width, height) != (request.width, request.height):
-            drawn.image = drawn.image.resize((request.width, request.height))
+        if drawn.image.size != (request.width, request.height):
             drawn.notes.append(
-                f"drawn at {width}x{height} ({family.name} draws in multiples of {family.size_multiple}) and scaled"
+                f"drawn at {drawn.image.width}x{drawn.image.height} ({family.name} draws in multiples of "
+                f"{family.size_multiple}) and scaled to the frame"
             )
+            drawn.image = drawn.image.resize((request.width, request.height))
         return drawn

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from dreamfactory_studio.backends.image.clip_tokens import WINDOW
 from dreamfactory_studio.core.errors import BadInput, BadModel
 from dreamfactory_studio.core.reading import read_regular_file
 
@@ -48,6 +49,9 @@ class Family:
     steps: int
     guidance: float
     size_multiple: int
+    prompt_tokens: int
+    """The tokens its text encoder reads (its ``max_sequence_length``); CLIP's window for SD 1.x and SDXL, whose
+    longer prompts the studio encodes window by window."""
     vram_gb: float
     """The released model at bf16, all on the GPU, drawing 1024x1024 (about)."""
     offload_gb: float
@@ -56,6 +60,8 @@ class Family:
     """What a 1024x1024 frame needs beyond the weights (about): the estimate for a folder adds it to its weights."""
     inpaint: str = ""
     """The inpaint pipeline built from the same components (``from_pipe``); empty: none."""
+    needs: tuple[str, ...] = ()
+    """Packages its pipeline imports beyond the GPU stack, each with why."""
     variant: Callable[[dict, dict, str], Variant | None] = field(default=lambda *_: None)
     """The faster checkpoint this folder is, from (``model_index.json``, the transformer's config, the folder's
     name), or None."""
@@ -79,32 +85,34 @@ def _turbo(_index: dict, _transformer: dict, name: str) -> Variant | None:
     return Variant("Z-Image Turbo", 9, 0.0, "none") if "turbo" in name.lower() else None
 
 
+_QWEN_VL = ("torchvision",)  # transformers' Qwen2-VL processor cannot be made without its video processor
+
 FAMILIES: tuple[Family, ...] = (
-    Family("Stable Diffusion 1.x/2.x", ("StableDiffusionPipeline",), "ip-adapter", 0, "cfg", 25, 7.0, 8,
+    Family("Stable Diffusion 1.x/2.x", ("StableDiffusionPipeline",), "ip-adapter", 0, "cfg", 25, 7.0, 8, WINDOW,
            3.5, 2.5, 1.0, "StableDiffusionInpaintPipeline"),
-    Family("Stable Diffusion XL", ("StableDiffusionXLPipeline",), "ip-adapter", 0, "cfg", 30, 6.0, 8,
+    Family("Stable Diffusion XL", ("StableDiffusionXLPipeline",), "ip-adapter", 0, "cfg", 30, 6.0, 8, WINDOW,
            9.0, 5.0, 1.5, "StableDiffusionXLInpaintPipeline"),
-    Family("Stable Diffusion 3.5", ("StableDiffusion3Pipeline",), "none", 0, "cfg", 28, 4.5, 16,
+    Family("Stable Diffusion 3.5", ("StableDiffusion3Pipeline",), "none", 0, "cfg", 28, 4.5, 16, 256,
            28.0, 18.0, 2.0, "StableDiffusion3InpaintPipeline"),
-    Family("FLUX.1", ("FluxPipeline",), "none", 0, "distilled", 28, 3.5, 16,
-           33.0, 24.0, 2.5, "FluxInpaintPipeline", _schnell),
-    Family("FLUX.1 Kontext", ("FluxKontextPipeline",), "picture", 1, "distilled", 28, 2.5, 16,
+    Family("FLUX.1", ("FluxPipeline",), "none", 0, "distilled", 28, 3.5, 16, 512,
+           33.0, 24.0, 2.5, "FluxInpaintPipeline", variant=_schnell),
+    Family("FLUX.1 Kontext", ("FluxKontextPipeline",), "picture", 1, "distilled", 28, 2.5, 16, 512,
            33.0, 24.0, 3.0, "FluxKontextInpaintPipeline"),
-    Family("FLUX.2 klein", ("Flux2KleinPipeline", "Flux2KleinKVPipeline"), "pictures", 4, "cfg", 50, 4.0, 16,
-           17.0, 9.0, 3.0, "Flux2KleinInpaintPipeline", _klein),
-    Family("FLUX.2 dev", ("Flux2Pipeline",), "pictures", 6, "distilled", 50, 4.0, 16,
+    Family("FLUX.2 klein", ("Flux2KleinPipeline", "Flux2KleinKVPipeline"), "pictures", 4, "cfg", 50, 4.0, 16, 512,
+           17.0, 9.0, 3.0, "Flux2KleinInpaintPipeline", variant=_klein),
+    Family("FLUX.2 dev", ("Flux2Pipeline",), "pictures", 6, "distilled", 50, 4.0, 16, 512,
            110.0, 66.0, 4.0),
-    Family("Qwen-Image", ("QwenImagePipeline",), "none", 0, "true-cfg", 50, 4.0, 16,
+    Family("Qwen-Image", ("QwenImagePipeline",), "none", 0, "true-cfg", 50, 4.0, 16, 512,
            58.0, 42.0, 3.0, "QwenImageInpaintPipeline"),
-    Family("Qwen-Image-Edit", ("QwenImageEditPipeline",), "picture", 1, "true-cfg", 50, 4.0, 16,
-           58.0, 42.0, 3.5, "QwenImageEditInpaintPipeline"),
-    Family("Qwen-Image-Edit-Plus", ("QwenImageEditPlusPipeline",), "pictures", 3, "true-cfg", 40, 4.0, 16,
-           58.0, 42.0, 4.0, "QwenImageEditInpaintPipeline"),
-    Family("Z-Image", ("ZImagePipeline",), "none", 0, "cfg", 50, 4.0, 16,
-           22.0, 14.0, 2.0, "ZImageInpaintPipeline", _turbo),
-    Family("Z-Image Omni", ("ZImageOmniPipeline",), "pictures", 3, "cfg", 50, 4.0, 16,
+    Family("Qwen-Image-Edit", ("QwenImageEditPipeline",), "picture", 1, "true-cfg", 50, 4.0, 16, 512,
+           58.0, 42.0, 3.5, "QwenImageEditInpaintPipeline", _QWEN_VL),
+    Family("Qwen-Image-Edit-Plus", ("QwenImageEditPlusPipeline",), "pictures", 3, "true-cfg", 40, 4.0, 16, 512,
+           58.0, 42.0, 4.0, "QwenImageEditInpaintPipeline", _QWEN_VL),
+    Family("Z-Image", ("ZImagePipeline",), "none", 0, "cfg", 50, 4.0, 16, 512,
+           22.0, 14.0, 2.0, "ZImageInpaintPipeline", variant=_turbo),
+    Family("Z-Image Omni", ("ZImageOmniPipeline",), "pictures", 3, "cfg", 50, 4.0, 16, 512,
            22.0, 14.0, 3.0, "ZImageInpaintPipeline"),
-    Family("Chroma", ("ChromaPipeline",), "none", 0, "cfg", 35, 5.0, 16,
+    Family("Chroma", ("ChromaPipeline",), "none", 0, "cfg", 35, 5.0, 16, 512,
            30.0, 20.0, 2.5, "ChromaInpaintPipeline"),
 )  # fmt: skip
 
@@ -208,6 +216,14 @@ def read_family(folder: Path) -> FoundFamily:
             f"{folder.name} is a {family.name} folder without {', '.join(f'{m}/' for m in missing)} "
             "(model_index.json names it); download the whole repository (`hf download REPO --local-dir "
             "FOLDER`) or point to a complete copy."
+        )
+    import importlib.util
+
+    lacking = [name for name in family.needs if importlib.util.find_spec(name) is None]
+    if lacking:
+        raise BadModel(
+            f"{family.name} needs {', '.join(lacking)}, which is not installed (transformers' Qwen2-VL processor "
+            f"imports it): pip install {' '.join(lacking)}, the build that matches your torch."
         )
     transformer = folder / "transformer" / "config.json"
     configs = _json(transformer) if transformer.is_file() else {}

@@ -75,10 +75,11 @@ SMALLEST = 64
 
 
 def _fitted(image: Image.Image, width: int, height: int) -> Image.Image:
-    """``image`` shrunk to about the frame's area (never enlarged), its shortest side at least :data:`SMALLEST`."""
+    """``image`` shrunk to about the frame's area, its shortest side at least :data:`SMALLEST` (enlarged only
+    for that)."""
     scale = min(1.0, (width * height / (image.width * image.height)) ** 0.5)
     scale = max(scale, SMALLEST / min(image.width, image.height))
-    if scale >= 1.0:
+    if scale == 1.0:
         return image
     return image.resize((round(image.width * scale), round(image.height * scale)))
 
