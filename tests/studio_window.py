@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from dreamfactory_studio.app.main_window import MainWindow
 from dreamfactory_studio.core.model import Project, Scene
 from dreamfactory_studio.core.project_folder import ProjectFolder
@@ -29,3 +31,15 @@ def type_into(field, text: str) -> None:
         field.widget.insert(text)
     field.commit()
     field.run += 1
+
+
+def wait(loop, window):
+    """Wait for the window's job, whatever its end; return the exception it raised (or None)."""
+    task = window.jobs.current
+    try:
+        loop.run_until_complete(task)
+    except BaseException as exc:  # noqa: BLE001 (a cancel or a failure is what some tests want)
+        loop.run_until_complete(asyncio.sleep(0))
+        return exc
+    loop.run_until_complete(asyncio.sleep(0))  # the job's done-callbacks
+    return None

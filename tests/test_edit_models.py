@@ -114,3 +114,26 @@ def test_the_take_says_what_was_left_out_and_show_json_records_the_order(
             crowded += 1
             assert any("takes 4 pictures; left out" in note for note in recipe["notes"]), recipe["notes"]
     assert crowded, "scene 3 has four characters with sheets"
+
+
+def test_the_window_draws_a_take_on_a_flux2_klein_folder_with_its_references(
+    window, project_dir, flux2_klein, loop
+):
+    from dreamfactory_studio.core.settings import save_settings
+
+    from .film_projects import small_settings
+    from .studio_window import select, wait
+
+    settings = small_settings()
+    settings.image.backend, settings.image.model, settings.image.steps = "diffusers", str(flux2_klein), 2
+    settings.keyframes.width = settings.keyframes.height = 64
+    save_settings(settings)
+    window.open_project(str(project_dir))
+    select(window, 2)
+    window.actions["regenerate"].trigger()
+    assert wait(loop, window) is None
+    scene = window.session.project.scenes[1]
+    recipe = scene.keyframe.recipe
+    assert scene.keyframe.backend == "diffusers Flux2KleinPipeline"
+    assert recipe.mode == "edit" and recipe.steps == 2
+    assert [r.kind for r in recipe.references] == ["identity"] * (len(recipe.references) - 1) + ["style"]

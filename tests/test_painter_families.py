@@ -214,3 +214,28 @@ def test_a_qwen_image_edit_folder_without_torchvision_says_what_to_install(tmp_p
         BadModel, match="Qwen-Image-Edit-Plus needs torchvision, which is not installed.*pip install"
     ):
         read_family(folder)
+
+
+def test_a_pipeline_the_studio_cannot_draw_with_is_one_line_and_exit_2(project_dir, tmp_path, capsys):
+    folder = tmp_path / "wan2.2-ti2v-5b"
+    folder.mkdir()
+    (folder / "model_index.json").write_text(json.dumps({"_class_name": "WanPipeline"}))
+    with ProjectFolder.open(project_dir, read_only=True) as project_folder:
+        before = project_folder.load().scenes[1].takes
+    argv = [
+        "run",
+        str(project_dir),
+        "--scene",
+        "2",
+        "--image-backend",
+        "diffusers",
+        "--image-model",
+        str(folder),
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "WanPipeline, which makes video or sound, not keyframes" in err and "Traceback" not in err
+    assert len(err.splitlines()) == 1, err
+    with ProjectFolder.open(project_dir, read_only=True) as project_folder:
+        scene = project_folder.load().scenes[1]
+    assert scene.takes == before  # no take lost (the keyframes phase records why it failed)

@@ -22,7 +22,7 @@ from .crew_answers import TASK
 from .film_projects import small_settings
 from .openai_server import Play
 from .paths import SAMPLE_STORY
-from .studio_window import saved, select, type_into
+from .studio_window import saved, select, type_into, wait
 
 Retry, Yes = QMessageBox.StandardButton.Retry, QMessageBox.StandardButton.Yes
 
@@ -40,18 +40,6 @@ def fresh(tmp_path):
     with ProjectFolder.create(tmp_path / "new", project):
         pass
     return tmp_path / "new"
-
-
-def wait(loop, window):
-    """Wait for the window's job, whatever its end; return the exception it raised (or None)."""
-    task = window.jobs.current
-    try:
-        loop.run_until_complete(task)
-    except BaseException as exc:  # noqa: BLE001 (a cancel or a failure is what some tests want)
-        loop.run_until_complete(asyncio.sleep(0))
-        return exc
-    loop.run_until_complete(asyncio.sleep(0))  # the job's done-callbacks
-    return None
 
 
 def settle(loop, window) -> list[BaseException | None]:
