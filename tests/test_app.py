@@ -325,6 +325,10 @@ def test_settings_persist_across_restarts(window, qtbot, user_dirs):
     dialog.find("imageBackend").setCurrentText("diffusers")
     dialog.find("imageModel").setText("/models/sd-turbo")
     dialog.find("imageDevice").setCurrentText("cuda")
+    assert dialog.find("imageSteps").text() == "the model's own"  # 0: the model's own steps
+    dialog.find("imageGuidance").setValue(3.5)
+    dialog.find("imageOffload").setCurrentText("group")
+    dialog.find("imageTiling").setChecked(True)
     dialog.find("defaultScenes").setValue(12)
     dialog.find("defaultStyle").setCurrentText("ink wash")
     dialog.accept()
@@ -366,7 +370,15 @@ def test_settings_persist_across_restarts(window, qtbot, user_dirs):
         "height": size[1],
         "story hidden": True,
     }
-    assert load_settings().image.backend == "diffusers"
+    image = load_settings().image
+    assert (image.backend, image.steps, image.guidance, image.offload, image.vae_tiling, image.quantize) == (
+        "diffusers",
+        0,
+        3.5,
+        "group",
+        True,
+        "none",
+    )
 
 
 def test_settings_refuse_a_bad_value_and_test_the_connection(window, answers, loop, openai_server):

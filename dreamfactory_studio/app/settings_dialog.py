@@ -106,6 +106,7 @@ class SettingsDialog(FormDialog):
         _combo_text(f("imageDevice"), s.image.device)
         _combo_text(f("imagePrecision"), s.image.precision)
         f("imageSteps").setValue(s.image.steps)
+        f("imageGuidance").setValue(s.image.guidance)
         _combo_text(f("imageOffload"), s.image.offload)
         f("imageTiling").setChecked(s.image.vae_tiling)
         _combo_text(f("imageQuantize"), s.image.quantize)
@@ -142,6 +143,7 @@ class SettingsDialog(FormDialog):
             device=f("imageDevice").currentText(),
             precision=f("imagePrecision").currentText(),
             steps=f("imageSteps").value(),
+            guidance=f("imageGuidance").value(),
             offload=f("imageOffload").currentText(),
             vae_tiling=f("imageTiling").isChecked(),
             quantize=f("imageQuantize").currentText(),
