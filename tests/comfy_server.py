@@ -45,6 +45,7 @@ def core_nodes(
         "KSampler": {"required": {"seed": ["INT", {}], "steps": ["INT", {}]}},
         "VAEDecode": {"required": {}},
         "VAEEncode": {"required": {}},
+        "VAEEncodeForInpaint": {"required": {"grow_mask_by": ["INT", {"default": 6}]}},
         "SaveImage": {"required": {}},
         "LoadImage": {"required": {"image": _combo("example.png")}},
         "LoadImageMask": {"required": {"image": _combo("example.png")}},

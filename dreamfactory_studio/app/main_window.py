@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
 
         self.scene_editor = SceneEditor(self.thumbnails)
         self.scene_editor.regenerateRequested.connect(lambda scene_id: self.runs.regenerate(scene_id))
+        self.scene_editor.redrawRequested.connect(lambda take_id: scene_actions.redraw_region(self, take_id))
         self.base_panel = BaseFramePanel()
         self.base_panel.pinSelectedRequested.connect(lambda: scene_actions.pin_base_frame(self))
         self.base_panel.redescribeRequested.connect(lambda: scene_actions.redescribe(self))

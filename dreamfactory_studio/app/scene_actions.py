@@ -1,5 +1,5 @@
 """The window's scene actions: insert, duplicate, delete and move scenes; pin the Base Frame; draw or pin a
-character's sheet; re-describe the Base Frame; give a phase's crew a direction. Each goes through the session, so
+character's sheet; redraw a region of a take; re-describe the Base Frame; give a phase's crew a direction. Each goes through the session, so
 it is one undoable step."""
 
 from __future__ import annotations
@@ -83,6 +83,34 @@ def sheet_from_take(window: MainWindow, character_id: str) -> None:
         window.statusBar().showMessage("Select the scene whose keyframe shows the character first.")
         return
     guarded(window, "Cannot pin the sheet", lambda: window.session.sheet_from_take(character_id, scene_id))
+
+
+def redraw_region(window: MainWindow, take_id: str | None = None) -> None:
+    """Ask for a region of the selected scene's keyframe (or ``take_id``) and redraw it in place as a job."""
+    from PySide6.QtGui import QPixmap
+
+    from dreamfactory_studio.app.region_dialog import RedrawDialog
+
+    session, scene_id = window.session, window.current_scene_id()
+    if session is None or not scene_id:
+        window.statusBar().showMessage("Select the scene whose keyframe has a region to redraw first.")
+        return
+    scene = session.scene_by_id(scene_id)
+    take = scene.take(take_id) if take_id else scene.keyframe
+    if take is None:
+        window.statusBar().showMessage("This scene has no keyframe yet: draw a take first.")
+        return
+    number = session.number_of(scene_id)
+    pixmap = QPixmap(str(session.asset_file(take.image)))
+    dialog = RedrawDialog(session.project, scene, take, pixmap, number, window)
+    if dialog.exec() != QDialog.DialogCode.Accepted or (asked := dialog.asked()) is None:
+        return
+    window.jobs.start(
+        f"Redraw a region of scene {number}",
+        lambda: session.redraw_region(
+            scene_id, asked.box, take_id=take.id, character_id=asked.character, prompt=asked.prompt
+        ),
+    )
 
 
 def redescribe(window: MainWindow) -> None:

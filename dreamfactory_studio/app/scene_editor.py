@@ -48,6 +48,8 @@ def take_caption(take: Take, chosen: bool) -> str:
 
 class SceneEditor(QWidget, SessionView):
     regenerateRequested = Signal(str)
+    redrawRequested = Signal(str)
+    """A region of this take (its id) to draw again in place."""
 
     def __init__(self, thumbnails: Thumbnails, parent: QWidget | None = None):
         super().__init__(parent)
@@ -135,6 +137,8 @@ class SceneEditor(QWidget, SessionView):
         self.takes.setFixedHeight(TAKE_ICON.height() + 64)
         self.takes.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.takes.itemDoubleClicked.connect(lambda _item: self.use_take())
+        self.takes.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.takes.customContextMenuRequested.connect(self._take_menu)
 
         def button(name: str, picture: str, text: str, tip: str, slot) -> QToolButton:
             return tool_button(name, picture, text, tip, slot, with_text=False)  # the dock stays narrow
@@ -394,6 +398,18 @@ class SceneEditor(QWidget, SessionView):
         path, _ = QFileDialog.getOpenFileName(self, "Import an image as a take", "", IMAGE_FILTER)
         if path:
             guarded(self, "Cannot import the image", lambda: self.session.import_take(self.scene_id, path))
+
+    def _take_menu(self, where) -> None:
+        """A take's context menu: redraw a region of it."""
+        from PySide6.QtWidgets import QMenu
+
+        item = self.takes.itemAt(where)
+        if item is None or self.session is None or self.session.read_only:
+            return
+        menu = QMenu(self)
+        redraw = menu.addAction("Redraw a &Region of This Take…")
+        redraw.triggered.connect(lambda: self.redrawRequested.emit(item.data(TakeIdRole)))
+        menu.popup(self.takes.viewport().mapToGlobal(where))
 
     def regenerate(self) -> None:
         if self.scene() is not None:

@@ -32,7 +32,7 @@ from dreamfactory_studio.core.events import (
     StepProgress,
     TakeMade,
 )
-from dreamfactory_studio.core.model import Project, Scene
+from dreamfactory_studio.core.model import Box, Project, Scene
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.project_state import Snapshot
 from dreamfactory_studio.production.run_plan import RunPlan, RunRequest
@@ -313,6 +313,30 @@ class ProjectSession(QObject):
             self._set_busy(False)
             if not before.matches(self.project):
                 self._push(f"Draw {character.name}'s sheet", before, touched)
+                self._emit(touched)
+            self.undo.setClean()
+
+    async def redraw_region(
+        self, scene_id: str, box: Box, *, take_id: str | None = None, character_id: str = "", prompt: str = ""
+    ) -> None:
+        """Draw a region of a take again in place as a new take, the scene's keyframe: one undo step; the source
+        take is kept as it was, and a cancelled or failed redraw changes nothing."""
+        self._check_editable("redraw a region")
+        scene = self.scene_by_id(scene_id)
+        character = self.project.character(character_id).name if character_id else None
+        self.workspace.region_to_redraw(scene, take_id, character)  # a bad request is refused before any work
+        touched = Changes.of(scenes=[scene_id], focus=scene_id)
+        before = Snapshot.of(self.project, touched)
+        self.workspace.save()
+        self._set_busy(True)
+        try:
+            await self.workspace.redraw_region(
+                scene, box, take_id=take_id, character=character, prompt=prompt, emit=self._on_event
+            )
+        finally:
+            self._set_busy(False)
+            if not before.matches(self.project):
+                self._push(f"Redraw a region of scene {self.number_of(scene_id)}", before, touched)
                 self._emit(touched)
             self.undo.setClean()
 

@@ -26,6 +26,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _image_arguments(p: argparse.ArgumentParser) -> None:
+    """The painter for this command only."""
+    p.add_argument("--image-backend", choices=names("painter"))
+    p.add_argument(
+        "--image-model",
+        metavar="PATH_OR_ID",
+        help="a diffusers folder or a cached model id; a ComfyUI checkpoint",
+    )
+    p.add_argument("--image-url", metavar="URL", help="the image server: ComfyUI's address, or an OpenAI one")
+
+
 def _compute_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--devices",
@@ -101,13 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from-scene", type=_positive_int, metavar="K", help="re-run keyframes from scene K")
     p.add_argument("--llm-url", help="an OpenAI-compatible endpoint for this run")
     p.add_argument("--llm-model", help="the model to ask at that endpoint")
-    p.add_argument("--image-backend", choices=names("painter"))
-    p.add_argument(
-        "--image-model",
-        metavar="PATH_OR_ID",
-        help="a diffusers folder or a cached model id; a ComfyUI checkpoint",
-    )
-    p.add_argument("--image-url", metavar="URL", help="the image server: ComfyUI's address, or an OpenAI one")
+    _image_arguments(p)
     _compute_arguments(p)
     p.add_argument("--phase", choices=PHASE_CHOICES, help="re-run this one phase, even if it is done")
     p.add_argument(
@@ -229,6 +234,19 @@ def build_parser() -> argparse.ArgumentParser:
     action.add_argument("--select", metavar="TAKE_ID", help="make this take the scene's keyframe")
     action.add_argument("--delete", metavar="TAKE_ID", help="delete this take")
     action.add_argument("--import", dest="import_file", metavar="FILE", help="add an image file as a take")
+    action.add_argument(
+        "--redraw",
+        metavar="LEFT,TOP,RIGHT,BOTTOM",
+        help="draw this region of a take again in place, the rest kept (fractions of the frame, like --layout)",
+    )
+    p.add_argument(
+        "--take", metavar="TAKE_ID", help="with --redraw: the take to redraw (default: the keyframe)"
+    )
+    p.add_argument("--character", metavar="NAME", help="with --redraw: whose sheet holds the region")
+    p.add_argument(
+        "--prompt", metavar="TEXT", help="with --redraw: what should change (default: the take's prompt)"
+    )
+    _image_arguments(p)
 
     p = commands.add_parser(
         "describe", help="ask the monitor for a new Base Description and show how it differs"

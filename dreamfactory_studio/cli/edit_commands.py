@@ -202,6 +202,10 @@ def cmd_take(args: argparse.Namespace) -> int:
     from dreamfactory_studio.core import edits
     from dreamfactory_studio.production.imports import import_take
 
+    if args.redraw is None and (args.take or args.character or args.prompt):
+        raise BadInput("--take, --character and --prompt go with --redraw.")
+    if args.redraw is not None:
+        return _redraw(args)
     with Workspace.open(
         args.project, read_only=not (args.select or args.delete or args.import_file)
     ) as workspace:
@@ -232,4 +236,28 @@ def cmd_take(args: argparse.Namespace) -> int:
             return 0
         workspace.save()
     print(said)
+    return 0
+
+
+def _redraw(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from dreamfactory_studio.cli.options import settings_for
+    from dreamfactory_studio.cli.printer import ConversationPrinter
+    from dreamfactory_studio.core import edits
+
+    box = edits.parse_box(args.redraw, "region")
+    with Workspace.open(args.project, settings=settings_for(args)) as workspace:
+        scene = edits.find_scene(workspace.project, args.scene)
+        take = asyncio.run(
+            workspace.redraw_region(
+                scene,
+                box,
+                take_id=args.take,
+                character=args.character,
+                prompt=args.prompt or "",
+                emit=ConversationPrinter(sys.stdout),
+            )
+        )
+    print(f"redrew a region of scene {args.scene}'s take {take.recipe.region.source} as take {take.id}")
     return 0

@@ -334,14 +334,14 @@ def replace_base_description(project: Project, text: str) -> None:
     project.base_description = BaseDescription(text=text, user_edited=False)
 
 
-def parse_box(text: str) -> Box:
-    """A layout box from ``left,top,right,bottom`` fractions of the frame."""
+def parse_box(text: str, what: str = "layout box") -> Box:
+    """A box (a layout box, a region) from ``left,top,right,bottom`` fractions of the frame."""
     try:
         left, top, right, bottom = (float(v) for v in text.split(","))
         return Box(left=left, top=top, right=right, bottom=bottom)
     except (ValueError, ValidationError):
         raise BadInput(
-            f"'{text}' is not a layout box; give left,top,right,bottom as fractions of the frame from 0 to 1, "
+            f"'{text}' is not a {what}; give left,top,right,bottom as fractions of the frame from 0 to 1, "
             "with right > left and bottom > top (e.g. 0,0.1,0.5,1)."
         ) from None
 

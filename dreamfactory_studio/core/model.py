@@ -138,17 +138,28 @@ class UsedLora(_Model):
     character: str = ""
 
 
+class Redrawn(_Model):
+    """What a region redrawn in place was made from, so it can be drawn again exactly."""
+
+    source: str = Field(description="the take whose region was redrawn (it is kept as it was)")
+    box: Box
+    character: str = Field(default="", description="the character whose sheet held the region, if any")
+    prompt: str = Field(default="", description="what the user asked to change, if anything")
+
+
 class Recipe(_Model):
     """How a take was conditioned, so it can be made again: references, masks, LoRAs, scales, fallbacks."""
 
-    mode: Literal["text-to-image", "image-to-image", "edit"] = Field(
-        default="text-to-image", description="edit: an edit model given the references as pictures, in order"
+    mode: Literal["text-to-image", "image-to-image", "edit", "inpaint"] = Field(
+        default="text-to-image",
+        description="edit: an edit model given the references as pictures, in order; inpaint: a region redrawn",
     )
     references: list[UsedReference] = Field(default_factory=list)
     loras: list[UsedLora] = Field(default_factory=list)
     strength: float | None = Field(default=None, description="image-to-image: how far from the start image")
     prompt_tokens: int = Field(default=0, ge=0, description="the prompt's length in the encoder's tokens")
     prompt_chunks: int = Field(default=1, ge=1, description="how many encoder windows the prompt filled")
+    region: Redrawn | None = Field(default=None, description="a region redrawn in place of another take")
     steps: int = Field(default=0, ge=0, description="diffusion steps (0: not recorded)")
     guidance: float | None = Field(default=None, description="the guidance scale as the model took it")
     notes: list[str] = Field(default_factory=list, description="fallbacks taken, in words")
@@ -162,6 +173,11 @@ class Recipe(_Model):
         )
         loras = ", ".join(f"{PurePosixPath(lora.file).name} x{lora.weight:g}" for lora in self.loras)
         parts = [self.mode, f"references: {used or 'none used'}"]
+        if self.region:
+            box = self.region.box
+            parts.append(
+                f"redrew {box.left:g},{box.top:g},{box.right:g},{box.bottom:g} of take {self.region.source}"
+            )
         if loras:
             parts.append(f"LoRAs: {loras}")
         if self.steps:

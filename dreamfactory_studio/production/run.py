@@ -14,9 +14,11 @@ from dreamfactory_studio.core.errors import BackendError, BadInput
 from dreamfactory_studio.core.events import Emit, PhaseFinished, PhaseStarted, ignore
 from dreamfactory_studio.core.model import (
     PHASES,
+    Box,
     Character,
     PhaseState,
     Project,
+    Scene,
     Take,
     TranscriptMessage,
     now,
@@ -166,6 +168,15 @@ class Production:
         finally:
             self.folder.save(self.project)
         return drawn
+
+    async def redraw_region(
+        self, scene: Scene, source: Take, box: Box, character: Character | None, prompt: str
+    ) -> Take:
+        """Draw ``box`` of ``source`` again in place (:meth:`TakeMaker.redraw`) and save; nothing is kept of a
+        redraw that fails or is cancelled."""
+        take = await self._designer().redraw(scene, source, box, character, prompt)
+        self.folder.save(self.project)
+        return take
 
     async def run_phase(self, name: str, *, overwrite_edits: bool = False) -> None:
         """Run one text phase (again), write its decision and save; later phases become stale."""

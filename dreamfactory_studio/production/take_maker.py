@@ -17,7 +17,10 @@ from dreamfactory_studio.backends.image import (
     ImageRequest,
     PanelFacts,
     Reference,
+    Region,
 )
+from dreamfactory_studio.backends.image.files import open_reference
+from dreamfactory_studio.backends.image.regions import laid_in
 from dreamfactory_studio.backends.llm import LLM, ChatMessage, TurnInfo
 from dreamfactory_studio.backends.vision import FrameContext, Monitor, Verdict
 from dreamfactory_studio.backends.vision.faces import installed_faces
@@ -32,7 +35,7 @@ from dreamfactory_studio.core.events import (
     TokenReceived,
     ignore,
 )
-from dreamfactory_studio.core.model import Character, Project, Scene, Take, TranscriptMessage
+from dreamfactory_studio.core.model import Box, Character, Project, Redrawn, Scene, Take, TranscriptMessage
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import KeyframeSettings
 from dreamfactory_studio.production import cast
@@ -154,10 +157,12 @@ class TakeMaker:
         bare: bool = False,
         sheet_of: Character | None = None,
         candidate: int = 0,
+        region: Region | None = None,
     ) -> Take:
         """Draw one take; ``bare`` gives a fact-drawing painter the scene's script and shot alone (no cast,
         look or Base Description), as a prompt-only model gets them in the script-only baseline; ``sheet_of``
-        draws that character's sheet instead of the scene."""
+        draws that character's sheet instead of the scene; ``region`` redraws that region of a picture and keeps
+        the rest of it."""
         number = self.project.scene_number(scene.id) if scene else 0
         width, height = self.settings.width, self.settings.height
         if sheet_of is not None:
@@ -200,8 +205,9 @@ class TakeMaker:
             references=references,
             loras=[] if bare or sheet_of or scene is None else cast.scene_loras(self.project, scene),
             strength=self.settings.strength,
-            continuous=self.settings.continuous and not bare and sheet_of is None,
+            continuous=self.settings.continuous and not bare and sheet_of is None and region is None,
             facts=facts,
+            region=region,
         )
         self.painter_calls += 1
         target = sheet_of.id if sheet_of else scene.id
@@ -211,6 +217,10 @@ class TakeMaker:
             on_step=lambda done, total: self.emit(StepProgress(target, done, total)),
             on_loading=lambda message: self.emit(ModelLoading(message)),
         )
+        if region is not None:  # every pixel outside the region stays the source's, whatever the painter did
+            drawn.image = await asyncio.to_thread(
+                laid_in, open_reference(region.source), drawn.image, region.box
+            )
         asset = await asyncio.to_thread(self._store, drawn.image)
         notes = list(drawn.notes)
         if scene is not None and sheet_of is None and not bare:
@@ -225,6 +235,38 @@ class TakeMaker:
             references=[r.asset for r in references if r.asset],
             recipe=recipe_of(drawn, notes),
         )
+
+    async def redraw(
+        self, scene: Scene, source: Take, box: Box, character: Character | None = None, prompt: str = ""
+    ) -> Take:
+        """Draw ``box`` of ``source`` again in place, held to ``character``'s sheet and the Base Frame, as a new
+        take that becomes the scene's keyframe; ``source`` is kept as it was. The words are ``prompt`` (what
+        should change), else the source's prompt; the named character's likeness is measured."""
+        references = []
+        if character is not None and character.sheet is not None:
+            sheet = self.folder.asset_path(character.sheet.image)
+            if sheet.is_file():
+                references.append(
+                    Reference("identity", sheet, character.sheet.image, character.id, box, character.name)
+                )
+        base = self.project.base_frame
+        if base is not None and self.folder.asset_path(base.image).is_file():
+            references.append(Reference("style", self.folder.asset_path(base.image), base.image))
+        words = prompt.strip() or source.prompt
+        if character is not None:
+            words = f"{character.name} ({character.description}): {words}" if character.description else words
+        region = Region(self.folder.asset_path(source.image), box)
+        take = await self._paint(scene, words, references, region=region)
+        take.recipe.region = Redrawn(
+            source=source.id, box=box, character=character.id if character else "", prompt=prompt.strip()
+        )
+        if character is not None and character.sheet is not None:
+            measured = await self._identity(scene, take)
+            take.identity = {character.id: measured[character.id]} if character.id in measured else {}
+        scene.takes.append(take)
+        scene.selected_take = take.id
+        self.emit(TakeMade(scene.id, take.id, take.score, take.score_reason, True))
+        return take
 
     def _store(self, image) -> str:
         """Encode a picture as PNG and keep it as an asset (off the event loop: encoding, hashing, fsync)."""

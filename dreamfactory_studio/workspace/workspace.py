@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dreamfactory_studio.backends.backend_set import Backends
+from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import Emit, ignore
-from dreamfactory_studio.core.model import Evaluation, Project, Scene, TranscriptMessage
+from dreamfactory_studio.core.model import Box, Character, Evaluation, Project, Scene, Take, TranscriptMessage
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import Settings, load_settings
 from dreamfactory_studio.production.run_plan import RunPlan, RunRequest
@@ -115,6 +116,49 @@ class Workspace:
         characters = [character_named(self.project, name) for name in names]
         takes = await self.production(emit).draw_sheets(characters)
         return [take.image for take in takes]
+
+    def region_to_redraw(
+        self, scene: Scene, take_id: str | None = None, character: str | None = None
+    ) -> tuple[Take, Character | None]:
+        """The take whose region is to be redrawn (the keyframe by default) and the character named for it;
+        :class:`BadInput` when there is none, its picture is gone, or the character is not in the scene."""
+        from dreamfactory_studio.core.edits import character_named
+
+        number = self.project.scene_number(scene.id)
+        if take_id:
+            try:
+                source = scene.take(take_id)
+            except KeyError:
+                ids = ", ".join(t.id for t in scene.takes) or "none"
+                raise BadInput(f"scene {number} has no take '{take_id}' (takes: {ids}).") from None
+        elif scene.keyframe is None:
+            raise BadInput(f"scene {number} has no keyframe to redraw; draw it first or import an image.")
+        else:
+            source = scene.keyframe
+        if not self.folder.asset_path(source.image).is_file():
+            raise BadInput(f"take {source.id}'s picture {source.image} is missing; draw or import it again.")
+        named = None
+        if character:
+            named = character_named(self.project, character)
+            if named.id not in scene.characters:
+                present = ", ".join(c.name for c in self.project.characters if c.id in scene.characters)
+                raise BadInput(f"{named.name} is not in scene {number} (in it: {present or 'no one'}).")
+        return source, named
+
+    async def redraw_region(
+        self,
+        scene: Scene,
+        box: Box,
+        *,
+        take_id: str | None = None,
+        character: str | None = None,
+        prompt: str = "",
+        emit: Emit = ignore,
+    ) -> Take:
+        """Draw ``box`` of a take of ``scene`` again in place, as a new take that becomes the keyframe; the
+        source take is kept as it was, and the project is saved."""
+        source, named = self.region_to_redraw(scene, take_id, character)
+        return await self.production(emit).redraw_region(scene, source, box, named, prompt)
 
     # -- the rest -----------------------------------------------------------------------------------------
 

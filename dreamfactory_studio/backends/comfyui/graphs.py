@@ -2,7 +2,7 @@
 user's own workflow filled in.
 
 A keyframe: checkpoint, the present characters' LoRAs, the prompt and negative prompt, an empty latent (or the
-continuity frame encoded, for image-to-image), the IP-Adapter chain (``ComfyUI_IPAdapter_plus``: the Base Frame
+continuity frame encoded, for image-to-image; or a take and a mask, for a region redrawn), the IP-Adapter chain (``ComfyUI_IPAdapter_plus``: the Base Frame
 and the previous frames as style, each character's sheet held to its box by a mask), the sampler with the take's
 seed and steps, decode and save. A clip: Stable Video Diffusion's image-only checkpoint, its conditioning, the
 sampler and the frames saved.
@@ -74,6 +74,8 @@ class KeyframeRecipe:
     start_image: str = ""
     """An uploaded image to start from (image-to-image); empty: an empty latent."""
     denoise: float = 1.0
+    mask: str = ""
+    """An uploaded mask (white: redraw) over ``start_image``: only that region is drawn again (inpainting)."""
     references: tuple[Conditioning, ...] = ()
     ip_adapter: str = ""
     clip_vision: str = ""
@@ -120,7 +122,13 @@ def keyframe_graph(recipe: KeyframeRecipe) -> Graph:
             height=recipe.height,
             crop="center",
         )
-        latent = graph.add("VAEEncode", pixels=[scaled, 0], vae=vae)
+        if recipe.mask:
+            mask = graph.add("LoadImageMask", image=recipe.mask, channel="red")
+            latent = graph.add(
+                "VAEEncodeForInpaint", pixels=[scaled, 0], vae=vae, mask=[mask, 0], grow_mask_by=6
+            )
+        else:
+            latent = graph.add("VAEEncode", pixels=[scaled, 0], vae=vae)
     else:
         latent = graph.add(
             "EmptyLatentImage", "studio:size", width=recipe.width, height=recipe.height, batch_size=1

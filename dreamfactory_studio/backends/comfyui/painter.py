@@ -38,7 +38,7 @@ from dreamfactory_studio.backends.image import (
 )
 from dreamfactory_studio.backends.image.files import decode_image
 from dreamfactory_studio.backends.video import ClipRequest
-from dreamfactory_studio.core.errors import BackendError
+from dreamfactory_studio.core.errors import BackendError, BadModel
 from dreamfactory_studio.core.secrets import public_url
 from dreamfactory_studio.core.settings import ImageSettings, VideoSettings
 
@@ -111,6 +111,16 @@ class ComfyUIPainter:
         notes: list[str] = []
         used: list[tuple[Reference, float]] = []
         conditioning, start, denoise = self._references(request, width, height, used, notes)
+        mask = ""
+        if request.region is not None:
+            if self.workflow is not None:
+                raise BadModel(
+                    "a region cannot be redrawn with your own ComfyUI workflow ([image] workflow); clear it to "
+                    "redraw with the studio's graph, or draw a new take."
+                )
+            region = request.region
+            start, denoise = client.upload(_png(region.source), f"{region.source.stem}.png"), 1.0
+            mask = client.upload(_png(region.source, region.box, (width, height)), "region-mask.png")
         loras = self._loras(request.loras, notes)
         recipe = KeyframeRecipe(
             checkpoint=self.model_id,
@@ -124,6 +134,7 @@ class ComfyUIPainter:
             loras=tuple((name, lora.weight) for name, lora in loras),
             start_image=start,
             denoise=denoise,
+            mask=mask,
             references=tuple(conditioning),
             ip_adapter=self._choice("IPAdapterModelLoader", "ipadapter_file", self.settings.ip_adapter),
             clip_vision=self._choice("CLIPVisionLoader", "clip_name", ""),
@@ -150,8 +161,8 @@ class ComfyUIPainter:
             image,
             used=used,
             loras=[lora for _name, lora in loras],
-            mode="image-to-image" if start else "text-to-image",
-            strength=denoise if start else None,
+            mode="inpaint" if mask else "image-to-image" if start else "text-to-image",
+            strength=denoise if start and not mask else None,
             notes=notes,
         )
 
@@ -165,7 +176,7 @@ class ComfyUIPainter:
         """Upload what the take is held to; the IP-Adapter conditioning, the start image and its denoise."""
         client = self.client
         start, denoise = "", 1.0
-        if request.continuous and request.of_kind("continuity"):
+        if request.continuous and request.of_kind("continuity") and request.region is None:
             first = request.of_kind("continuity")[0]
             start = client.upload(_png(first.path), f"{first.path.stem}.png")
             denoise = request.strength

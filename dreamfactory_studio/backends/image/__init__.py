@@ -79,6 +79,15 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Region:
+    """A region of an existing picture to draw again in place: the rest of the picture is kept."""
+
+    source: Path
+    """The picture whose region is redrawn (the source take's image)."""
+    box: Box
+
+
+@dataclass(frozen=True)
 class LoraWeights:
     """A character's LoRA for one take."""
 
@@ -105,6 +114,9 @@ class ImageRequest:
     continuous: bool = False
     """A continuous shot: start from the continuity reference (image-to-image at ``strength``)."""
     facts: PanelFacts | None = None
+    region: Region | None = None
+    """Redraw only this region of a picture (inpainting); the painter draws the whole frame, and the take keeps
+    the source's pixels outside the region (:mod:`.regions`)."""
 
     def of_kind(self, kind: ReferenceKind) -> list[Reference]:
         return [r for r in self.references if r.kind == kind]
@@ -117,7 +129,7 @@ class Drawn:
     image: Image.Image
     used: list[tuple[Reference, float]] = field(default_factory=list)
     loras: list[LoraWeights] = field(default_factory=list)
-    mode: Literal["text-to-image", "image-to-image", "edit"] = "text-to-image"
+    mode: Literal["text-to-image", "image-to-image", "edit", "inpaint"] = "text-to-image"
     strength: float | None = None
     prompt_tokens: int = 0
     prompt_chunks: int = 1

@@ -195,6 +195,7 @@ class DiffusersBackend:
         self.device = ""
         self.adapters = None
         self.loras = None
+        self.inpaint = None
         self.prompt_budget = budget_before_load(settings.model)
 
     def load(self, on_progress: Callable[[str], None]) -> None:
@@ -265,7 +266,7 @@ class DiffusersBackend:
         on_progress(f"{name} ready on {self.device} ({str(dtype).removeprefix('torch.')}, {self.found.name})")
 
     def unload(self) -> None:
-        self.text2img = self.img2img = self.adapters = self.loras = None
+        self.text2img = self.img2img = self.inpaint = self.adapters = self.loras = None
         release_memory()
 
     def _scales(self) -> dict[str, float]:
@@ -297,6 +298,44 @@ class DiffusersBackend:
                 )
         return arguments
 
+    def _inpainter(self):
+        """The family's inpaint pipeline, made once from the loaded components."""
+        family = self.found.family
+        if not family.inpaint:
+            raise BadModel(
+                f"{family.name} has no inpaint pipeline in diffusers, so it cannot redraw a region; draw a new "
+                "take instead, or redraw with another model."
+            )
+        if self.inpaint is None:
+            import diffusers
+
+            self.inpaint = getattr(diffusers, family.inpaint).from_pipe(self.text2img)
+            self.inpaint.set_progress_bar_config(disable=True)
+        return self.inpaint
+
+    def _region(
+        self, request: ImageRequest, pipe, arguments: dict, drawn: Drawn, width: int, height: int
+    ) -> str:
+        """The inpaint arguments for ``request``'s region; the prompt, after the words naming its pictures."""
+        from dreamfactory_studio.backends.image.regions import CONTEXT, mask_of
+
+        region = request.region
+        source = open_reference(region.source).convert("RGB").resize((width, height))
+        arguments.update(
+            image=source, mask_image=mask_of(region.box, width, height), width=width, height=height
+        )
+        if "padding_mask_crop" in _call_parameters(type(pipe)):
+            arguments.update(padding_mask_crop=CONTEXT)  # the box and its surroundings at full resolution
+        drawn.mode = "inpaint"
+        prompt = request.prompt
+        takes = _call_parameters(type(pipe)).get("image_reference") and self.found.family.takes
+        if takes and request.references:
+            made = pictures(request, takes)
+            arguments.update(image_reference=made.images if takes > 1 else made.images[0])
+            drawn.used += [(reference, 1.0) for reference in made.used]
+            prompt = f"{made.naming} {prompt}"
+        return prompt
+
     def generate(self, request: ImageRequest, on_step: StepSink, cancelled: Cancelled) -> Drawn:
         import torch
 
@@ -320,7 +359,10 @@ class DiffusersBackend:
         arguments = dict(self._guidance(request, drawn), generator=generator, callback_on_step_end=step_end)
         prompt = request.prompt
         continuity = request.of_kind("continuity")
-        if family.is_edit and request.references:
+        if request.region is not None:
+            pipe = self._inpainter()
+            prompt = self._region(request, pipe, arguments, drawn, width, height)
+        elif family.is_edit and request.references:
             made = pictures(request, family.takes)
             arguments.update(
                 width=width, height=height, image=made.images if family.takes > 1 else made.images[0]

@@ -14,7 +14,7 @@ from contextlib import ExitStack
 
 from dreamfactory_studio.backends.image import Cancelled, Drawn, GenerationCancelled, ImageRequest, StepSink
 from dreamfactory_studio.backends.openai_client import explain
-from dreamfactory_studio.core.errors import BackendError
+from dreamfactory_studio.core.errors import BackendError, BadModel
 from dreamfactory_studio.core.settings import ImageSettings, api_key
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,11 @@ class OpenAIImages:
 
         if cancelled():
             raise GenerationCancelled("cancelled")
+        if request.region is not None:
+            raise BadModel(
+                "the OpenAI images painter does not redraw a region; redraw it with the diffusers painter, "
+                "ComfyUI or the sketch renderer ([image] backend), or draw a new take."
+            )
         arguments = {
             "model": self.model_id,
             "prompt": request.prompt,

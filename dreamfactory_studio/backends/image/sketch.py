@@ -250,7 +250,8 @@ class SketchRenderer:
             if request.references
             else []
         )
-        return Drawn(image, notes=notes)
+        # A region: the panel drawn again from the facts with this seed; the take keeps the source outside it.
+        return Drawn(image, notes=notes, mode="inpaint" if request.region else "text-to-image")
 
 
 def render_sheet(facts: PanelFacts, width: int, height: int, seed: int) -> Image.Image:
