@@ -294,3 +294,44 @@ def test_a_cancelled_redraw_leaves_the_project_as_it_was(window, project_dir, sd
     assert session.project.scenes[1].takes == before.scenes[1].takes
     assert session.project.scenes[1].selected_take == before.scenes[1].selected_take
     assert not session.undo.canUndo()
+
+
+def test_a_worker_killed_mid_redraw_leaves_the_project_as_it_was(window, project_dir, sd15, loop):
+    import asyncio
+    import contextlib
+    import os
+    import signal
+
+    from dreamfactory_studio.core.settings import ImageSettings, KeyframeSettings, save_settings
+
+    from .film_projects import small_settings
+    from .studio_window import saved, select
+
+    settings = small_settings()
+    settings.image = ImageSettings(backend="diffusers", model=str(sd15), steps=40)
+    settings.keyframes = KeyframeSettings(width=64, height=64)
+    settings.compute.devices = ["cpu"]
+    save_settings(settings)
+    window.open_project(str(project_dir))
+    scene = select(window, 2)
+    before = scene.model_copy(deep=True)
+    worker = window.session.workspace.backends.worker.workers[0]
+    killed = []
+
+    def kill_when_drawing(_changes):
+        if worker.state.progress and worker.state.progress[0] >= 2 and not killed:
+            killed.append(worker.pid)
+            os.kill(worker.pid, signal.SIGKILL)
+
+    window.session.changed.connect(kill_when_drawing)
+    box = Box(left=0.1, top=0.2, right=0.5, bottom=0.9)
+    window.jobs.start("Redraw", lambda: window.session.redraw_region(scene.id, box))
+    with contextlib.suppress(BaseException):  # the redraw that fails
+        loop.run_until_complete(window.jobs.current)
+    loop.run_until_complete(asyncio.sleep(0.1))
+    window.session.changed.disconnect(kill_when_drawing)
+    assert killed, "the worker was killed mid-redraw"
+    after = window.session.project.scenes[1]
+    assert after.takes == before.takes and after.selected_take == before.selected_take
+    assert saved(project_dir).scenes[1].takes == before.takes
+    assert not window.session.undo.canUndo()
