@@ -138,6 +138,21 @@ def flux2_klein(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """Each family's tiny model (tests/tiny_families.py), built once, when first asked for by its pipeline."""
+    from .tiny_families import BUILDS
+
+    made = {}
+
+    def model(pipeline: str):
+        if pipeline not in made:
+            made[pipeline] = BUILDS[pipeline](tmp_path_factory.mktemp("family") / pipeline)
+        return made[pipeline]
+
+    return model
+
+
+@pytest.fixture(scope="session")
 def sd15(tmp_path_factory):
     """A tiny random SD 1.5 pipeline on disk, built once."""
     from .tiny_models import build_sd15

@@ -21,40 +21,16 @@ from dreamfactory_studio.core.errors import BadModel
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import ImageSettings
 
-from . import tiny_families
+from .tiny_families import BUILDS
 
-NO_TORCHVISION = importlib.util.find_spec("torchvision") is None
-
-BUILDS = {
-    "FluxPipeline": tiny_families.build_flux1,
-    "FluxKontextPipeline": functools.partial(tiny_families.build_flux1, kontext=True),
-    "Flux2KleinPipeline": tiny_families.build_flux2_klein,
-    "QwenImagePipeline": tiny_families.build_qwen_image,
-    "QwenImageEditPlusPipeline": functools.partial(tiny_families.build_qwen_image, edit_plus=True),
-    "ZImagePipeline": tiny_families.build_z_image,
-    "StableDiffusion3Pipeline": tiny_families.build_sd3,
-    "ChromaPipeline": tiny_families.build_chroma,
-}
 NEEDS_TORCHVISION = pytest.mark.skipif(
-    NO_TORCHVISION, reason="transformers' Qwen2-VL processor needs torchvision, not installed here"
+    NO_TORCHVISION := importlib.util.find_spec("torchvision") is None,
+    reason="transformers' Qwen2-VL processor needs torchvision, not installed here",
 )
 PIPELINES = [
     pytest.param(name, marks=NEEDS_TORCHVISION) if "Edit" in name and "Qwen" in name else name
     for name in BUILDS
 ]
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """Each family's tiny model, built once, when first asked for."""
-    made = {}
-
-    def model(pipeline: str):
-        if pipeline not in made:
-            made[pipeline] = BUILDS[pipeline](tmp_path_factory.mktemp("family") / pipeline)
-        return made[pipeline]
-
-    return model
 
 
 @pytest.fixture

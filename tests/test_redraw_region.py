@@ -335,3 +335,53 @@ def test_a_worker_killed_mid_redraw_leaves_the_project_as_it_was(window, project
     assert after.takes == before.takes and after.selected_take == before.selected_take
     assert saved(project_dir).scenes[1].takes == before.takes
     assert not window.session.undo.canUndo()
+
+
+@pytest.mark.parametrize(
+    "pipeline",
+    [
+        "FluxPipeline",
+        "FluxKontextPipeline",
+        "QwenImagePipeline",
+        "ZImagePipeline",
+        "StableDiffusion3Pipeline",
+    ],
+)
+def test_each_family_redraws_through_its_own_inpaint_pipeline(
+    pipeline, built, project_dir, small, monkeypatch, capsys
+):
+    import diffusers
+
+    from dreamfactory_studio.backends.image.families import family_of
+
+    inpaint = getattr(diffusers, family_of(pipeline).inpaint)
+    calls = []
+    real = inpaint.__call__
+
+    @functools.wraps(real)
+    def spy(self, *args, **kwargs):
+        calls.append(kwargs)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(inpaint, "__call__", spy)
+    argv = ["take", str(project_dir), "--scene", "2", "--redraw", BOX, "--prompt", "a lantern"]
+    argv += ["--image-backend", "diffusers", "--image-model", str(built(pipeline))]
+    assert main(argv) == 0, capsys.readouterr().err
+    (given,) = calls
+    assert given["mask_image"].size == given["image"].size and given["prompt"].endswith("a lantern")
+    project, _ = _load(project_dir)
+    new = project.scenes[1].keyframe
+    assert new.backend == f"diffusers {pipeline}" and new.recipe.mode == "inpaint"
+    assert_only_the_box_changed(project_dir, project.scenes[1], Box(left=0.1, top=0.2, right=0.5, bottom=0.9))
+
+
+def test_a_family_without_an_inpaint_pipeline_says_so_and_changes_nothing(built, project_dir, small, capsys):
+    before, _ = _load(project_dir)
+    argv = ["take", str(project_dir), "--scene", "2", "--redraw", BOX]
+    argv += ["--image-backend", "diffusers", "--image-model", str(built("ChromaPipeline"))]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "Chroma has no inpaint pipeline in diffusers, so it cannot redraw a region" in err
+    assert len(err.splitlines()) == 1
+    after, _ = _load(project_dir)
+    assert after.scenes[1].takes == before.scenes[1].takes

@@ -4,6 +4,7 @@ here on a few words: nothing is downloaded."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 QWEN_CHAT_TEMPLATE = (
@@ -236,19 +237,19 @@ def build_sd3(folder: Path) -> Path:
     transformer = SD3Transformer2DModel(
         sample_size=32,
         patch_size=1,
-        in_channels=4,
+        in_channels=16,  # as the released model: its inpaint pipeline takes 16 (or 33) channels
         num_layers=1,
         attention_head_dim=8,
         num_attention_heads=4,
         caption_projection_dim=32,
         joint_attention_dim=32,
         pooled_projection_dim=64,
-        out_channels=4,
+        out_channels=16,
     )
     clip = _text_config(projection_dim=32)
     pipe = StableDiffusion3Pipeline(
         scheduler=FlowMatchEulerDiscreteScheduler(),
-        vae=_flux_vae(latent_channels=4),
+        vae=_flux_vae(latent_channels=16),
         text_encoder=CLIPTextModelWithProjection(clip),
         tokenizer=_tokenizer(),
         text_encoder_2=CLIPTextModelWithProjection(clip),
@@ -416,3 +417,16 @@ def build_qwen_image(folder: Path, edit_plus: bool = False) -> Path:
         pipe = QwenImagePipeline(**parts)
     pipe.save_pretrained(folder, safe_serialization=True)
     return folder
+
+
+BUILDS = {
+    "FluxPipeline": build_flux1,
+    "FluxKontextPipeline": functools.partial(build_flux1, kontext=True),
+    "Flux2KleinPipeline": build_flux2_klein,
+    "QwenImagePipeline": build_qwen_image,
+    "QwenImageEditPlusPipeline": functools.partial(build_qwen_image, edit_plus=True),
+    "ZImagePipeline": build_z_image,
+    "StableDiffusion3Pipeline": build_sd3,
+    "ChromaPipeline": build_chroma,
+}
+"""How each family's tiny model is built, by the pipeline class its folder names."""

@@ -112,8 +112,9 @@ FAMILIES: tuple[Family, ...] = (
            22.0, 14.0, 2.0, "ZImageInpaintPipeline", variant=_turbo),
     Family("Z-Image Omni", ("ZImageOmniPipeline",), "pictures", 3, "cfg", 50, 4.0, 16, 512,
            22.0, 14.0, 3.0, "ZImageInpaintPipeline"),
+    # ChromaInpaintPipeline (diffusers 0.42) reads a guidance_embeds that Chroma's transformer has not: no inpaint
     Family("Chroma", ("ChromaPipeline",), "none", 0, "cfg", 35, 5.0, 16, 512,
-           30.0, 20.0, 2.5, "ChromaInpaintPipeline"),
+           30.0, 20.0, 2.5),
 )  # fmt: skip
 
 _BY_PIPELINE = {pipeline: family for family in FAMILIES for pipeline in family.pipelines}
