@@ -87,8 +87,8 @@ def test_settings_set_preset_check_and_key(capsys, monkeypatch, openai_server):
         "llama3.2",
         30,
     )
-    assert main(["settings", "--set", "image.steps=0"]) == 2
-    assert "image.steps cannot be '0'" in capsys.readouterr().err
+    assert main(["settings", "--set", "image.steps=-1"]) == 2
+    assert "image.steps cannot be '-1'" in capsys.readouterr().err
     assert main(["settings", "--set", "llm.colour=blue"]) == 2
     assert "[llm] has base_url" in capsys.readouterr().err
     assert main(["settings", "--preset", "nope"]) == 2

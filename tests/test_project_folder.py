@@ -80,12 +80,12 @@ def test_a_save_killed_half_way_leaves_a_readable_project(tmp_path):
     ProjectFolder.create(tmp_path / "big", big).close()
     env = dict(os.environ, PYTHONPATH=str(REPO))
     cut_mid_write = 0
-    for attempt in range(12):
+    for attempt in range(40):  # a save checks the text it writes first, so writes are a part of each cycle
         saver = subprocess.Popen(
             [sys.executable, "-c", SAVER, str(tmp_path / "big")], stdout=subprocess.PIPE, env=env, text=True
         )
         saver.stdout.readline()  # one save done: the next ones are in flight
-        time.sleep((attempt * 0.037) % 0.3)
+        time.sleep((attempt * 0.061) % 0.9)
         saver.send_signal(signal.SIGKILL)
         saver.wait()
         cut_mid_write += bool(list((tmp_path / "big").rglob(".*.tmp")))
