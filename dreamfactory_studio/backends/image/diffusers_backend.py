@@ -429,7 +429,9 @@ class DiffusersBackend:
                 for name in left_out
             ]
             drawn.image = pipe(**arguments).images[0]
-        except ValueError as exc:  # the pipeline refused what it was given (a size, a picture, a channel count)
+        except (
+            ValueError
+        ) as exc:  # the pipeline refused what it was given (a size, a picture, a channel count)
             raise BackendError(f"{type(pipe).__name__} could not draw this take: {exc}") from None
         except torch.OutOfMemoryError:
             if self.adapters is not None:
