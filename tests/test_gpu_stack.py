@@ -87,7 +87,7 @@ def test_the_managed_folder_goes_first_on_the_import_path_once(clean_import_path
 def test_the_stack_asked_of_pip_is_the_one_the_package_declares():
     wanted = gpu_stack.requirements()
     names = sorted(r.split(">")[0].split("=")[0] for r in wanted)
-    assert names == ["accelerate", "diffusers", "peft", "safetensors", "torch", "transformers"]
+    assert names == ["accelerate", "diffusers", "ftfy", "peft", "safetensors", "torch", "transformers"]
     assert "torch==2.5.1" in gpu_stack.requirements("torch==2.5.1")
     assert not any(r.startswith("torch>") for r in gpu_stack.requirements("torch==2.5.1"))
     command = gpu_stack.install_command(gpu_stack.managed_dir(), torch_index="https://example.invalid/whl")

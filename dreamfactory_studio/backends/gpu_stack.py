@@ -22,7 +22,7 @@ from dreamfactory_studio.core.paths import APP_NAME, data_dir
 
 GPU_STACK = ("torch", "diffusers", "transformers")
 # What the diffusers backends import, as named in the package's requirements.
-_DISTRIBUTIONS = ("torch", "diffusers", "transformers", "accelerate", "safetensors", "peft")
+_DISTRIBUTIONS = ("torch", "diffusers", "transformers", "accelerate", "safetensors", "peft", "ftfy")
 
 
 def managed_dir() -> Path:

@@ -73,6 +73,11 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--video-model", metavar="PATH_OR_ID", help="a diffusers image-to-video folder or cached id"
     )
+    p.add_argument(
+        "--clip-end",
+        choices=("free", "next", "own"),
+        help="where each clip ends: where the model takes it, on the next keyframe, or on the scene's end frame",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,6 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the scene's dialogue, a 'Name (V.O.): (how) words' a line ('-': stdin)",
     )
     p.add_argument("--duration", type=float, metavar="SECONDS", help="the scene's length")
+    p.add_argument(
+        "--clip-end",
+        choices=("free", "next", "own", "export"),
+        help="where the scene's clip ends (export: as the export says)",
+    )
     p.add_argument("--characters", metavar="NAMES", help="the characters present, comma-separated")
     p.add_argument("--style", help="the film's style")
     p.add_argument("--palette", help="the style's palette")
@@ -211,6 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scene", type=_positive_int, metavar="K", help="the scene whose keyframe to pin")
     p.add_argument("--take", metavar="TAKE_ID", help="pin this take (default: the selected one)")
     p.add_argument("--base-frame", action="store_true", help="pin it as the Base Frame instead")
+    p.add_argument(
+        "--end-frame",
+        action="store_true",
+        help="pin a take (or --image) as the frame the scene's clip ends on",
+    )
     p.add_argument(
         "--image", metavar="FILE", help="import an image file (as a take of the scene, or the Base Frame)"
     )

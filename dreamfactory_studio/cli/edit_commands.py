@@ -31,7 +31,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
             if args.characters
             else None,
         }
-        if any(v is not None for v in scene_values.values()) or args.layout is not None:
+        if any(v is not None for v in scene_values.values()) or args.layout is not None or args.clip_end:
             if not args.scene:
                 raise BadInput("say which scene to change with --scene K.")
             scene = edits.find_scene(project, args.scene)
@@ -40,6 +40,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
             if args.layout is not None:
                 edits.set_layout(project, scene, edits.parse_layout(project, scene, args.layout))
                 done.append(f"scene {args.scene} layout")
+            if args.clip_end:
+                edits.set_clip_end(scene, "" if args.clip_end == "export" else args.clip_end)
+                done.append(f"scene {args.scene} clip end")
         if any(v is not None for v in (args.style, args.palette, args.lighting)):
             changed = edits.edit_style(
                 project, style=args.style, palette=args.palette, lighting=args.lighting
@@ -143,7 +146,11 @@ def cmd_pin(args: argparse.Namespace) -> int:
 
     with Workspace.open(args.project) as workspace:
         folder, project = workspace.folder, workspace.project
-        if args.base_frame:
+        if args.base_frame and args.end_frame:
+            raise BadInput("give one of --base-frame and --end-frame.")
+        if args.end_frame:
+            said = _pin_end_frame(args, folder, project)
+        elif args.base_frame:
             if args.unpin:
                 edits.unpin_base_frame(project)
                 said = "unpinned the Base Frame"
@@ -170,6 +177,26 @@ def cmd_pin(args: argparse.Namespace) -> int:
         workspace.save()
     print(said)
     return 0
+
+
+def _pin_end_frame(args: argparse.Namespace, folder, project) -> str:
+    from dreamfactory_studio.core import edits
+    from dreamfactory_studio.production.imports import import_take
+
+    if not args.scene:
+        raise BadInput("say which scene's clip the end frame is for with --scene K.")
+    scene = edits.find_scene(project, args.scene)
+    if args.unpin:
+        edits.pin_end_frame(scene, None)
+        return f"scene {args.scene}'s clip ends as the export says again"
+    if args.image:
+        take_id = import_take(folder, project, scene, args.image, select=False).id
+    elif args.take:
+        take_id = args.take
+    else:
+        raise BadInput("say which take the clip ends on with --take ID, or give --image FILE.")
+    edits.pin_end_frame(scene, take_id)
+    return f"scene {args.scene}'s clip ends on take {take_id}"
 
 
 def cmd_scene(args: argparse.Namespace) -> int:

@@ -46,3 +46,5 @@ def _apply(args: argparse.Namespace, settings) -> None:
         settings.image.base_url = args.image_url
     if getattr(args, "speech", None):
         settings.speech.backend = args.speech
+    if getattr(args, "clip_end", None):
+        settings.video.clip_end = args.clip_end

@@ -174,6 +174,10 @@ def delete_take(project: Project, scene: Scene, take_id: str) -> None:
         raise BadInput("that take is the Base Frame; pin another Base Frame before deleting it.")
     if scene.pinned and scene.selected_take == take_id:
         raise BadInput("that take is the scene's pinned keyframe; unpin it before deleting it.")
+    if scene.end_frame == take_id:
+        raise BadInput(
+            "that take is the scene's end frame; unpin it (pin --end-frame --unpin) before deleting it."
+        )
     scene.takes.remove(take)
     if scene.selected_take == take_id:
         best = max(scene.takes, key=lambda t: t.score or 0.0, default=None)
@@ -303,6 +307,34 @@ def pin_scene(scene: Scene, take_id: str | None = None, *, pinned: bool = True) 
     if pinned:
         select_take(scene, take_id)
     scene.pinned = pinned
+
+
+@touches(_one_scene)
+def pin_end_frame(scene: Scene, take_id: str | None) -> None:
+    """The take the scene's clip ends on (the scene's clip then ends on its own frame); None unpins it, and the
+    clip ends as the export says."""
+    if take_id is None:
+        scene.end_frame = None
+        scene.clip_end = "" if scene.clip_end == "own" else scene.clip_end
+        return
+    try:
+        scene.take(take_id)
+    except KeyError:
+        ids = ", ".join(t.id for t in scene.takes) or "none"
+        raise BadInput(f"the scene has no take '{take_id}' (takes: {ids}).") from None
+    if take_id == scene.selected_take:
+        raise BadInput("that take is the keyframe the clip starts on; pin another take as its end frame.")
+    scene.end_frame, scene.clip_end = take_id, "own"
+
+
+@touches(_one_scene)
+def set_clip_end(scene: Scene, end: str) -> None:
+    """Where this scene's clip ends: free, next, own, or empty for the export's choice."""
+    if end not in ("", "free", "next", "own"):
+        raise BadInput(
+            f"'{end}' is not a clip end; give free, next or own (or nothing: the export's choice)."
+        )
+    scene.clip_end = end
 
 
 @touches(lambda project, scene, take_id=None: Changes.of([scene.id], ["base_frame"], focus=scene.id))

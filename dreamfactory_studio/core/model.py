@@ -226,6 +226,10 @@ class Clip(_Model):
     video: AssetPath
     settings_hash: str
     duration: Seconds
+    ends_on: str = Field(
+        default="", description="the picture the clip was made to end on; empty: it ends free"
+    )
+    prompt: str = Field(default="", description="the motion the clip was asked for")
 
 
 class Narration(_Model):
@@ -301,6 +305,12 @@ class Scene(_Editable):
     stale: bool = False
     keyframe_description: str = Field(
         default="", description="the monitor's description C(t) of the keyframe"
+    )
+    end_frame: str | None = Field(
+        default=None, description="the take the scene's clip ends on, when it ends on its own frame"
+    )
+    clip_end: Literal["", "free", "next", "own"] = Field(
+        default="", description="where this scene's clip ends; empty: as the export says ([video] clip_end)"
     )
     clip: Clip | None = None
     narration_audio: Narration | None = None
@@ -517,4 +527,6 @@ class Project(_Editable):
                 found.append(
                     f"scene {number}'s keyframe is take {scene.selected_take}, which it does not have"
                 )
+            if scene.end_frame and scene.end_frame not in {t.id for t in scene.takes}:
+                found.append(f"scene {number}'s end frame is take {scene.end_frame}, which it does not have")
         return found

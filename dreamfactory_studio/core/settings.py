@@ -10,7 +10,7 @@ import logging
 import os
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -32,6 +32,8 @@ PAINTERS, VIDEOS, VOICES = names("painter"), names("video"), names("speech")
 """The values of ``[image] backend``, ``[video] backend`` and ``[speech] backend``, from the registry."""
 
 
+ClipEnd = Literal["free", "next", "own"]
+"""Where a clip ends: where the model takes it, on the next scene's keyframe, or on the scene's own end frame."""
 Offload = Literal["none", "model", "group"]
 """Where a local model's weights wait while they are not at work: all on the GPU; on the CPU, each model moved
 in while it runs (model CPU offload); on the CPU, layer by layer (group offload: the least GPU memory)."""
@@ -241,8 +243,21 @@ class VideoSettings(_Section):
     base_url: str = Field(default="", description="ComfyUI: its address; empty: the image settings' address")
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     precision: Literal["auto", "float16", "bfloat16", "float32"] = "auto"
-    steps: int = Field(default=25, ge=1, le=200)
-    frames: int = Field(default=14, ge=2, le=257, description="frames the model makes per clip")
+    steps: int = Field(default=0, ge=0, le=200, description="0: the model's own (Wan 40, SVD 25, ...)")
+    guidance: float = Field(
+        default=0.0, ge=0, le=30, allow_inf_nan=False, description="0: the model's own (Wan 5, LTX 3)"
+    )
+    frames: int = Field(
+        default=0,
+        ge=0,
+        le=257,
+        description="frames the model makes per clip; 0: as many as the scene lasts, by the model's rule",
+    )
+    clip_end: ClipEnd = Field(
+        default="free",
+        description="free: where the model takes it; next: on the next scene's keyframe; own: on the scene's end "
+        "frame",
+    )
     width: int = Field(default=1024, ge=32, le=4096, description="the size the model works at")
     height: int = Field(default=576, ge=32, le=4096)
     decode_chunk: int = Field(
@@ -364,12 +379,15 @@ def settings_path() -> Path:
 
 
 def _env_overrides() -> dict[str, dict[str, str]]:
-    overrides: dict[str, dict[str, str]] = {}
+    overrides: dict[str, dict[str, str | int]] = {}
     for section, field in Settings.model_fields.items():
-        for key in field.annotation.model_fields:  # type: ignore[union-attr]
+        for key, inner in field.annotation.model_fields.items():  # type: ignore[union-attr]
             value = os.environ.get(f"{ENV_PREFIX}{section}_{key}".upper())
             if value is not None:
-                overrides.setdefault(section, {})[key] = value
+                # A choice of numbers (fps: 24, 25 or 30) is not read from text by itself, as a plain int is.
+                numbers = all(isinstance(choice, int) for choice in get_args(inner.annotation) or ("",))
+                number = numbers and value.strip().lstrip("-").isdigit()
+                overrides.setdefault(section, {})[key] = int(value) if number else value
     return overrides
 
 

@@ -173,6 +173,7 @@ async def export_project(
         settings=chosen,
         film_format=film_format,
         words_per_second=settings.speech.words_per_second,
+        clip_end=settings.video.clip_end,
         emit=emit,
     )
     plans = await maker.prepare()
@@ -185,7 +186,7 @@ async def export_project(
         scenes=len(plans),
         renders=maker.renders,
         syntheses=maker.syntheses,
-        warnings=list(timeline.warnings),
+        warnings=list(timeline.warnings) + maker.notes,
         timeline=timeline,
     )
     if options.output is not None:

@@ -105,9 +105,13 @@ class FilmMaker:
         settings: ExportSettings | None = None,
         film_format: FilmFormat | None = None,
         words_per_second: float = 2.5,
+        clip_end: str = "free",
         emit: Emit = ignore,
     ):
         self.folder = folder
+        self.clip_end = clip_end
+        self.notes: list[str] = []
+        """What the clips could not do as asked (a model that ends no clip on a chosen frame), each said once."""
         self.project = project
         self.speech = speech
         self.video = video
@@ -201,9 +205,27 @@ class FilmMaker:
         """How long a scene's clip runs: see :func:`scene_seconds`."""
         return scene_seconds(scene, self.settings, self.format.fps, self.words_per_second)
 
+    def ends_on(self, scene: Scene) -> str:
+        """The picture (an asset) the scene's clip is to end on: the next scene's keyframe (``next``; the last
+        scene ends free), the scene's end frame (``own``), or nothing (``free``)."""
+        end = scene.clip_end or self.clip_end
+        if end == "next":
+            number = self.project.scene_number(scene.id)
+            following = self.project.scenes[number] if number < len(self.project.scenes) else None
+            return following.keyframe.image if following and following.keyframe else ""
+        if end == "own" and scene.end_frame:
+            try:
+                return scene.take(scene.end_frame).image
+            except KeyError:
+                return ""
+        return ""
+
     def _request(self, scene: Scene, number: int, output: Path) -> ClipRequest:
         take = scene.keyframe
+        last = self.ends_on(scene)
         return ClipRequest(
+            last_image=self.folder.asset_path(last) if last else None,
+            clip_end=scene.clip_end or self.clip_end,
             image=self.folder.asset_path(take.image),
             output=output,
             width=self.format.width,
@@ -221,7 +243,13 @@ class FilmMaker:
     def _clip_hash(self, scene: Scene, request: ClipRequest) -> str:
         f = self.format
         return _digest(
-            scene.keyframe.image, self.video.signature(request), f.width, f.height, f.fps, request.frame_count
+            scene.keyframe.image,
+            self.video.signature(request),
+            f.width,
+            f.height,
+            f.fps,
+            request.frame_count,
+            *([end] if (end := self.ends_on(scene)) else []),  # a free clip keeps the hash it always had
         )
 
     def clip_valid(self, scene: Scene) -> bool:
@@ -253,18 +281,21 @@ class FilmMaker:
         self.emit(ExportProgress("clips", done, total, f"scene {number}"))
         with tempfile.TemporaryDirectory(prefix="clip-", dir=self.folder.scratch()) as tmp:
             request = self._request(scene, number, Path(tmp) / "clip.mp4")
-            await self.worker.generate(
+            made = await self.worker.generate(
                 self.video,
                 request,
                 on_step=lambda step, total, scene_id=scene.id: self.emit(StepProgress(scene_id, step, total)),
                 on_loading=lambda message: self.emit(ModelLoading(message)),
             )
             data = await asyncio.to_thread(request.output.read_bytes)
+        self.notes += [note for note in (made or ()) if note not in self.notes]
         video = await asyncio.to_thread(self.folder.add_asset, data, ".mp4")
         scene.clip = Clip(
             video=video,
             settings_hash=self._clip_hash(scene, request),
             duration=request.frame_count / request.fps,
+            ends_on=self.ends_on(scene) if request.last_image else "",
+            prompt=request.prompt,
         )
         self.renders += 1
 

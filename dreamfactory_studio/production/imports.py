@@ -13,13 +13,16 @@ from dreamfactory_studio.core.model import Box, Character, CharacterSheet, Proje
 from dreamfactory_studio.core.project_folder import ProjectFolder
 
 
-@touches(lambda folder, project, scene, file: Changes.of([scene.id], focus=scene.id))
-def import_take(folder: ProjectFolder, project: Project, scene: Scene, file: Path | str) -> Take:
-    """Add an image file as a new take of ``scene`` and select it."""
+@touches(lambda folder, project, scene, file, select=True: Changes.of([scene.id], focus=scene.id))
+def import_take(
+    folder: ProjectFolder, project: Project, scene: Scene, file: Path | str, *, select: bool = True
+) -> Take:
+    """Add an image file as a new take of ``scene``, and select it unless ``select`` is False."""
     asset = folder.add_asset(read_image_file(file), ".png")
     take = Take(image=asset, seed=0, prompt=f"imported from {Path(file).name}", backend="imported")
     scene.takes.append(take)
-    scene.selected_take = take.id
+    if select:
+        scene.selected_take = take.id
     return take
 
 

@@ -37,13 +37,15 @@ from dreamfactory_studio.backends.image import (
     StepSink,
 )
 from dreamfactory_studio.backends.image.files import decode_image
-from dreamfactory_studio.backends.video import ClipRequest
+from dreamfactory_studio.backends.video import ENDS_FREE, ClipRequest
 from dreamfactory_studio.core.errors import BackendError, BadModel
 from dreamfactory_studio.core.secrets import public_url
 from dreamfactory_studio.core.settings import ImageSettings, VideoSettings
 
 DEFAULT_STEPS, DEFAULT_CFG = 25, 7.0
 """What a ComfyUI checkpoint is drawn with when neither the request nor the settings say (an SD-like model)."""
+SVD_STEPS, SVD_FRAMES = 25, 14
+"""What ComfyUI's Stable Video Diffusion clip is made with when the settings leave it to the model."""
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +257,8 @@ class ComfyUIVideo:
 
     def signature(self, request: ClipRequest) -> str:
         s = self.settings
-        return f"comfyui-video:{public_url(self.base_url)}:{s.model}:{s.steps}:{s.frames}:{s.width}x{s.height}:{s.motion}:{request.seed}"
+        steps, frames = s.steps or SVD_STEPS, s.frames or SVD_FRAMES
+        return f"comfyui-video:{public_url(self.base_url)}:{s.model}:{steps}:{frames}:{s.width}x{s.height}:{s.motion}:{request.seed}"
 
     def load(self, on_progress: Callable[[str], None]) -> None:
         if self.client is not None:
@@ -278,7 +281,7 @@ class ComfyUIVideo:
             self.client.close()
         self.client = None
 
-    def generate(self, request: ClipRequest, on_step: StepSink, cancelled: Cancelled) -> None:
+    def generate(self, request: ClipRequest, on_step: StepSink, cancelled: Cancelled) -> list[str]:
         import numpy as np
         from PIL import Image
 
@@ -294,13 +297,21 @@ class ComfyUIVideo:
         buffer = io.BytesIO()
         start.save(buffer, format="PNG")
         name = self.client.upload(buffer.getvalue(), f"clip-{request.number:03d}.png")
+        steps = s.steps or SVD_STEPS
         recipe = ClipRecipe(
-            self.checkpoint, name, request.seed % 2**63, s.steps, s.frames, width, height, s.motion
+            self.checkpoint,
+            name,
+            request.seed % 2**63,
+            steps,
+            s.frames or SVD_FRAMES,
+            width,
+            height,
+            s.motion,
         )
-        total = s.steps + 1  # and one for the frames fetched and encoded
+        total = steps + 1  # and one for the frames fetched and encoded
 
         def step(done: int, _all: int) -> None:
-            on_step(min(done, s.steps), total)
+            on_step(min(done, steps), total)
 
         result = self.client.run(clip_graph(recipe).nodes, step, cancelled)
         pictures = result.images()
@@ -315,3 +326,4 @@ class ComfyUIVideo:
                     raise GenerationCancelled("cancelled")
                 writer.write(fit(np.clip(frame, 0, 255).astype(np.uint8), request.width, request.height))
         on_step(total, total)
+        return [ENDS_FREE.format("ComfyUI's Stable Video Diffusion")] if request.last_image else []

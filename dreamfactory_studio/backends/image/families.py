@@ -171,7 +171,8 @@ class FoundFamily:
         return self.variant.guidance_by if self.variant else self.family.guidance_by
 
 
-def _json(path: Path) -> dict:
+def read_config(path: Path) -> dict:
+    """A diffusers config file as a table (empty when it is not one); a clear refusal when it cannot be read."""
     try:
         data = json.loads(read_regular_file(path, 1_000_000, "a diffusers config"))
     except BadInput as exc:
@@ -192,7 +193,7 @@ def found_for(pipeline: str) -> FoundFamily:
 def read_family(folder: Path) -> FoundFamily:
     """What the diffusers folder at ``folder`` holds, from its configs alone; a clear refusal when the studio
     cannot draw with it (a video or audio pipeline, an unknown class, a component folder missing)."""
-    index = _json(folder / "model_index.json")
+    index = read_config(folder / "model_index.json")
     pipeline = str(index.get("_class_name") or "")
     family = family_of(pipeline)
     if family is None:
@@ -227,5 +228,5 @@ def read_family(folder: Path) -> FoundFamily:
             f"imports it): pip install {' '.join(lacking)}, the build that matches your torch."
         )
     transformer = folder / "transformer" / "config.json"
-    configs = _json(transformer) if transformer.is_file() else {}
+    configs = read_config(transformer) if transformer.is_file() else {}
     return FoundFamily(pipeline, family, family.variant(index, configs, folder.name), components)

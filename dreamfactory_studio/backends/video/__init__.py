@@ -15,7 +15,13 @@ from typing import Protocol
 
 from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, StepSink
 
-__all__ = ["ClipRequest", "GenerationCancelled", "VideoBackend"]
+__all__ = ["ENDS_FREE", "ClipRequest", "GenerationCancelled", "VideoBackend"]
+
+ENDS_FREE = (
+    "{} ends no clip on a chosen frame, so the clips end where it takes them; for clips that end on the next "
+    'keyframe, use a first-and-last-frame model (Wan 2.1 FLF2V, LTX-Video) with [video] backend = "diffusers"'
+)
+"""What a video backend says once when a clip was asked to end on a frame it cannot end on."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,10 @@ class ClipRequest:
     prompt: str = ""
     seed: int = 0
     number: int = 1
+    last_image: Path | None = None
+    """The frame the clip is to end on (the next keyframe, or the scene's end frame); None: it ends free."""
+    clip_end: str = "free"
+    """Where the film asked the clip to end (free, next, own): ``next`` with no ``last_image`` is the last scene."""
 
     @property
     def frame_count(self) -> int:
@@ -47,6 +57,8 @@ class VideoBackend(Protocol):
 
     def load(self, on_progress: Callable[[str], None]) -> None: ...
 
-    def generate(self, request: ClipRequest, on_step: StepSink, cancelled: Cancelled) -> None: ...
+    def generate(self, request: ClipRequest, on_step: StepSink, cancelled: Cancelled) -> list[str] | None:
+        """Write the clip; return what it could not do as asked (say, end on ``last_image``), in words."""
+        ...
 
     def unload(self) -> None: ...

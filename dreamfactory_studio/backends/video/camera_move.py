@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, StepSink
-from dreamfactory_studio.backends.video import ClipRequest
+from dreamfactory_studio.backends.video import ENDS_FREE, ClipRequest
 from dreamfactory_studio.backends.video.ffmpeg import FrameWriter
 
 RENDER_VERSION = "camera-1"
@@ -169,7 +169,7 @@ class CameraMove:
     def unload(self) -> None:
         return None
 
-    def generate(self, request: ClipRequest, on_step: StepSink, cancelled: Cancelled) -> None:
+    def generate(self, request: ClipRequest, on_step: StepSink, cancelled: Cancelled) -> list[str]:
         source = cover(load_rgb(request.image), request.width, request.height)
         move = choose_move(request.shot, request.camera, request.action, request.number)
         total = request.frame_count
@@ -180,3 +180,4 @@ class CameraMove:
                 writer.write(frame_at(source, move, index / max(1, total - 1), request.width, request.height))
                 if index % 12 == 11 or index == total - 1:
                     on_step(index + 1, total)
+        return [ENDS_FREE.format("the camera move")] if request.last_image else []
