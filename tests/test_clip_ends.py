@@ -251,3 +251,32 @@ def test_a_long_scene_is_made_of_segments_each_starting_on_the_last_frame_made(l
         "the second segment starts on the first one's last frame"
     )
     assert len(probe(request.output)["frames"]) == request.frame_count
+
+
+def test_the_scene_editor_chooses_where_a_clip_ends_and_a_take_is_pinned_as_the_end_frame(
+    window, project_dir
+):
+    from .studio_window import select
+
+    window.open_project(str(project_dir))
+    scene = select(window, 2)
+    editor = window.scene_editor
+    combo = editor.clip_end
+    combo.setCurrentIndex(combo.findData("next"))
+    combo.activated.emit(combo.currentIndex())
+    session = window.session
+    assert session.project.scenes[1].clip_end == "next"
+    window.actions["undo"].trigger()
+    assert session.project.scenes[1].clip_end == "" and combo.currentData() == ""
+    keyframe = scene.selected_take
+    picture = project_dir.parent / "end.png"
+    Image.new("RGB", (64, 36), "gold").save(picture)
+    session.import_take(scene.id, picture)
+    session.select_take(scene.id, keyframe)
+    other = next(t.id for t in session.project.scenes[1].takes if t.id != keyframe)
+    session.pin_end_frame(scene.id, other)
+    scene = session.project.scenes[1]
+    assert (scene.end_frame, scene.clip_end) == (other, "own")
+    assert combo.currentData() == "own" and other in combo.currentText()
+    session.pin_end_frame(scene.id, None)
+    assert session.project.scenes[1].end_frame is None and combo.currentData() == ""

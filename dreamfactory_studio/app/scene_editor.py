@@ -46,6 +46,15 @@ def take_caption(take: Take, chosen: bool) -> str:
     return f"{'✓ ' if chosen else ''}seed {take.seed}\nscore {score}{likeness}"
 
 
+CLIP_ENDS = (
+    ("as the export says", ""),
+    ("where the model takes it", "free"),
+    ("on the next keyframe", "next"),
+    ("on its end frame", "own"),
+)
+"""The scene editor's choices of where a scene's clip ends, and their values."""
+
+
 class SceneEditor(QWidget, SessionView):
     regenerateRequested = Signal(str)
     redrawRequested = Signal(str)
@@ -92,6 +101,13 @@ class SceneEditor(QWidget, SessionView):
         self.duration.setSingleStep(0.5)
         self.duration.setSuffix(" s")
         self.duration.setSpecialValueText("auto (narration)")
+        self.clip_end = QComboBox(objectName="clipEnd")
+        for text, value in CLIP_ENDS:
+            self.clip_end.addItem(text, value)
+        self.clip_end.setToolTip(
+            "Where this scene's clip ends, with a first-and-last-frame video model (Wan FLF2V, LTX-Video)"
+        )
+        self.clip_end.activated.connect(self._clip_end_chosen)
         self.characters = QListWidget(objectName="characters")
         self.characters.setMaximumHeight(90)
         self.new_character = QLineEdit(objectName="newCharacter", placeholderText="Add a character by name…")
@@ -126,6 +142,7 @@ class SceneEditor(QWidget, SessionView):
         form.addRow("Ch&aracters", self.characters)
         form.addRow("", self.new_character)
         form.addRow("&Duration", self.duration)
+        form.addRow("Clip &ends", self.clip_end)
         form.addRow("Not&es", self.notes)
 
         self.takes = QListWidget(objectName="takes")
@@ -234,6 +251,7 @@ class SceneEditor(QWidget, SessionView):
             self.shot,
             self.camera,
             self.duration,
+            self.clip_end,
             self.characters,
             self.use_button,
             self.compare_button,
@@ -259,6 +277,11 @@ class SceneEditor(QWidget, SessionView):
         self.duration.blockSignals(True)
         self.duration.setValue(scene.duration or 0)
         self.duration.blockSignals(False)
+        self.clip_end.setCurrentIndex(max(0, self.clip_end.findData(scene.clip_end)))
+        if scene.end_frame:
+            self.clip_end.setItemText(3, f"on its end frame ({scene.end_frame})")
+        else:
+            self.clip_end.setItemText(3, CLIP_ENDS[3][0])
         self._load_characters(scene)
         self._load_takes(scene)
         self.pin_button.setChecked(scene.pinned)
@@ -342,6 +365,14 @@ class SceneEditor(QWidget, SessionView):
             lambda: self.session.edit_scene(self.scene_id, duration=self.duration.value()),
         )
 
+    def _clip_end_chosen(self) -> None:
+        scene = self.scene()
+        value = self.clip_end.currentData()
+        if scene is not None and value != scene.clip_end:
+            guarded(
+                self, "Cannot change the clip's end", lambda: self.session.set_clip_end(self.scene_id, value)
+            )
+
     def _characters_edited(self, _item) -> None:
         names = [
             self.characters.item(i).text()
@@ -406,9 +437,17 @@ class SceneEditor(QWidget, SessionView):
         item = self.takes.itemAt(where)
         if item is None or self.session is None or self.session.read_only:
             return
+        take_id = item.data(TakeIdRole)
         menu = QMenu(self)
         redraw = menu.addAction("Redraw a &Region of This Take…")
-        redraw.triggered.connect(lambda: self.redrawRequested.emit(item.data(TakeIdRole)))
+        redraw.triggered.connect(lambda: self.redrawRequested.emit(take_id))
+        end = menu.addAction("Pin as &End Frame")
+        end.setToolTip("The scene's clip ends on this take (with a first-and-last-frame video model)")
+        end.triggered.connect(
+            lambda: guarded(
+                self, "Cannot pin the end frame", lambda: self.session.pin_end_frame(self.scene_id, take_id)
+            )
+        )
         menu.popup(self.takes.viewport().mapToGlobal(where))
 
     def regenerate(self) -> None:

@@ -224,6 +224,22 @@ class ProjectSession(QObject):
         text = self._scene_label(("Pin" if pinned else "Unpin") + " the keyframe of scene {n}", scene_id)
         self.apply(text, edits.pin_scene, self.scene_by_id(scene_id), pinned=pinned)
 
+    def pin_end_frame(self, scene_id: str, take_id: str | None) -> None:
+        """The take a scene's clip ends on (None unpins it)."""
+        text = self._scene_label(
+            ("Pin the end frame" if take_id else "Unpin the end frame") + " of scene {n}", scene_id
+        )
+        self.apply(text, edits.pin_end_frame, self.scene_by_id(scene_id), take_id)
+
+    def set_clip_end(self, scene_id: str, end: str) -> None:
+        """Where a scene's clip ends: free, next, own, or empty for the export's choice."""
+        self.apply(
+            self._scene_label("Set where scene {n}'s clip ends", scene_id),
+            edits.set_clip_end,
+            self.scene_by_id(scene_id),
+            end,
+        )
+
     def import_take(self, scene_id: str, file: Path | str) -> None:
         from dreamfactory_studio.production.imports import import_take
 
