@@ -280,3 +280,23 @@ def test_the_scene_editor_chooses_where_a_clip_ends_and_a_take_is_pinned_as_the_
     assert combo.currentData() == "own" and other in combo.currentText()
     session.pin_end_frame(scene.id, None)
     assert session.project.scenes[1].end_frame is None and combo.currentData() == ""
+
+
+def test_each_clip_is_asked_for_its_motion_and_keeps_it(project_dir, ltx, small_clips, monkeypatch, tmp_path):
+    from diffusers import LTXConditionPipeline
+
+    from dreamfactory_studio.production.motion_lines import WORDS
+
+    assert (
+        main(["edit", str(project_dir), "--scene", "1", "--shot", "wide", "--camera", "slow pan left"]) == 0
+    )
+    for number in range(1, len(keyframes(project_dir)) + 1):
+        assert main(["edit", str(project_dir), "--scene", str(number), "--duration", "2"]) == 0
+    calls = spy_on(LTXConditionPipeline, monkeypatch)
+    argv = ["export", str(project_dir), "--timeline", str(tmp_path / "cut.otio"), "--clip-end", "next"]
+    assert main([*argv, "--video-backend", "diffusers", "--video-model", str(ltx)]) == 0
+    first = calls[0]["prompt"]
+    assert first.startswith("wide shot, the camera makes a slow pan left.") and "next scene" in first
+    assert all(len(c["prompt"].split()) <= WORDS for c in calls)
+    with ProjectFolder.open(project_dir, read_only=True) as folder:
+        assert folder.load().scenes[0].clip.prompt == first

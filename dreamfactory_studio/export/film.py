@@ -29,6 +29,7 @@ from dreamfactory_studio.core.model import Clip, Narration, Project, Scene
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import ExportSettings
 from dreamfactory_studio.core.tasks import all_or_none
+from dreamfactory_studio.production.motion_lines import motion_line
 
 MAX_SIDE = 7680
 
@@ -235,7 +236,7 @@ class FilmMaker:
             shot=scene.shot,
             camera=scene.camera,
             action=scene.script,
-            prompt=take.prompt,
+            prompt=motion_line(scene, scene.clip_end or self.clip_end),
             seed=take.seed,
             number=number,
         )
