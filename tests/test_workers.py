@@ -156,6 +156,21 @@ def test_clips_spread_over_two_workers_are_the_clips_of_one(made, tmp_path, svd)
     assert len(alone) == len(shared) and all(np.array_equal(a, b) for a, b in zip(alone, shared, strict=True))
 
 
+def test_first_and_last_frame_clips_over_two_workers_are_the_clips_of_one(made, tmp_path):
+    from .tiny_video_families import build_wan
+
+    wan = build_wan(tmp_path / "wan2.1-flf2v")
+    one, two = WorkerPool(["cpu"]), WorkerPool(["cpu", "cpu"])
+    try:
+        alone = export_clips(made, tmp_path / "one", one, wan, clip_end="next", frames=5)
+        shared = export_clips(made, tmp_path / "two", two, wan, clip_end="next", frames=5)
+        assert all(w.state.jobs >= 1 for w in two.workers), "both workers rendered clips"
+    finally:
+        one.shutdown()
+        two.shutdown()
+    assert len(alone) == len(shared) and all(np.array_equal(a, b) for a, b in zip(alone, shared, strict=True))
+
+
 RAY_CASES = ("an_export_whose_clips_ran_on_ray_equals_the_local_one", "a_ray_worker_lost_mid_job_is_retried")
 
 

@@ -24,14 +24,15 @@ def pixels(drawn) -> np.ndarray:
     return np.asarray(drawn.image)
 
 
-def clip_settings(model) -> VideoSettings:
+def clip_settings(model, frames: int = 3) -> VideoSettings:
     return VideoSettings(
-        backend="diffusers", model=str(model), width=64, height=32, frames=3, steps=2, decode_chunk=2
+        backend="diffusers", model=str(model), width=64, height=32, frames=frames, steps=2, decode_chunk=2
     )
 
 
-def export_clips(made, target, pool, svd) -> list:
-    """Render the project's clips with the tiny SVD on ``pool``; the clips' frames in scene order."""
+def export_clips(made, target, pool, svd, clip_end: str = "free", frames: int = 3) -> list:
+    """Render the project's clips with a tiny video model (SVD, or another with ``clip_end``) on ``pool``; the
+    clips' frames in scene order."""
     from dreamfactory_studio.backends.speech import Silence
     from dreamfactory_studio.backends.video.diffusers_video import DiffusersVideo
     from dreamfactory_studio.core.project_folder import ProjectFolder
@@ -46,7 +47,8 @@ def export_clips(made, target, pool, svd) -> list:
             folder,
             project,
             speech=Silence(),
-            video=DiffusersVideo(clip_settings(svd)),
+            video=DiffusersVideo(clip_settings(svd, frames)),
+            clip_end=clip_end,
             worker=pool,
             settings=ExportSettings(),
             film_format=FilmFormat(96, 54, 12),
