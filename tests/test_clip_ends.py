@@ -300,3 +300,27 @@ def test_each_clip_is_asked_for_its_motion_and_keeps_it(project_dir, ltx, small_
     assert all(len(c["prompt"].split()) <= WORDS for c in calls)
     with ProjectFolder.open(project_dir, read_only=True) as folder:
         assert folder.load().scenes[0].clip.prompt == first
+
+
+def test_the_painter_draws_an_end_frame_from_the_cli(project_dir, capsys):
+    assert main(["edit", str(project_dir), "--scene", "2", "--camera", "push in"]) == 0
+    assert main(["pin", str(project_dir), "--scene", "2", "--end-frame", "--draw"]) == 0
+    assert "as scene 2's end frame" in capsys.readouterr().out
+    with ProjectFolder.open(project_dir, read_only=True) as folder:
+        scene = folder.load().scenes[1]
+    end = scene.take(scene.end_frame)
+    assert scene.clip_end == "own" and scene.keyframe.id != end.id
+    assert "framed closer" in end.prompt and end.prompt.startswith(scene.keyframe.prompt)
+
+
+def test_the_window_draws_an_end_frame_as_one_undo_step(project_dir, window, loop):
+    from .studio_window import select, wait
+
+    window.open_project(str(project_dir))
+    select(window, 3)
+    window.actions["drawEndFrame"].trigger()
+    assert wait(loop, window) is None
+    scene = window.session.project.scenes[2]
+    assert scene.end_frame and scene.clip_end == "own"
+    window.actions["undo"].trigger()
+    assert window.session.project.scenes[2].end_frame is None

@@ -113,6 +113,16 @@ def redraw_region(window: MainWindow, take_id: str | None = None) -> None:
     )
 
 
+def draw_end_frame(window: MainWindow) -> None:
+    """Draw the frame the selected scene's clip ends on, as a job."""
+    session, scene_id = window.session, window.current_scene_id()
+    if session is None or not scene_id:
+        window.statusBar().showMessage("Select the scene whose clip should end on a drawn frame first.")
+        return
+    number = session.number_of(scene_id)
+    window.jobs.start(f"Draw the end frame of scene {number}", lambda: session.draw_end_frame(scene_id))
+
+
 def redescribe(window: MainWindow) -> None:
     """Ask the monitor for a new Base Description and offer it beside the current one."""
     if window.session is not None:

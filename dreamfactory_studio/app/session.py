@@ -356,6 +356,23 @@ class ProjectSession(QObject):
                 self._emit(touched)
             self.undo.setClean()
 
+    async def draw_end_frame(self, scene_id: str) -> None:
+        """Draw the frame a scene's clip ends on and pin it as its end frame: one undo step."""
+        self._check_editable("draw an end frame")
+        scene = self.scene_by_id(scene_id)
+        touched = Changes.of(scenes=[scene_id], focus=scene_id)
+        before = Snapshot.of(self.project, touched)
+        self.workspace.save()
+        self._set_busy(True)
+        try:
+            await self.workspace.draw_end_frame(scene, emit=self._on_event)
+        finally:
+            self._set_busy(False)
+            if not before.matches(self.project):
+                self._push(f"Draw the end frame of scene {self.number_of(scene_id)}", before, touched)
+                self._emit(touched)
+            self.undo.setClean()
+
     def set_direction(self, phase: str, text: str) -> None:
         """The person's word to a phase's crew, for its next conversation (one undo step)."""
         self.apply(f"Direct the {phase} phase", edits.set_direction, self.project, phase, text)

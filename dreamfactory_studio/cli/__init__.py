@@ -227,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="pin a take (or --image) as the frame the scene's clip ends on",
     )
     p.add_argument(
+        "--draw", action="store_true", help="with --end-frame: the painter draws the end of the camera move"
+    )
+    _image_arguments(p)
+    p.add_argument(
         "--image", metavar="FILE", help="import an image file (as a take of the scene, or the Base Frame)"
     )
     p.add_argument("--unpin", action="store_true", help="unpin instead")

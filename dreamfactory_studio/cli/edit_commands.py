@@ -144,6 +144,10 @@ def cmd_pin(args: argparse.Namespace) -> int:
     from dreamfactory_studio.core import edits
     from dreamfactory_studio.production.imports import import_base_frame, import_take
 
+    if args.draw and not args.end_frame:
+        raise BadInput("--draw goes with --end-frame.")
+    if args.draw and not (args.take or args.image or args.unpin):
+        return _draw_end_frame(args)
     with Workspace.open(args.project) as workspace:
         folder, project = workspace.folder, workspace.project
         if args.base_frame and args.end_frame:
@@ -179,6 +183,22 @@ def cmd_pin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _draw_end_frame(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from dreamfactory_studio.cli.options import settings_for
+    from dreamfactory_studio.cli.printer import ConversationPrinter
+    from dreamfactory_studio.core import edits
+
+    if not args.scene:
+        raise BadInput("say which scene's end frame to draw with --scene K.")
+    with Workspace.open(args.project, settings=settings_for(args)) as workspace:
+        scene = edits.find_scene(workspace.project, args.scene)
+        take = asyncio.run(workspace.draw_end_frame(scene, emit=ConversationPrinter(sys.stdout)))
+    print(f"drew take {take.id} as scene {args.scene}'s end frame; its clip ends on it")
+    return 0
+
+
 def _pin_end_frame(args: argparse.Namespace, folder, project) -> str:
     from dreamfactory_studio.core import edits
     from dreamfactory_studio.production.imports import import_take
@@ -189,6 +209,8 @@ def _pin_end_frame(args: argparse.Namespace, folder, project) -> str:
     if args.unpin:
         edits.pin_end_frame(scene, None)
         return f"scene {args.scene}'s clip ends as the export says again"
+    if args.draw:
+        raise BadInput("--draw draws the end frame by itself; give it without --take, --image or --unpin.")
     if args.image:
         take_id = import_take(folder, project, scene, args.image, select=False).id
     elif args.take:

@@ -178,6 +178,12 @@ class Production:
         self.folder.save(self.project)
         return take
 
+    async def draw_end_frame(self, scene: Scene) -> Take:
+        """Draw the frame the scene's clip ends on (:meth:`TakeMaker.draw_end_frame`) and save."""
+        take = await self._designer().draw_end_frame(scene)
+        self.folder.save(self.project)
+        return take
+
     async def run_phase(self, name: str, *, overwrite_edits: bool = False) -> None:
         """Run one text phase (again), write its decision and save; later phases become stale."""
         if name not in self.crew.phases:

@@ -25,6 +25,7 @@ from dreamfactory_studio.backends.llm import LLM, ChatMessage, TurnInfo
 from dreamfactory_studio.backends.vision import FrameContext, Monitor, Verdict
 from dreamfactory_studio.backends.vision.faces import installed_faces
 from dreamfactory_studio.backends.vision.identity import identity_score
+from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import (
     Emit,
     MessageFinished,
@@ -63,6 +64,25 @@ PROMPT_TASK = (
     "centre or right; foreground or background). Reason briefly, then write <INFO> followed by the prompt as one "
     "paragraph, then the LAYOUT line."
 )
+
+
+END_FRAMINGS = {
+    "push in": "framed closer, the subject larger in the frame",
+    "pull out": "framed wider, more of the surroundings in view",
+    "slow pan left": "the view moved to the left",
+    "slow pan right": "the view moved to the right",
+    "tilt up": "the view tilted up",
+    "tilt down": "the view tilted down",
+    "static": "framed as before, a moment later",
+}
+
+
+def end_framing(scene: Scene) -> str:
+    """The framing a scene's camera move ends on, in words for the painter."""
+    camera = scene.camera.strip().lower()
+    return END_FRAMINGS.get(
+        camera, f"framed as the camera's {camera} ends" if camera else "framed a little closer"
+    )
 
 
 class TakeMaker:
@@ -158,6 +178,7 @@ class TakeMaker:
         sheet_of: Character | None = None,
         candidate: int = 0,
         region: Region | None = None,
+        continuous: bool | None = None,
     ) -> Take:
         """Draw one take; ``bare`` gives a fact-drawing painter the scene's script and shot alone (no cast,
         look or Base Description), as a prompt-only model gets them in the script-only baseline; ``sheet_of``
@@ -205,7 +226,11 @@ class TakeMaker:
             references=references,
             loras=[] if bare or sheet_of or scene is None else cast.scene_loras(self.project, scene),
             strength=self.settings.strength,
-            continuous=self.settings.continuous and not bare and sheet_of is None and region is None,
+            continuous=(
+                continuous
+                if continuous is not None
+                else self.settings.continuous and not bare and sheet_of is None and region is None
+            ),
             facts=facts,
             region=region,
         )
@@ -266,6 +291,25 @@ class TakeMaker:
         scene.takes.append(take)
         scene.selected_take = take.id
         self.emit(TakeMade(scene.id, take.id, take.score, take.score_reason, True))
+        return take
+
+    async def draw_end_frame(self, scene: Scene) -> Take:
+        """Draw the frame the scene's clip ends on: the same references, the keyframe as the start it continues
+        from, the words asking for the framing the camera move ends on. It becomes the scene's end frame (the
+        clip then ends on it); the keyframe stays the keyframe."""
+        keyframe = scene.keyframe
+        if keyframe is None or not self.folder.asset_path(keyframe.image).is_file():
+            number = self.project.scene_number(scene.id)
+            raise BadInput(f"scene {number} has no keyframe to start from; draw it first.")
+        references = cast.identity_references(self.folder, self.project, scene)
+        base = self.project.base_frame
+        if base is not None and self.folder.asset_path(base.image).is_file():
+            references.append(Reference("style", self.folder.asset_path(base.image), base.image))
+        references.append(Reference("continuity", self.folder.asset_path(keyframe.image), keyframe.image))
+        words = f"{keyframe.prompt} The same moment, the same place and people, {end_framing(scene)}."
+        take = await self._paint(scene, words, references, candidate=1, continuous=True)
+        scene.takes.append(take)
+        scene.end_frame, scene.clip_end = take.id, "own"
         return take
 
     def _store(self, image) -> str:

@@ -160,6 +160,10 @@ class Workspace:
         source, named = self.region_to_redraw(scene, take_id, character)
         return await self.production(emit).redraw_region(scene, source, box, named, prompt)
 
+    async def draw_end_frame(self, scene: Scene, *, emit: Emit = ignore) -> Take:
+        """Draw the frame ``scene``'s clip ends on with the painter and pin it as its end frame; saved."""
+        return await self.production(emit).draw_end_frame(scene)
+
     # -- the rest -----------------------------------------------------------------------------------------
 
     async def export(self, options: ExportOptions, *, emit: Emit = ignore) -> ExportResult:
