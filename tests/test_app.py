@@ -226,7 +226,7 @@ def test_takes_pick_compare_delete_pin_and_import(window, project_dir, tmp_path,
     assert imported.backend == "imported" and scene.selected_take == imported.id
     assert editor.takes.count() == len(scene.takes)
     first = scene.takes[0].id
-    from dreamfactory_studio.app.scene_editor import CompareDialog
+    from dreamfactory_studio.app.compare_dialog import CompareDialog
 
     monkeypatch.setattr(
         CompareDialog, "exec", lambda self: (self._choose(first), QDialog.DialogCode.Accepted)[1]

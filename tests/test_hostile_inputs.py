@@ -378,7 +378,7 @@ def test_a_comfyui_url_with_credentials_and_a_token_works_and_keeps_them_secret(
 
 def test_settings_keep_a_urls_password_in_the_keyring_not_in_the_file(capsys, user_dirs, memory_keyring):
     from dreamfactory_studio.backends.openai_client import async_client
-    from dreamfactory_studio.core.settings import url_with_credentials
+    from dreamfactory_studio.core.secrets import url_with_credentials
 
     secret_url = "http://me:hunter2-secret@127.0.0.1:9/v1"
     assert main(["settings", "--set", f"llm.base_url={secret_url}"]) == 0, capsys.readouterr()

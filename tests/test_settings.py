@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from dreamfactory_studio.core.errors import BadInput
-from dreamfactory_studio.core.secrets import redact
-from dreamfactory_studio.core.settings import api_key, load_settings, save_settings, settings_path
+from dreamfactory_studio.core.secrets import api_key, redact
+from dreamfactory_studio.core.settings import load_settings, save_settings, settings_path
 
 
 def test_defaults_are_the_offline_backends():

@@ -9,11 +9,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -26,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamfactory_studio.app.compare_dialog import CompareDialog, take_caption
 from dreamfactory_studio.app.session import ProjectSession
 from dreamfactory_studio.app.thumbnails import Thumbnails
 from dreamfactory_studio.app.widgets import CommittingText, SessionView, guarded, tool_button
@@ -38,12 +37,6 @@ CAMERAS = ("", "static", "slow pan left", "slow pan right", "tilt up", "tilt dow
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp);;All files (*)"
 TAKE_ICON = QSize(128, 72)
 TakeIdRole = Qt.ItemDataRole.UserRole + 1
-
-
-def take_caption(take: Take, chosen: bool) -> str:
-    score = f"{take.score:.2f}" if take.score is not None else "–"
-    likeness = f" · like {min(take.identity.values()):.2f}" if take.identity else ""
-    return f"{'✓ ' if chosen else ''}seed {take.seed}\nscore {score}{likeness}"
 
 
 CLIP_ENDS = (
@@ -469,47 +462,3 @@ class SceneEditor(QWidget, SessionView):
             guarded(
                 self, "Cannot choose the take", lambda: self.session.select_take(self.scene_id, dialog.chosen)
             )
-
-
-class CompareDialog(QDialog):
-    """Two takes side by side, with their seeds, scores and prompts; either can be chosen."""
-
-    def __init__(self, session: ProjectSession, scene: Scene, first: str, second: str, parent=None):
-        super().__init__(parent)
-        self.setObjectName("compareDialog")
-        self.setWindowTitle(f"Compare takes — scene {session.number_of(scene.id)}")
-        self.chosen: str | None = None
-        grid = QGridLayout(self)
-        from PySide6.QtGui import QPixmap
-
-        for column, take_id in enumerate((first, second)):
-            take = scene.take(take_id)
-            picture = QLabel(objectName=f"take{column}")
-            pixmap = QPixmap(session.asset_file(take.image))
-            picture.setPixmap(
-                pixmap.scaled(
-                    480, 270, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-                )
-                if not pixmap.isNull()
-                else QPixmap()
-            )
-            if pixmap.isNull():
-                picture.setText("The image file is missing.")
-            grid.addWidget(picture, 0, column)
-            info = QLabel(
-                f"<b>{take_caption(take, take.id == scene.selected_take).replace(chr(10), ' · ')}</b><br>"
-                f"{take.backend} {take.model}<br><i>{take.score_reason}</i><br>{take.prompt[:400]}"
-            )
-            info.setWordWrap(True)
-            info.setMaximumWidth(480)
-            grid.addWidget(info, 1, column)
-            use = QPushButton("Use this take", objectName=f"use{column}")
-            use.clicked.connect(lambda _=False, t=take_id: self._choose(t))
-            grid.addWidget(use, 2, column)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        grid.addWidget(buttons, 3, 0, 1, 2)
-
-    def _choose(self, take_id: str) -> None:
-        self.chosen = take_id
-        self.accept()

@@ -16,13 +16,13 @@ from dreamfactory_studio.app.jobs import Jobs
 from dreamfactory_studio.backends import gpu_stack
 from dreamfactory_studio.core.backend_registry import BACKENDS
 from dreamfactory_studio.core.errors import StudioError
+from dreamfactory_studio.core.secrets import store_api_key
 from dreamfactory_studio.core.settings import (
     ENV_PREFIX,
     LLM_PRESETS,
     Settings,
     load_settings,
     save_settings,
-    store_api_key,
 )
 
 

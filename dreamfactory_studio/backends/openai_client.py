@@ -4,8 +4,7 @@ backend (LLM, vision monitor, images)."""
 from __future__ import annotations
 
 from dreamfactory_studio.core.errors import BackendError
-from dreamfactory_studio.core.secrets import public_url, redact
-from dreamfactory_studio.core.settings import api_key, url_with_credentials
+from dreamfactory_studio.core.secrets import api_key, public_url, redact, url_with_credentials
 
 
 def async_client(base_url: str, timeout: float, max_retries: int):

@@ -28,13 +28,13 @@ def cmd_settings(args: argparse.Namespace) -> int:
     import tomli_w
 
     from dreamfactory_studio.backends.backend_set import check_llm
+    from dreamfactory_studio.core.secrets import store_api_key
     from dreamfactory_studio.core.settings import (
         apply_llm_preset,
         load_settings,
         save_settings,
         set_setting,
         settings_path,
-        store_api_key,
     )
 
     settings = load_settings(environment=False)

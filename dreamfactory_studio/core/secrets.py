@@ -7,10 +7,16 @@ key in its 401 answer, an error message, a traceback). Logs, messages and every 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from dreamfactory_studio.core.errors import BadInput
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = "dreamfactory-studio"
 MIN_SECRET = 8
 """Shorter values are not treated as secrets (they would match ordinary words)."""
 _known: set[str] = set()
@@ -85,3 +91,68 @@ def redact(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "[redacted]", text)
     return text
+
+
+def keep_url_credentials(url: str) -> str:
+    """``url`` without its credentials, which the OS keyring keeps for :func:`url_with_credentials`;
+    :class:`BadInput` when the system has no keyring."""
+    public = public_url(url)
+    if public == url:
+        return url
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, f"url {public}", url)
+    except Exception as exc:
+        raise BadInput(
+            f"the OS keyring cannot keep the credentials of {public} ({exc}); nothing was saved. Give the address "
+            "with its credentials in the environment instead (DREAMFACTORY_LLM_BASE_URL, DREAMFACTORY_IMAGE_BASE_URL)."
+        ) from None
+    return public
+
+
+def url_with_credentials(url: str) -> str:
+    """``url`` with the credentials :func:`keep_url_credentials` moved to the OS keyring put back (and known
+    as secrets from now on); ``url`` itself when it carries its own or none were kept."""
+    if not url or public_url(url) != url:
+        return url
+    try:
+        import keyring
+
+        full = keyring.get_password(KEYRING_SERVICE, f"url {url}")
+    except Exception as exc:  # no keyring backend on this system
+        log.info("keyring unavailable: %s", exc)
+        return url
+    if not full:
+        return url
+    public_url(full)  # remembers its secrets
+    return full
+
+
+def api_key(base_url: str) -> str | None:
+    """The API key for an endpoint: ``OPENAI_API_KEY`` first, then the OS keyring; None when there is none."""
+    public_url(base_url)  # credentials in the URL itself become known secrets too
+    key = os.environ.get("OPENAI_API_KEY")
+    if not key:
+        try:
+            import keyring
+
+            key = keyring.get_password(KEYRING_SERVICE, base_url or "openai")
+        except Exception as exc:  # no keyring backend on this system
+            log.info("keyring unavailable: %s", exc)
+            return None
+    remember(key)  # from now on it is redacted wherever it shows up
+    return key
+
+
+def store_api_key(base_url: str, key: str) -> None:
+    """Keep an API key in the OS keyring; :class:`BadInput` when the system has no keyring."""
+    remember(key)
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, base_url or "openai", key)
+    except Exception as exc:
+        raise BadInput(
+            f"the OS keyring cannot store the key ({exc}). Set OPENAI_API_KEY in the environment instead."
+        ) from None

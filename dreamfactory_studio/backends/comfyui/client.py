@@ -30,8 +30,7 @@ from dreamfactory_studio.backends.comfyui.message_socket import (
 )
 from dreamfactory_studio.backends.image import Cancelled, GenerationCancelled, StepSink
 from dreamfactory_studio.core.errors import BackendError, BadInput, BadModel
-from dreamfactory_studio.core.secrets import basic_credentials, public_url
-from dreamfactory_studio.core.settings import url_with_credentials
+from dreamfactory_studio.core.secrets import basic_credentials, public_url, url_with_credentials
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from contextlib import ExitStack
 from dreamfactory_studio.backends.image import Cancelled, Drawn, GenerationCancelled, ImageRequest, StepSink
 from dreamfactory_studio.backends.openai_client import explain
 from dreamfactory_studio.core.errors import BackendError, BadModel
-from dreamfactory_studio.core.settings import ImageSettings, api_key
+from dreamfactory_studio.core.secrets import api_key
+from dreamfactory_studio.core.settings import ImageSettings
 
 log = logging.getLogger(__name__)
 
