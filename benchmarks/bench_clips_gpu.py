@@ -19,11 +19,13 @@ import functools
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from paired_rounds import ms, overhead_and_noise, paired_rounds  # noqa: E402
 
 ARCHS = {"wan2.1-flf2v-14b": "WanImageToVideoPipeline", "ltx-video": "LTXConditionPipeline"}
 SIZES = {"wan2.1-flf2v-14b": (832, 480, 33), "ltx-video": (768, 512, 49)}
@@ -174,14 +176,7 @@ def measure(arch: str, device: str, steps: int, runs: int, use_tiny: bool) -> di
         ours.generate(request, lambda *_: None, lambda: False)
 
     call_bare()
-    series: dict[str, list[float]] = {"bare": [], "ours": [], "bare again": []}
-    for _ in range(runs):
-        for label, call in (("bare", call_bare), ("ours", call_ours), ("bare again", call_bare)):
-            sync()
-            start = time.perf_counter()
-            call()
-            sync()
-            series[label].append(time.perf_counter() - start)
+    series = paired_rounds(call_bare, call_ours, runs, sync)
     peaks = {}
     if device.startswith("cuda"):
         for offload in ("none", "model"):
@@ -218,9 +213,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for arch in args.arch or list(ARCHS):
         made = measure(arch, args.device, args.steps, args.runs, args.tiny)
-        bare, ours, again = (made["series"][k] for k in ("bare", "ours", "bare again"))
-        overhead = statistics.median(o / ((b + a) / 2) for o, b, a in zip(ours, bare, again, strict=True)) - 1
-        noise = statistics.median(a / b for b, a in zip(bare, again, strict=True)) - 1
+        bare, ours = made["series"]["bare"], made["series"]["ours"]
+        overhead, noise = overhead_and_noise(made["series"])
         width, height, frames = made["size"]
         peaks = made["peaks"]
         memory = f"{peaks['none']:.1f} / {peaks['model']:.1f} GB" if peaks else "(not on a GPU)"
@@ -229,10 +223,6 @@ def main() -> None:
             f"| {arch} ({made['name']}) | {width}x{height}, {frames}, {args.steps} | {ms(bare)} | {ms(ours)} "
             f"| {100 * overhead:+.1f}% | {100 * noise:+.1f}% | {per_second:.1f} | {memory} | <= 5% |"
         )
-
-
-def ms(times: list[float]) -> str:
-    return f"{statistics.median(times) * 1000:.0f} ms (min {min(times) * 1000:.0f})"
 
 
 if __name__ == "__main__":

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from paired_rounds import ms, overhead_and_noise, paired_rounds  # noqa: E402
 
 SD2_UNET = dict(
     attention_head_dim=(5, 10, 20, 20),
@@ -169,14 +170,7 @@ def measure(arch: str, device: str, steps: int, size: int, runs: int) -> dict[st
 
     call_bare(), call_ours()  # warm-up: kernels, allocator, cuDNN autotuning
     # The bare call runs twice per round: the gap between its two series is the noise floor of this machine.
-    series: dict[str, list[float]] = {"bare": [], "ours": [], "bare again": []}
-    for _ in range(runs):
-        for name, call in (("bare", call_bare), ("ours", call_ours), ("bare again", call_bare)):
-            sync()
-            start = time.perf_counter()
-            call()
-            sync()
-            series[name].append(time.perf_counter() - start)
+    series = paired_rounds(call_bare, call_ours, runs, sync)
     shutil.rmtree(folder.parent)
     return series
 
@@ -197,19 +191,12 @@ def main() -> None:
     for arch in args.arch or ["sd-turbo"]:
         size = args.size or (512 if arch == "sd-turbo" else 1024)
         series = measure(arch, args.device, args.steps, size, args.runs)
-        bare, ours, again = (series[k] for k in ("bare", "ours", "bare again"))
-        # Paired by round: each of our calls against the two bare calls around it, so slow drifts of the
-        # machine (clocks, other tenants) cancel; the median of those ratios is the overhead.
-        overhead = statistics.median(o / ((b + a) / 2) for o, b, a in zip(ours, bare, again, strict=True)) - 1
-        noise = statistics.median(a / b for b, a in zip(bare, again, strict=True)) - 1
+        bare, ours = series["bare"], series["ours"]
+        overhead, noise = overhead_and_noise(series)
         print(
             f"| {arch} | {args.device} | {size}x{size}, {args.steps} | {ms(bare)} | {ms(ours)} "
             f"| {100 * overhead:+.1f}% | {100 * noise:+.1f}% | <= 5% |"
         )
-
-
-def ms(times: list[float]) -> str:
-    return f"{statistics.median(times) * 1000:.0f} ms (min {min(times) * 1000:.0f})"
 
 
 if __name__ == "__main__":

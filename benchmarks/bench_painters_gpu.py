@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import argparse
 import functools
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from paired_rounds import ms, overhead_and_noise, paired_rounds  # noqa: E402
 
 PIPELINES = {
     "flux2-klein-4b": "Flux2KleinPipeline",
@@ -240,14 +241,7 @@ def measure(arch: str, device: str, steps: int, size: int, runs: int, use_tiny: 
         return ours.generate(request, lambda *_: None, lambda: False)
 
     call_bare()
-    series: dict[str, list[float]] = {"bare": [], "ours": [], "bare again": []}
-    for _ in range(runs):
-        for name, call in (("bare", call_bare), ("ours", call_ours), ("bare again", call_bare)):
-            sync()
-            start = time.perf_counter()
-            call()
-            sync()
-            series[name].append(time.perf_counter() - start)
+    series = paired_rounds(call_bare, call_ours, runs, sync)
     peaks = {}
     if device.startswith("cuda"):
         for offload in ("none", "model"):
@@ -259,10 +253,6 @@ def measure(arch: str, device: str, steps: int, size: int, runs: int, use_tiny: 
             call_ours()
             peaks[offload] = torch.cuda.max_memory_allocated() / 1024**3
     return {"series": series, "peaks": peaks, "pictures": len(references), "family": ours.found.name}
-
-
-def ms(times: list[float]) -> str:
-    return f"{statistics.median(times) * 1000:.0f} ms (min {min(times) * 1000:.0f})"
 
 
 def main() -> None:
@@ -284,9 +274,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for arch in args.arch or list(PIPELINES):
         made = measure(arch, args.device, args.steps, size, args.runs, args.tiny)
-        bare, ours, again = (made["series"][k] for k in ("bare", "ours", "bare again"))
-        overhead = statistics.median(o / ((b + a) / 2) for o, b, a in zip(ours, bare, again, strict=True)) - 1
-        noise = statistics.median(a / b for b, a in zip(bare, again, strict=True)) - 1
+        bare, ours = made["series"]["bare"], made["series"]["ours"]
+        overhead, noise = overhead_and_noise(made["series"])
         peaks = made["peaks"]
         memory = f"{peaks['none']:.1f} / {peaks['model']:.1f} GB" if peaks else "(not on a GPU)"
         print(

@@ -219,14 +219,24 @@ def read_family(folder: Path) -> FoundFamily:
             "(model_index.json names it); download the whole repository (`hf download REPO --local-dir "
             "FOLDER`) or point to a complete copy."
         )
+    require_packages(family.name, family.needs, "transformers' Qwen2-VL processor imports it")
+    configs = component_config(folder, "transformer")
+    return FoundFamily(pipeline, family, family.variant(index, configs, folder.name), components)
+
+
+def component_config(folder: Path, component: str) -> dict:
+    """The config of one component of a diffusers folder (empty when it has none)."""
+    path = folder / component / "config.json"
+    return read_config(path) if path.is_file() else {}
+
+
+def require_packages(what: str, needs: tuple[str, ...], why: str) -> None:
+    """Refuse, saying what to install, when a package ``what``'s pipeline imports (``why``) is missing."""
     import importlib.util
 
-    lacking = [name for name in family.needs if importlib.util.find_spec(name) is None]
+    lacking = [name for name in needs if importlib.util.find_spec(name) is None]
     if lacking:
         raise BadModel(
-            f"{family.name} needs {', '.join(lacking)}, which is not installed (transformers' Qwen2-VL processor "
-            f"imports it): pip install {' '.join(lacking)}, the build that matches your torch."
+            f"{what} needs {', '.join(lacking)}, which is not installed ({why}): pip install "
+            f"{' '.join(lacking)}, the build that matches your torch."
         )
-    transformer = folder / "transformer" / "config.json"
-    configs = read_config(transformer) if transformer.is_file() else {}
-    return FoundFamily(pipeline, family, family.variant(index, configs, folder.name), components)

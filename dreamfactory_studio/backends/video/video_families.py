@@ -10,13 +10,17 @@ cannot use one. :func:`read_video_family` reads that from the folder's configs b
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from dreamfactory_studio.backends.image.families import family_of, read_config
+from dreamfactory_studio.backends.image.families import (
+    component_config,
+    family_of,
+    read_config,
+    require_packages,
+)
 from dreamfactory_studio.core.errors import BadModel
 
 LastFrame = Literal["none", "optional", "required"]
@@ -128,15 +132,10 @@ def read_video_family(folder: Path) -> FoundVideo:
             f"{folder.name} holds {pipeline or 'a pipeline with no _class_name'}, which the studio does not make "
             f"clips with; it takes image-to-video models: {known}."
         )
-    lacking = [name for name in family.needs if importlib.util.find_spec(name) is None]
-    if lacking:
-        raise BadModel(
-            f"{family.name} needs {', '.join(lacking)} for its prompts, which is not installed: "
-            f"pip install {' '.join(lacking)}."
-        )
-    transformer = folder / "transformer" / "config.json"
-    configs = read_config(transformer) if transformer.is_file() else {}
-    name, last = family.variant(index, configs) or (family.name, family.last_frame)
-    unet = folder / "unet" / "config.json"
-    fixed = int(read_config(unet).get("num_frames") or 0) if unet.is_file() else 0
+    require_packages(family.name, family.needs, "its pipeline cleans prompts with it")
+    name, last = family.variant(index, component_config(folder, "transformer")) or (
+        family.name,
+        family.last_frame,
+    )
+    fixed = int(component_config(folder, "unet").get("num_frames") or 0)
     return FoundVideo(pipeline, family, name, last, fixed)
