@@ -212,9 +212,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weight", type=float, default=0.8, help="with --lora: its weight (default 0.8)")
 
     p = commands.add_parser(
-        "models", help="list the checkpoints, LoRAs and IP-Adapters in a models folder (ComfyUI, A1111, ...)"
+        "models",
+        help="the models the studio can fetch, what this machine runs, and get, use or remove one; or list a "
+        "models folder (ComfyUI, A1111, ...)",
     )
-    p.add_argument("folder", nargs="?", help="the folder (default: [image] models_folder)")
+    p.add_argument(
+        "action", nargs="?", metavar="get|use|remove|FOLDER", help="what to do; a folder lists what it holds"
+    )
+    p.add_argument("recipe", nargs="?", metavar="ID", help="the recipe to get, use or remove")
+    p.add_argument("--use", action="store_true", help="with get: point the settings at it once fetched")
+    p.add_argument(
+        "--dry-run", action="store_true", help="with get: say what would be fetched, fetch nothing"
+    )
+    p.add_argument("--to", metavar="FOLDER", help="with get: fetch into this folder instead of the Hub cache")
+    p.add_argument(
+        "--accept-licence", action="store_true", help="with get: accept a gated or non-commercial licence"
+    )
+    p.add_argument(
+        "--force", action="store_true", help="with get: fetch a GPU model on a machine without one"
+    )
 
     p = commands.add_parser("pin", help="pin a keyframe or the Base Frame; pinned frames are never redrawn")
     p.add_argument("project")
@@ -283,6 +299,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--check-image", action="store_true", help="ask the image server (ComfyUI) what it is and what it has"
     )
     p.add_argument("--store-key", action="store_true", help="read an API key from stdin into the OS keyring")
+    p.add_argument(
+        "--store-hf-token",
+        action="store_true",
+        help="read a Hugging Face token from stdin into the OS keyring (for gated models)",
+    )
 
     p = commands.add_parser(
         "export", help="export a project as a video, subtitles, storyboard, an edit for an editor and more"

@@ -55,11 +55,21 @@ def cmd_settings(args: argparse.Namespace) -> int:
             raise BadInput("no key was given; nothing was stored.")
         store_api_key(settings.llm.base_url, key)
         print(f"stored the key for {settings.llm.base_url or 'api.openai.com'} in the OS keyring")
+    if args.store_hf_token:
+        from dreamfactory_studio.core.secrets import store_hub_token
+
+        token = (
+            getpass.getpass("Hugging Face token: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+        )
+        if not token:
+            raise BadInput("no token was given; nothing was stored.")
+        store_hub_token(token)
+        print("stored the Hugging Face token in the OS keyring")
     if args.check_llm:
         print(asyncio.run(check_llm(load_settings().llm)))
     if args.check_image:
         check_image(load_settings().image)
-    if not (changed or args.store_key or args.check_llm or args.check_image):
+    if not (changed or args.store_key or args.store_hf_token or args.check_llm or args.check_image):
         print(f"# {settings_path()}")
         print(tomli_w.dumps(settings.model_dump(mode="json")), end="")
     return 0
@@ -88,15 +98,20 @@ def cmd_gpu_stack(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from dreamfactory_studio.backends.image.checkpoints import list_models
+    from dreamfactory_studio.cli.model_commands import list_recipes, models_action
     from dreamfactory_studio.core.settings import load_settings
 
-    folder = args.folder or load_settings().image.models_folder
+    if args.action in ("get", "use", "remove"):
+        return models_action(args)
+    if args.recipe:
+        raise BadInput(f"'{args.action}' is not get, use or remove; `models FOLDER` lists a folder.")
+    if args.action is None:
+        list_recipes()
+    folder = args.action or load_settings().image.models_folder
     if not folder:
-        raise BadInput(
-            "say which models folder to list, or set one: `settings --set image.models_folder=PATH` (a ComfyUI "
-            "or Automatic1111 models/ folder works)."
-        )
+        return 0
     found = list_models(Path(folder))
+    print(f"in {folder}:")
     for title, paths in (
         ("checkpoints (use with --image-model)", found.checkpoints),
         ("LoRAs (set on a character with `cast --lora`)", found.loras),

@@ -156,3 +156,33 @@ def store_api_key(base_url: str, key: str) -> None:
         raise BadInput(
             f"the OS keyring cannot store the key ({exc}). Set OPENAI_API_KEY in the environment instead."
         ) from None
+
+
+HUB_TOKEN_USER = "huggingface hub"
+"""The keyring entry of the Hugging Face token the studio fetches models with."""
+
+
+def hub_token_from_keyring() -> str | None:
+    """The Hugging Face token kept in the OS keyring (known as a secret from now on), or None."""
+    try:
+        import keyring
+
+        token = keyring.get_password(KEYRING_SERVICE, HUB_TOKEN_USER)
+    except Exception as exc:  # no keyring backend on this system
+        log.info("keyring unavailable: %s", exc)
+        return None
+    remember(token)
+    return token
+
+
+def store_hub_token(token: str) -> None:
+    """Keep a Hugging Face token in the OS keyring; :class:`BadInput` when the system has no keyring."""
+    remember(token)
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, HUB_TOKEN_USER, token)
+    except Exception as exc:
+        raise BadInput(
+            f"the OS keyring cannot store the token ({exc}). Set HF_TOKEN in the environment instead."
+        ) from None

@@ -25,7 +25,13 @@ from dreamfactory_studio.backends.image.checkpoints import PICKLED, load_single_
 from dreamfactory_studio.backends.image.clip_tokens import WINDOW, count_tokens
 from dreamfactory_studio.backends.image.families import FoundFamily, drawable, found_for, read_family
 from dreamfactory_studio.backends.image.files import open_reference
-from dreamfactory_studio.backends.image.memory_plan import check_fits, place, plan, quantization_config
+from dreamfactory_studio.backends.image.memory_plan import (
+    check_fits,
+    place,
+    plan,
+    quantization_config,
+    weights_variant,
+)
 from dreamfactory_studio.backends.image.reference_images import called, pictures
 from dreamfactory_studio.core import collector
 from dreamfactory_studio.core.errors import BackendError, BadModel
@@ -234,6 +240,7 @@ class DiffusersBackend:
                 s.precision,
                 what,
                 **({"quantization_config": quantized} if quantized else {}),
+                **({"variant": variant} if (variant := weights_variant(path)) else {}),
             )
             name = path.name
         self.label = f"diffusers {type(pipe).__name__}"

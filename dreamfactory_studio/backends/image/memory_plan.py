@@ -57,6 +57,15 @@ def parameters(folder: Path) -> int:
     return total
 
 
+def weights_variant(folder: Path) -> str | None:
+    """The variant a folder's weights are saved as (``fp16``, ``bf16``) when it has only that variant, as a
+    download of the half-precision files leaves it; None when plain weights are there."""
+    files = list(Path(folder).glob("*/*.safetensors"))
+    if not files or any(not _VARIANT.search(f.name) for f in files):
+        return None
+    return _VARIANT.search(files[0].name).group(1)
+
+
 def plan(
     folder: Path, found: FoundFamily, bytes_per: int, width: int, height: int, quantize: str
 ) -> MemoryPlan:

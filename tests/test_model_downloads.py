@@ -1,0 +1,181 @@
+"""Getting a model from the studio (issue 32): the recipes, what this machine can run, and downloads through
+huggingface_hub from a Hub on 127.0.0.1 that survive a cut, a kill and a bad checksum, with a licence accepted
+first and one clear line for a gated repository or a Hub that is down. The CLI runs in a process of its own, as a
+user's does, so that HF_ENDPOINT and HF_HOME are read as huggingface_hub reads them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dreamfactory_studio.core.model_recipes import recipe, recipes, recommended
+
+from .fake_hub import FakeHub
+from .paths import REPO
+
+SD_TURBO = "stabilityai/sd-turbo"
+UNET = "unet/diffusion_pytorch_model.fp16.safetensors"
+
+
+@pytest.fixture(scope="session")
+def sd_turbo_repo(tmp_path_factory, sd15):
+    """The tiny SD 1.5 saved as the half-precision files the sd-turbo recipe takes."""
+    import diffusers
+
+    folder = tmp_path_factory.mktemp("hub") / "sd-turbo"
+    diffusers.StableDiffusionPipeline.from_pretrained(sd15).save_pretrained(
+        folder, safe_serialization=True, variant="fp16"
+    )
+    return folder
+
+
+@pytest.fixture
+def hub(sd_turbo_repo):
+    with FakeHub({SD_TURBO: sd_turbo_repo, "black-forest-labs/FLUX.1-Kontext-dev": sd_turbo_repo}) as made:
+        yield made
+
+
+@pytest.fixture
+def studio(tmp_path, hub):
+    """Run the studio's CLI in a process of its own, pointed at the fake Hub and a fresh cache."""
+    env = {
+        **os.environ,
+        "HF_ENDPOINT": hub.url,
+        "HF_HOME": str(tmp_path / "hf"),
+        "HF_HUB_DISABLE_XET": "1",
+        "HF_TOKEN": "",
+        "DREAMFACTORY_CONFIG_DIR": str(tmp_path / "config"),
+        "DREAMFACTORY_DATA_DIR": str(tmp_path / "data"),
+        "PYTHONPATH": str(REPO),
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+
+    def run(*argv: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "dreamfactory_studio", *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    run.env = env
+    return run
+
+
+def row(listing: str, recipe_id: str) -> str:
+    """The line of ``models``' listing for a recipe."""
+    return next(line for line in listing.splitlines() if line.startswith(f"{recipe_id} "))
+
+
+def test_the_recipes_and_what_each_machine_is_advised():
+    ids = [r.id for r in recipes()]
+    for wanted in ("sd-turbo", "sdxl", "flux2-klein-4b", "qwen-image-edit-2509", "z-image-turbo"):
+        assert wanted in ids
+    assert {"wan2.1-flf2v", "wan2.2-ti2v-5b", "ltx-video"} <= set(ids)
+    klein = recipe("flux2-klein-4b")
+    assert (klein.fit(None), klein.fit(12), klein.fit(24)) == ("no GPU", "fits with offload", "fits")
+    assert recipe("qwen-image-edit-2509").fit(24) == "too big"
+    assert recommended(None)[1] == ("sd-turbo",) and "qwen-image-edit-2509" in recommended(80)[1]
+    assert recipe("flux1-kontext-dev").asks_acceptance and not recipe("sdxl").asks_acceptance
+    with pytest.raises(Exception, match="no model recipe 'nope'; the recipes are sd-turbo"):
+        recipe("nope")
+
+
+def test_get_use_and_draw_with_what_was_fetched(studio, hub, project_dir):
+    listed = studio("models")
+    assert listed.returncode == 0 and "sd-turbo" in listed.stdout and "this machine:" in listed.stdout
+    dry = studio("models", "get", "sd-turbo", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert f"{SD_TURBO} @ {hub.commit[SD_TURBO][:12]}: 10 files" in dry.stdout and not hub.gets
+    refused = studio("models", "get", "sd-turbo")
+    assert refused.returncode == 2 and "Stability AI Community License" in refused.stderr
+    assert "--accept-licence" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    got = studio("models", "get", "sd-turbo", "--use", "--accept-licence")
+    assert got.returncode == 0, got.stderr
+    assert "the settings now use sd-turbo" in got.stdout
+    assert row(studio("models").stdout, "sd-turbo").split()[1] == "installed"
+    small = {"KEYFRAMES_WIDTH": "64", "KEYFRAMES_HEIGHT": "64", "IMAGE_STEPS": "2", "KEYFRAMES_RETRIES": "0"}
+    studio.env.update({f"DREAMFACTORY_{key}": value for key, value in small.items()})
+    drawn = studio("run", str(project_dir), "--scene", "2", "--quiet")
+    assert drawn.returncode == 0, drawn.stderr
+    scene = json.loads((project_dir / "project.json").read_text())["scenes"][1]
+    take = next(t for t in scene["takes"] if t["id"] == scene["selected_take"])
+    assert take["backend"] == "diffusers StableDiffusionPipeline"
+    assert take["model"].endswith("models/stabilityai--sd-turbo")
+    removed = studio("models", "remove", "sd-turbo")
+    assert removed.returncode == 0 and "removed sd-turbo" in removed.stdout
+    assert not Path(take["model"]).exists()
+
+
+def test_a_gated_repository_and_a_hub_that_is_down_are_one_line(studio, hub, tmp_path):
+    hub.gated.add("black-forest-labs/FLUX.1-Kontext-dev")
+    gated = studio("models", "get", "flux1-kontext-dev", "--accept-licence", "--force")
+    err = gated.stderr.strip()
+    assert gated.returncode == 2 and "is gated: accept its licence on its page" in err, err
+    assert "--store-hf-token" in err and len(err.splitlines()) == 1
+    studio.env["HF_ENDPOINT"] = "http://127.0.0.1:9"
+    down = studio("models", "get", "sd-turbo", "--accept-licence")
+    err = down.stderr.strip()
+    assert down.returncode != 0 and "cannot reach the Hub at http://127.0.0.1:9" in err, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_cut_connection_and_a_bad_checksum_are_fetched_again_and_nothing_half_is_used(studio, hub):
+    size = (hub.repos[SD_TURBO] / UNET).stat().st_size
+    hub.cut_after[UNET] = size // 2
+    cut = studio("models", "get", "sd-turbo", "--accept-licence")
+    assert cut.returncode != 0 and len(cut.stderr.strip().splitlines()) == 1, cut.stderr
+    assert row(studio("models").stdout, "sd-turbo").split()[1] == "partly"
+    used = studio("models", "use", "sd-turbo")
+    assert used.returncode == 2 and "is not fetched yet" in used.stderr
+    del hub.cut_after[UNET]
+    hub.corrupt["vae/diffusion_pytorch_model.fp16.safetensors"] = 1
+    got = studio("models", "get", "sd-turbo", "--accept-licence")
+    assert got.returncode == 0, got.stderr
+    resumed = [r for p, r in hub.gets if p == UNET]
+    assert resumed[-1].startswith(f"bytes={size // 2}"), hub.gets  # went on from where the cut left it
+    vae = [p for p, _ in hub.gets if p == "vae/diffusion_pytorch_model.fp16.safetensors"]
+    assert len(vae) == 2, "the file that did not match its checksum was fetched once more"
+
+
+def test_a_checksum_that_never_matches_is_refused_and_not_recorded(studio, hub):
+    hub.corrupt["vae/diffusion_pytorch_model.fp16.safetensors"] = 5
+    got = studio("models", "get", "sd-turbo", "--accept-licence")
+    err = got.stderr.strip()
+    assert got.returncode != 0 and "did not match the Hub's checksum twice" in err, err
+    assert studio("models", "use", "sd-turbo").returncode == 2
+
+
+def test_a_download_killed_mid_file_resumes(studio, hub):
+    hub.slow.add(UNET)
+    program = subprocess.Popen(
+        [sys.executable, "-m", "dreamfactory_studio", "models", "get", "sd-turbo", "--accept-licence"],
+        env=studio.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(600):
+            if any(p == UNET for p, _ in hub.gets) or program.poll() is not None:
+                break
+            time.sleep(0.05)
+        time.sleep(0.3)  # some of the file arrived
+        program.send_signal(signal.SIGTERM)
+        code = program.wait(60)
+    finally:
+        program.kill()
+    assert code == 130 and "interrupted" in program.stderr.read()
+    hub.slow.clear()
+    got = studio("models", "get", "sd-turbo", "--accept-licence", "--use")
+    assert got.returncode == 0, got.stderr
+    ranges = [r for p, r in hub.gets if p == UNET]
+    assert ranges[-1].startswith("bytes=") and not ranges[-1].startswith("bytes=0-"), ranges
