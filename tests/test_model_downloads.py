@@ -179,3 +179,61 @@ def test_a_download_killed_mid_file_resumes(studio, hub):
     assert got.returncode == 0, got.stderr
     ranges = [r for p, r in hub.gets if p == UNET]
     assert ranges[-1].startswith("bytes=") and not ranges[-1].startswith("bytes=0-"), ranges
+
+
+def test_the_local_voice_speaks_and_auto_takes_it(tmp_path):
+    import asyncio
+
+    from dreamfactory_studio.backends.backend_set import make_speech, speech_backend
+    from dreamfactory_studio.backends.speech import wav_seconds
+    from dreamfactory_studio.core.settings import SpeechSettings
+
+    from .tiny_voice import build_vits
+
+    voice = build_vits(tmp_path / "mms-tts-eng")
+    settings = SpeechSettings(voice_model=str(voice))
+    assert speech_backend(settings).name == "local"
+    made = make_speech(settings)
+    data = asyncio.run(made.speak("The ferry crosses the river in fog."))
+    assert data[:4] == b"RIFF" and wav_seconds(data) > 0.1
+    assert made.label == "local voice mms-tts-eng" and str(voice) in made.signature()
+    with pytest.raises(Exception, match=r"no model folder at .*nowhere"):
+        make_speech(SpeechSettings(backend="local", voice_model=str(tmp_path / "nowhere")))
+
+
+def test_a_voice_fetched_from_the_hub_narrates_the_export_and_silence_is_said(tmp_path, project_dir):
+    from .tiny_voice import build_vits
+
+    voice = build_vits(tmp_path / "voice-repo")
+    with FakeHub({"facebook/mms-tts-eng": voice}) as hub:
+        env = {
+            **os.environ,
+            "HF_ENDPOINT": hub.url,
+            "HF_TOKEN": "",
+            "DREAMFACTORY_CONFIG_DIR": str(tmp_path / "config"),
+            "DREAMFACTORY_DATA_DIR": str(tmp_path / "data"),
+            "DREAMFACTORY_DEFAULTS_RESOLUTION": "96x54",
+            "PATH": "/nonexistent",  # no espeak-ng: auto would be silence
+            "PYTHONPATH": str(REPO),
+        }
+
+        def studio(*argv):
+            return subprocess.run(
+                [sys.executable, "-m", "dreamfactory_studio", *argv], env=env, capture_output=True, text=True
+            )
+
+        silent = studio("export", str(project_dir), "--timeline", str(tmp_path / "a.otio"))
+        assert silent.returncode == 0, silent.stderr
+        assert (
+            silent.stdout.count("the narration is silent") == 1 and "models get mms-tts-eng" in silent.stdout
+        )
+        got = studio("models", "get", "mms-tts-eng", "--accept-licence", "--use")
+        assert got.returncode == 0, got.stderr
+        spoken = studio("export", str(project_dir), "--timeline", str(tmp_path / "b.otio"))
+    assert spoken.returncode == 0, spoken.stderr
+    assert "the narration is silent" not in spoken.stdout
+    scenes = json.loads((project_dir / "project.json").read_text())["scenes"]
+    narrated = [s["narration_audio"] for s in scenes if s["narration"].strip()]
+    assert narrated and all(
+        n["backend"] == "local voice facebook--mms-tts-eng" and n["audio"] for n in narrated
+    )

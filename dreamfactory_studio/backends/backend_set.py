@@ -86,12 +86,13 @@ def make_pool(settings: ComputeSettings) -> WorkerPool:
 
 
 def speech_backend(settings: SpeechSettings) -> Backend:
-    """The speech backend the settings ask for; ``auto`` takes espeak-ng when installed, else silence."""
+    """The speech backend the settings ask for; ``auto`` takes the local voice when one is set, else espeak-ng when
+    installed, else silence."""
     from dreamfactory_studio.backends.speech import espeak_executable
 
     name = settings.backend
     if name == "auto":
-        name = "espeak" if espeak_executable() else "silence"
+        name = "local" if settings.voice_model else "espeak" if espeak_executable() else "silence"
     return backend("speech", name)
 
 

@@ -70,7 +70,14 @@ BACKENDS: tuple[Backend, ...] = (
         "video", "comfyui", "ComfyUI image-to-video (a server)", "comfyui.painter:ComfyUIVideo",
         ("video", "image"), False, lambda s: f"ComfyUI {s.model or ''}".strip(),
     ),
-    Backend("speech", "auto", "espeak-ng when installed, else silence", "", (), False, lambda s: "auto"),
+    Backend(
+        "speech", "auto", "a local voice when set, else espeak-ng when installed, else silence", "", (), False,
+        lambda s: "auto",
+    ),
+    Backend(
+        "speech", "local", "a local neural voice (VITS, such as MMS-TTS)", "speech.local_voice:LocalVoice",
+        ("speech",), False, lambda s: f"local voice {Path(s.voice_model).name or '(none set)'}",
+    ),
     Backend(
         "speech", "openai", "OpenAI speech (or a compatible server)", "speech.openai_tts:OpenAISpeech",
         ("speech",), False, lambda s: f"OpenAI speech {s.model or ''}".strip(),

@@ -268,7 +268,12 @@ class VideoSettings(_Section):
 
 class SpeechSettings(_Section):
     backend: Literal[VOICES] = Field(  # type: ignore[valid-type]
-        default="auto", description="auto: espeak-ng when installed, else timed silence"
+        default="auto",
+        description="auto: a local voice when set, else espeak-ng when installed, else silence",
+    )
+    voice_model: str = Field(
+        default="",
+        description="a local neural voice: a VITS folder (MMS-TTS) or a cached id; `models get mms-tts-eng`",
     )
     voice: str = Field(default="alloy", description="OpenAI voice, or an espeak-ng voice such as en-us")
     model: str = Field(default="gpt-4o-mini-tts", description="OpenAI speech model")

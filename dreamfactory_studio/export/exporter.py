@@ -48,6 +48,22 @@ class ExportOptions:
     end_card: bool | None = None
 
 
+def _silent(settings, project) -> list[str]:
+    """Say so when the narration went silent because no voice was found (not when silence was chosen)."""
+    from dreamfactory_studio.backends.backend_set import speech_backend
+
+    chosen = settings.speech.backend
+    if chosen != "auto" or speech_backend(settings.speech).name != "silence":
+        return []
+    if not any(scene.narration.strip() for scene in project.scenes):
+        return []
+    return [
+        "the narration is silent (timed, with subtitles): no voice is set up. Get a local one with "
+        "`dreamfactory-studio models get mms-tts-eng --accept-licence --use`, install espeak-ng, or set "
+        '[speech] backend = "openai".'
+    ]
+
+
 @dataclass
 class ExportResult:
     video: Path | None
@@ -186,7 +202,7 @@ async def export_project(
         scenes=len(plans),
         renders=maker.renders,
         syntheses=maker.syntheses,
-        warnings=list(timeline.warnings) + maker.notes,
+        warnings=list(timeline.warnings) + maker.notes + _silent(settings, project),
         timeline=timeline,
     )
     if options.output is not None:
