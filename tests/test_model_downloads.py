@@ -237,3 +237,63 @@ def test_a_voice_fetched_from_the_hub_narrates_the_export_and_silence_is_said(tm
     assert narrated and all(
         n["backend"] == "local voice facebook--mms-tts-eng" and n["audio"] for n in narrated
     )
+
+
+class FakeOllama:
+    """An Ollama server on 127.0.0.1 that answers ``POST /api/pull`` with its streamed status lines."""
+
+    def __init__(self, known: set[str]):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.pulled: list[str] = []
+        ollama = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-ndjson")
+                self.end_headers()
+                lines = [{"status": "pulling manifest"}]
+                if body["model"] in known:
+                    ollama.pulled.append(body["model"])
+                    lines += [{"status": "pulling 6a0746a1ec1a", "digest": "sha256:6a07", "total": 4000, "completed": n}
+                              for n in (0, 2000, 4000)]  # fmt: skip
+                    lines += [{"status": "verifying sha256 digest"}, {"status": "success"}]
+                else:
+                    lines.append({"error": "pull model manifest: file does not exist"})
+                for line in lines:
+                    self.wfile.write(json.dumps(line).encode() + b"\n")
+                    self.wfile.flush()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        import threading
+
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_crews_model_is_pulled_through_ollama_and_the_crew_talks_to_it(studio):
+    ollama = FakeOllama({"llama3.2"})
+    try:
+        studio.env["DREAMFACTORY_LLM_BASE_URL"] = f"{ollama.url}/v1"
+        got = studio("models", "get", "crew:llama3.2")
+        assert got.returncode == 0, got.stderr
+        assert ollama.pulled == ["llama3.2"] and "the crew now talks to llama3.2" in got.stdout
+        missing = studio("models", "get", "crew:nothing-like-it")
+        assert missing.returncode == 2 and "Ollama could not pull nothing-like-it" in missing.stderr
+    finally:
+        ollama.close()
+    shown = studio("settings")
+    assert f'base_url = "{ollama.url}/v1"' in shown.stdout and 'model = "llama3.2"' in shown.stdout
+    studio.env["DREAMFACTORY_LLM_BASE_URL"] = "http://127.0.0.1:9/v1"
+    down = studio("models", "get", "crew:llama3.2")
+    assert down.returncode != 0 and "no Ollama server answers at http://127.0.0.1:9" in down.stderr
+    assert len(down.stderr.strip().splitlines()) == 1

@@ -44,6 +44,12 @@ def models_action(args: argparse.Namespace) -> int:
 
     if not args.recipe:
         raise BadInput(f"say which recipe to {args.action}: `models {args.action} ID` (`models` lists them).")
+    if args.recipe.startswith("crew:"):
+        if args.action != "get":
+            raise BadInput(
+                "a crew model lives in Ollama: `models get crew:NAME` pulls it and points the crew at it."
+            )
+        return _crew(args.recipe.removeprefix("crew:"))
     made = recipe(args.recipe)
     if args.action == "remove":
         removed = model_downloads.remove(made)
@@ -119,4 +125,30 @@ def _use(made) -> int:
     print(
         f"the settings now use {made.id}: " + ", ".join(f"{k} = {v}" for k, v in settings_for(made).items())
     )
+    return 0
+
+
+def _crew(name: str) -> int:
+    """Ask the Ollama server to pull ``name`` and point the crew (the LLM settings) at it."""
+    from dreamfactory_studio.backends.llm.ollama_pull import ollama_root, pull
+    from dreamfactory_studio.core.settings import load_settings, save_settings
+
+    if not name:
+        raise BadInput("say which model Ollama should pull: `models get crew:llama3.1`.")
+    settings = load_settings(environment=False)
+    root = ollama_root(load_settings().llm.base_url)
+    shown = [""]
+
+    def progress(status: str, done: int, total: int) -> None:
+        line = f"{status} {_size(done)} of {_size(total)}" if total else status
+        if line != shown[0]:
+            sys.stdout.write(f"\r{line[:100]:<100}")
+            sys.stdout.flush()
+            shown[0] = line
+
+    pull(root, name, progress)
+    print()
+    settings.llm.base_url, settings.llm.model = f"{root}/v1", name
+    save_settings(settings)
+    print(f"the crew now talks to {name} at {root}/v1")
     return 0
