@@ -5,6 +5,7 @@ user's does, so that HF_ENDPOINT and HF_HOME are read as huggingface_hub reads t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -297,3 +298,37 @@ def test_the_crews_model_is_pulled_through_ollama_and_the_crew_talks_to_it(studi
     down = studio("models", "get", "crew:llama3.2")
     assert down.returncode != 0 and "no Ollama server answers at http://127.0.0.1:9" in down.stderr
     assert len(down.stderr.strip().splitlines()) == 1
+
+
+def test_the_window_gets_uses_and_removes_a_model_and_the_start_page_offers_one(
+    window, qtbot, loop, hub, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QMessageBox
+
+    from dreamfactory_studio.app.settings_dialog import SettingsDialog
+    from dreamfactory_studio.core.settings import load_settings
+
+    monkeypatch.setattr("huggingface_hub.constants.ENDPOINT", hub.url)
+    monkeypatch.setattr("huggingface_hub.hf_api.constants.ENDPOINT", hub.url, raising=False)
+    monkeypatch.setenv("HF_TOKEN", "")
+    line = window.start.models_line
+    qtbot.waitUntil(line.isVisible)  # only the sketch renderer is set up: the start page offers a model
+    assert "get a model" in line.text() and "SD-Turbo" in line.text()
+    dialog = SettingsDialog(window)
+    page = dialog.models_page
+    page.select("sd-turbo")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.get()
+    loop.run_until_complete(page.jobs.current)
+    loop.run_until_complete(asyncio.sleep(0))  # the job's done-callbacks
+    assert page.status.text() == "Get sd-turbo: done.", page.status.text()
+    row = next(r for r in range(page.table.rowCount()) if page.table.item(r, 0).text().startswith("SD-Turbo"))
+    assert page.table.item(row, 3).text() == "installed"
+    page.use()
+    assert page.status.text() == "The settings now use sd-turbo; OK saves them.", page.status.text()
+    assert dialog.find("imageBackend").currentText() == "diffusers"
+    dialog.accept()
+    image = load_settings().image
+    assert image.backend == "diffusers" and image.model.endswith("stabilityai--sd-turbo")
+    page.remove()
+    assert page.table.item(row, 3).text() == "not"

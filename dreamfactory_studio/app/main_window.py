@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.start.openRequested.connect(self.choose_project)
         self.start.sampleRequested.connect(self.open_sample)
         self.start.recentChosen.connect(self.open_project)
+        self.start.modelsRequested.connect(lambda: self.open_settings(models=True))
         self.timeline = TimelineView()
         self.timeline.activated.connect(lambda _index: self.scene_editor.script.setFocus())
         self.pages = QStackedWidget()
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
             self.backends.setText(f"Settings: {exc}")
             return
         self.backends.setText(backends_line(self.settings))
+        self.start.offer_models(self.settings.image.backend == "sketch")
         if self.session is not None:
             self.session.workspace.use_settings(self.settings)
 
@@ -429,10 +431,12 @@ class MainWindow(QMainWindow):
 
     # -- dialogs ------------------------------------------------------------------------------------------
 
-    def open_settings(self) -> None:
+    def open_settings(self, models: bool = False) -> None:
         from dreamfactory_studio.app.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self)
+        if models:
+            dialog.show_models()
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.reload_settings()
 

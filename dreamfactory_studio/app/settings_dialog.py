@@ -73,6 +73,10 @@ class SettingsDialog(FormDialog):
         f("imageWorkflowBrowse").clicked.connect(self._browse_workflow)
         f("gpuStackInstall").clicked.connect(self.install_gpu_stack)
         self._show_gpu_stack()
+        from dreamfactory_studio.app.models_page import ModelsPage
+
+        self.models_page = ModelsPage(self._use_model)
+        f("tabs").addTab(self.models_page, "Models")
         f("buttonBox").accepted.connect(self.accept)
         f("buttonBox").rejected.connect(self.dialog.reject)
         self.jobs.finished.connect(self._tested)
@@ -186,6 +190,19 @@ class SettingsDialog(FormDialog):
         self.dialog.accept()
 
     # -- actions ------------------------------------------------------------------------------------------
+
+    def _use_model(self, fills: dict[str, str]) -> None:
+        """A fetched model's settings into the form (saved with OK, like any other change)."""
+        from dreamfactory_studio.core.settings import set_setting
+
+        settings = self.settings()
+        for key, value in fills.items():
+            settings = set_setting(settings, key, value)
+        self.fill(settings)
+
+    def show_models(self) -> None:
+        """Open on the Models page."""
+        self.find("tabs").setCurrentWidget(self.models_page)
 
     def _preset_chosen(self, index: int) -> None:
         from dreamfactory_studio.core.settings import apply_llm_preset

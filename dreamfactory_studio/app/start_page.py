@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -32,6 +33,9 @@ class StartPage(QWidget):
     openRequested = Signal()
     sampleRequested = Signal()
     recentChosen = Signal(str)
+    modelsRequested = Signal()
+    machineSurveyed = Signal(object)
+    """A survey of this machine, made off the window's thread (``nvidia-smi`` can take a moment)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -64,9 +68,42 @@ class StartPage(QWidget):
         columns.addLayout(right, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 32, 48, 32)
+        self.models_line = QLabel(objectName="modelsLine", wordWrap=True, visible=False)
+        self.models_line.linkActivated.connect(lambda _link: self.modelsRequested.emit())
+        self.machineSurveyed.connect(self._offer_models)
         layout.addWidget(title)
+        layout.addWidget(self.models_line)
         layout.addLayout(columns, 1)
         self.refresh()
+
+    def offer_models(self, only_sketches: bool) -> None:
+        """When only the sketch renderer is set up, say what this machine could draw with (surveyed in a thread)."""
+        if not only_sketches:
+            self.models_line.setVisible(False)
+            return
+        import threading
+
+        from dreamfactory_studio.backends.machine import survey
+        from dreamfactory_studio.backends.model_downloads import models_home
+
+        def surveyed() -> None:
+            machine = survey(models_home())
+            with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+                self.machineSurveyed.emit(machine)
+
+        threading.Thread(target=surveyed, daemon=True).start()
+
+    def _offer_models(self, machine) -> None:
+        from dreamfactory_studio.core.model_recipes import recipe, recommended
+
+        tier, advised = recommended(machine.largest_gb)
+        best = recipe(advised[0])
+        gpu = f"a {machine.largest_gb:.0f} GB GPU" if machine.largest_gb else "no GPU"
+        self.models_line.setText(
+            f"Only the sketch renderer draws for now. This machine ({gpu}) can run {best.label} "
+            f"({best.size_gb:.1f} GB): <a href='models'>get a model…</a>"
+        )
+        self.models_line.setVisible(True)
 
     def refresh(self) -> None:
         self.recent.clear()

@@ -236,7 +236,6 @@ def _fetch(
 ) -> int:
     """Fetch one file into ``folder`` through a ``.part`` file that a later call resumes with a Range request;
     return the bytes that were here before."""
-    from huggingface_hub import hf_hub_url
     from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
     final = folder / file.path
@@ -248,7 +247,12 @@ def _fetch(
     headers = build_hf_headers(token=token)
     if have:
         headers["Range"] = f"bytes={have}-"
-    url = hf_hub_url(repo, file.path, revision=commit)
+    from urllib.parse import quote
+
+    from huggingface_hub import constants
+
+    # The endpoint read now (hf_hub_url's template is fixed when huggingface_hub is imported).
+    url = f"{constants.ENDPOINT.rstrip('/')}/{repo}/resolve/{commit}/{quote(file.path)}"
     try:
         with get_session().stream("GET", url, headers=headers, follow_redirects=True) as response:
             hf_raise_for_status(response)
