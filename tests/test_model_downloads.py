@@ -332,3 +332,27 @@ def test_the_window_gets_uses_and_removes_a_model_and_the_start_page_offers_one(
     assert image.backend == "diffusers" and image.model.endswith("stabilityai--sd-turbo")
     page.remove()
     assert page.table.item(row, 3).text() == "not"
+
+
+def test_a_full_disk_keeps_what_arrived_and_a_gpu_model_needs_force_here(studio, hub):
+    import resource
+
+    def small_files() -> None:  # the file size limit: writing past it fails as a full disk does
+        resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))
+
+    full = subprocess.run(
+        [sys.executable, "-m", "dreamfactory_studio", "models", "get", "sd-turbo", "--accept-licence"],
+        env=studio.env,
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+    )
+    err = full.stderr.strip()
+    assert full.returncode != 0 and "the disk is full" in err and len(err.splitlines()) == 1, err
+    assert studio("models", "use", "sd-turbo").returncode == 2, "nothing half-fetched is pointed at"
+    got = studio("models", "get", "sd-turbo", "--accept-licence")
+    assert got.returncode == 0, got.stderr
+    resumed = [p for p, r in hub.gets if r.startswith("bytes=")]
+    assert resumed, f"the file the full disk cut went on from its part: {hub.gets}"
+    gpu = studio("models", "get", "flux2-klein-4b")
+    assert gpu.returncode == 2 and "needs a GPU" in gpu.stderr and "--force" in gpu.stderr

@@ -13,6 +13,7 @@ recipe can be used. Nothing half-downloaded is ever pointed at.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import hashlib
 import json
@@ -264,6 +265,13 @@ def _fetch(
                     progressed(len(chunk))
     except (DownloadCancelled, StudioError):
         raise
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            raise BackendError(
+                f"the disk is full at {folder} ({exc.strerror}); what arrived of {file.path} is kept: free some "
+                "space (or fetch to another disk with --to) and get it again to go on."
+            ) from None
+        raise _hub_error(exc, repo) from None
     except Exception as exc:  # noqa: BLE001 - each is turned into one message; the part is kept
         raise _hub_error(exc, repo) from None
     if part.stat().st_size != file.size:
