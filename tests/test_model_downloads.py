@@ -356,3 +356,33 @@ def test_a_full_disk_keeps_what_arrived_and_a_gpu_model_needs_force_here(studio,
     assert resumed, f"the file the full disk cut went on from its part: {hub.gets}"
     gpu = studio("models", "get", "flux2-klein-4b")
     assert gpu.returncode == 2 and "needs a GPU" in gpu.stderr and "--force" in gpu.stderr
+
+
+def test_the_done_when_flux2_klein_fetched_from_the_hub_draws_a_take(tmp_path, flux2_klein, project_dir):
+    with FakeHub({"black-forest-labs/FLUX.2-klein-4B": flux2_klein}) as hub:
+        env = {
+            **os.environ,
+            "HF_ENDPOINT": hub.url,
+            "HF_TOKEN": "",
+            "DREAMFACTORY_CONFIG_DIR": str(tmp_path / "config"),
+            "DREAMFACTORY_DATA_DIR": str(tmp_path / "data"),
+            "PYTHONPATH": str(REPO),
+        }
+
+        def studio(*argv):
+            return subprocess.run(
+                [sys.executable, "-m", "dreamfactory_studio", *argv], env=env, capture_output=True, text=True
+            )
+
+        got = studio("models", "get", "flux2-klein-4b", "--use", "--force")
+        assert got.returncode == 0, got.stderr
+        gone = studio("models", "get", "z-image-turbo", "--force")
+        assert gone.returncode == 2 and "Tongyi-MAI/Z-Image-Turbo is not on" in gone.stderr
+    small = {"KEYFRAMES_WIDTH": "64", "KEYFRAMES_HEIGHT": "64", "IMAGE_STEPS": "2", "KEYFRAMES_RETRIES": "0"}
+    env.update({f"DREAMFACTORY_{key}": value for key, value in small.items()})
+    drawn = studio("run", str(project_dir), "--scene", "2", "--quiet", "--image-backend", "diffusers")
+    assert drawn.returncode == 0, drawn.stderr
+    scene = json.loads((project_dir / "project.json").read_text())["scenes"][1]
+    take = next(t for t in scene["takes"] if t["id"] == scene["selected_take"])
+    assert take["backend"] == "diffusers Flux2KleinPipeline" and take["recipe"]["mode"] == "edit"
+    assert take["model"].endswith("black-forest-labs--FLUX.2-klein-4B")
