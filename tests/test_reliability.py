@@ -262,7 +262,7 @@ def test_model_settings_that_name_the_wrong_thing_are_one_line(project_dir, tmp_
     err = one_line_error(
         capsys, 2, ["export", str(project_dir), str(tmp_path / "f.mp4"), "--video-model", str(foreign)]
     )
-    assert "cannot be loaded" in err
+    assert "holds NoSuchPipeline, which the studio does not make clips with" in err
     clip = build_clip(tmp_path / "clip")
     assert main(["settings", "--set", f"eval.dino_model={clip}"]) == 0
     capsys.readouterr()
