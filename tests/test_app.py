@@ -533,6 +533,7 @@ def test_a_new_project_from_pasted_text(window, tmp_path, answers, monkeypatch):
 
 def test_every_common_action_has_a_shortcut_listed_under_help(window):
     rows = dict(window.shortcut_rows())
+    assert "F14" not in rows["Undo"] and "Undo" not in rows["Undo"], rows["Undo"]  # keys people have
     for action in (
         "Undo",
         "Redo",
@@ -623,3 +624,20 @@ def test_dropping_dragged_cards_moves_them_in_one_step(window, project_dir):
     )
     view.dropEvent(other)
     assert [s.id for s in window.session.project.scenes] == ids and window.session.undo.index() == 0
+
+
+def test_a_new_user_runs_to_the_end_and_the_window_says_which_voice_speaks(window, project_dir):
+    from dreamfactory_studio.app.settings_dialog import SettingsDialog
+
+    assert not window.actions["stopAfterPhase"].isChecked(), "F5 on a new project makes the whole storyboard"
+    workers = window.docks["workers"].widget()
+    workers.refresh()
+    assert workers.summary.text() == "No project open."
+    window.open_project(str(project_dir))
+    workers.refresh()
+    assert workers.summary.text().startswith("No worker has started yet")
+    dialog = SettingsDialog(window)
+    said = dialog.find("speechResolved").text()
+    assert said.startswith("Speaks: ") and ("silent" in said or "espeak" in said), said
+    dialog.find("speechBackend").setCurrentText("silence")
+    assert dialog.find("speechResolved").text().startswith("Speaks: silence")

@@ -9,6 +9,7 @@ The toolbar's groups are :data:`TOOLBAR`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -262,12 +263,24 @@ def update_enabled(actions: dict[str, QAction], state: WindowState) -> None:
             actions[spec.id].setEnabled(spec.enabled_when(state))
 
 
+SPECIAL_KEYS = frozenset(
+    "Undo Redo Cut Copy Paste Find Open Save New Close Back Forward Refresh Help Print".split()
+)
+"""Keys of their own on a few keyboards (Sun's, media keyboards) that the platform's standard bindings add."""
+
+
+def _special_key(keys: str) -> bool:
+    """Whether a key sequence is one of those, or F13 and up: not a key most people have."""
+    return keys in SPECIAL_KEYS or bool(re.fullmatch(r"F(1[3-9]|[2-3][0-9])", keys))
+
+
 def shortcut_rows(actions: dict[str, QAction]) -> list[tuple[str, str]]:
     """Every action that has a shortcut, with its keys, as the Help list shows them."""
     rows = []
     for spec in ACTIONS:
         action = actions[spec.id]
-        keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
+        named = (s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
+        keys = ", ".join(k for k in named if not _special_key(k))
         if keys:
             rows.append((action.text().replace("&", "").rstrip("…"), keys))
     return rows

@@ -23,6 +23,7 @@ def show_shortcuts(parent: QWidget, rows: list[tuple[str, str]]) -> None:
         table.setItem(row, 0, QTableWidgetItem(text))
         table.setItem(row, 1, QTableWidgetItem(keys))
     table.resizeColumnsToContents()
+    table.verticalHeader().setVisible(False)  # row numbers mean nothing here
     table.horizontalHeader().setStretchLastSection(True)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
             story=self.story,
             chat=self.chat,
             decisions=self.decisions,
-            workers=WorkersPanel(self._pool),
+            workers=WorkersPanel(self._pool, lambda: self.session is not None),
         )
 
         self.runs = RunController(self)
@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
 
         self.actions = make_actions(self)
         self.actions["stopAfterPhase"].setChecked(
-            self.window_settings().value("stopAfterPhase", "true") == "true"
+            self.window_settings().value("stopAfterPhase", "false") == "true"  # a new user runs to the end
         )
         toggles = [dock.toggleViewAction() for dock in self.docks.values()]
         menus = make_menus(self, self.actions, {"&View:docks": toggles})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QCompleter, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QComboBox, QCompleter, QFileDialog, QFormLayout, QLabel, QMessageBox, QWidget
 
 from dreamfactory_studio.app.forms import FormDialog
 from dreamfactory_studio.app.gpu_stack_dialog import GpuStackInstallDialog, stack_summary
@@ -73,6 +73,12 @@ class SettingsDialog(FormDialog):
         f("imageWorkflowBrowse").clicked.connect(self._browse_workflow)
         f("gpuStackInstall").clicked.connect(self.install_gpu_stack)
         self._show_gpu_stack()
+        self.voice_line = QLabel(objectName="speechResolved", wordWrap=True)
+        form = f("speechBackend").parentWidget().layout()
+        if isinstance(form, QFormLayout):
+            row, _role = form.getWidgetPosition(f("speechBackend"))
+            form.insertRow(row + 1, "", self.voice_line)
+        f("speechBackend").currentTextChanged.connect(lambda _text: self._say_voice())
         from dreamfactory_studio.app.models_page import ModelsPage
 
         self.models_page = ModelsPage(self._use_model)
@@ -125,6 +131,8 @@ class SettingsDialog(FormDialog):
         _combo_text(f("videoDevice"), s.video.device)
         _combo_text(f("speechBackend"), s.speech.backend)
         f("speechVoice").setText(s.speech.voice)
+        self._voice_model = s.speech.voice_model
+        self._say_voice()
         f("defaultScenes").setValue(s.defaults.scenes)
         _combo_text(f("defaultStyle"), s.defaults.style)
         _combo_text(f("defaultResolution"), s.defaults.resolution)
@@ -190,6 +198,26 @@ class SettingsDialog(FormDialog):
         self.dialog.accept()
 
     # -- actions ------------------------------------------------------------------------------------------
+
+    def _say_voice(self) -> None:
+        """Which voice will speak the narration, ``auto`` resolved: said where the choice is made."""
+        from dreamfactory_studio.backends.backend_set import speech_backend
+        from dreamfactory_studio.core.settings import SpeechSettings
+
+        if not hasattr(self, "voice_line"):
+            return
+        chosen = self.find("speechBackend").currentText() or "auto"
+        model = getattr(self, "_voice_model", "")
+        entry = speech_backend(SpeechSettings(backend=chosen, voice_model=model))
+        if entry.name == "silence" and chosen == "auto":
+            self.voice_line.setText(
+                "Speaks: nothing. No voice is set up, so the narration is silent (subtitles only); get one on the "
+                "Models page (MMS-TTS), install espeak-ng, or choose openai."
+            )
+        else:
+            self.voice_line.setText(
+                f"Speaks: {entry.label}" + (f" ({model})" if entry.name == "local" else ".")
+            )
 
     def _use_model(self, fills: dict[str, str]) -> None:
         """A fetched model's settings into the form (saved with OK, like any other change)."""

@@ -108,7 +108,8 @@ class StartPage(QWidget):
     def refresh(self) -> None:
         self.recent.clear()
         for path in recent_projects():
-            item = QListWidgetItem(f"{path.name}\n{path.parent}")
+            item = QListWidgetItem(f"{path.name}   —   in {path.parent}")  # one line: the name first
+            item.setToolTip(str(path))
             item.setData(Qt.ItemDataRole.UserRole, str(path))
             self.recent.addItem(item)
         if not self.recent.count():

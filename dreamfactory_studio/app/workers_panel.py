@@ -28,10 +28,11 @@ def describe(state) -> str:
 class WorkersPanel(QWidget):
     """The pool's workers, one line each; the in-process thread is said in a line of its own."""
 
-    def __init__(self, pool_of, parent: QWidget | None = None):
+    def __init__(self, pool_of, project_open=lambda: True, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("workersPanel")
-        self.pool_of = pool_of  # () -> the workspace's pool, or None with no project open
+        self.pool_of = pool_of  # () -> the workspace's pool, or None until a model first drew
+        self.project_open = project_open
         self.summary = QLabel(objectName="workersSummary", wordWrap=True)
         self.list = QListWidget(objectName="workersList")
         layout = QVBoxLayout(self)
@@ -47,8 +48,12 @@ class WorkersPanel(QWidget):
             return
         pool = self.pool_of()
         states = pool.states() if pool is not None and hasattr(pool, "states") else []
-        if pool is None:
+        if not self.project_open():
             self.summary.setText("No project open.")
+        elif pool is None:
+            self.summary.setText(
+                "No worker has started yet: the first take or clip a model draws starts them."
+            )
         elif not states:
             self.summary.setText(
                 "Models draw on a thread of the studio's own process (compute.worker = thread)."
