@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMessageBox
 
 from dreamfactory_studio.app.main_window import MainWindow
 from dreamfactory_studio.app.settings_dialog import SettingsDialog
@@ -234,7 +234,7 @@ def test_takes_pick_compare_delete_pin_and_import(window, project_dir, tmp_path,
     editor.compare_button.click()
     assert scene.selected_take == first
     dialog = CompareDialog(window.session, scene, first, imported.id, window)
-    assert not dialog.findChild(type(editor.heading), "take0").pixmap().isNull()
+    assert not dialog.findChild(QLabel, "take0").pixmap().isNull()
     editor.pin_button.click()
     assert scene.pinned
     editor.takes.clearSelection()

@@ -38,7 +38,8 @@ class DecisionsPanel(QWidget, SessionView):
         self.lighting = QLineEdit(objectName="lighting")
         self.outline = QPlainTextEdit(objectName="outline", tabChangesFocus=True)
         self.outline.setPlaceholderText("The story's outline, written in the story phase")
-        self.cast = QListWidget(objectName="characters")
+        self.cast = QListWidget(objectName="characters", wordWrap=True)  # a long name wraps, never cut
+        self.cast.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.cast.currentItemChanged.connect(lambda *_: self._show_character())
         self.name = QLineEdit(objectName="characterName")
         self.look = QPlainTextEdit(objectName="characterLook", tabChangesFocus=True)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from dreamfactory_studio.app.compare_dialog import CompareDialog, take_caption
 from dreamfactory_studio.app.session import ProjectSession
 from dreamfactory_studio.app.thumbnails import Thumbnails
-from dreamfactory_studio.app.widgets import CommittingText, SessionView, guarded, tool_button
+from dreamfactory_studio.app.widgets import CommittingText, ElidedLabel, SessionView, guarded, tool_button
 from dreamfactory_studio.core.changes import Changes
 from dreamfactory_studio.core.dialogue import format_dialogue
 from dreamfactory_studio.core.model import Scene, Take
@@ -61,7 +61,7 @@ class SceneEditor(QWidget, SessionView):
         self.thumbnails = thumbnails
         thumbnails.ready.connect(self._thumbnail_ready)
 
-        self.heading = QLabel("No scene selected")
+        self.heading = ElidedLabel("No scene selected")  # a long header must not widen the form
         self.heading.setObjectName("sceneHeading")
         font = self.heading.font()
         font.setBold(True)

@@ -1,0 +1,45 @@
+"""Nothing clipped (issue 34, part 6): at 1280x800 and 1920x1080, on a screenplay project, no dock scrolls
+sideways, whichever of its tabbed docks is in front."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication
+
+from dreamfactory_studio.cli import main
+
+from .paths import FIXTURES
+from .studio_window import select
+
+
+@pytest.fixture(scope="module")
+def screenplay_project(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("layout") / "alley"
+    assert main(["new", str(FIXTURES / "screenplays" / "the-alley-cat.fountain"), str(folder)]) == 0
+    assert main(["run", str(folder), "--quiet"]) == 0
+    return folder
+
+
+def sideways(window) -> list[str]:
+    """The docks (and their lists and fields) that show a horizontal scroll bar, each dock brought to the front."""
+    found = []
+    for name, dock in window.docks.items():
+        dock.show()
+        dock.raise_()
+        QApplication.processEvents()
+        for area in dock.findChildren(QAbstractScrollArea):
+            bar = area.horizontalScrollBar()
+            if area.isVisible() and bar.isVisible() and bar.maximum() > 0:
+                found.append(f"{name}: {area.objectName() or type(area).__name__} scrolls {bar.maximum()} px")
+    return found
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_no_dock_scrolls_sideways_on_a_screenplay_project(window, screenplay_project, size):
+    window.resize(*size)
+    window.show()
+    window.open_project(str(screenplay_project))
+    select(window, 1)
+    QApplication.processEvents()
+    assert window.scene_editor.heading.text().startswith("Scene 1")
+    assert sideways(window) == []
