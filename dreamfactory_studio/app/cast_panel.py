@@ -47,7 +47,7 @@ class CastPanel(QWidget, SessionView):
         self.list.setMaximumHeight(160)
         self.list.currentRowChanged.connect(lambda _row: self._show_current())
         self.sheet = QLabel(objectName="castSheet", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.sheet.setMinimumHeight(SHEET_HEIGHT // 2)
+        self.sheet.setMinimumHeight(SHEET_HEIGHT)  # the whole figure, head to feet: the dock scrolls instead
         self.sheet.setWordWrap(True)
         self.source = QLabel(objectName="castSheetSource", wordWrap=True)
         self.draw_button = tool_button(
