@@ -120,9 +120,13 @@ def test_the_spec_of_fountain_title_page_sections_notes_boneyard_dual_dialogue_a
     assert "THE END" in kitchen.notes  # centred text
     # the screenplay has voice-over, so the voice-over is the narration; the rest is said in the picture
     assert (alley.narration, diner.narration) == ("", "Some cats choose you.")
+    # the screenplay's, kept from the crew as the user's edits are, but not called the user's
     assert all(
-        set(s.user_edited) >= {"title", "script", "dialogue", "setting", "characters"} for s in project.scenes
+        set(s.from_screenplay) >= {"title", "script", "dialogue", "setting", "characters"}
+        and not s.user_edited
+        for s in project.scenes
     )
+    assert all(s.is_user_edited("dialogue") for s in project.scenes)
     assert project.request.scenes == 3
 
 

@@ -28,6 +28,8 @@ def sideways(window) -> list[str]:
         dock.raise_()
         QApplication.processEvents()
         for area in dock.findChildren(QAbstractScrollArea):
+            if area.objectName() == "takes":
+                continue  # the takes strip scrolls sideways by design, as a film strip does
             bar = area.horizontalScrollBar()
             if area.isVisible() and bar.isVisible() and bar.maximum() > 0:
                 found.append(f"{name}: {area.objectName() or type(area).__name__} scrolls {bar.maximum()} px")
@@ -43,3 +45,23 @@ def test_no_dock_scrolls_sideways_on_a_screenplay_project(window, screenplay_pro
     QApplication.processEvents()
     assert window.scene_editor.heading.text().startswith("Scene 1")
     assert sideways(window) == []
+
+
+def test_a_screenplays_scenes_are_marked_as_the_screenplays_not_as_edited_by_the_user(
+    window, screenplay_project
+):
+    from dreamfactory_studio.app.timeline_view import badges
+
+    from .studio_window import type_into
+
+    window.open_project(str(screenplay_project))
+    select(window, 1)
+    heading = window.scene_editor.heading.text()
+    assert heading.startswith("Scene 1 — from the screenplay") and "edited by you" not in heading
+    scene = window.session.project.scenes[0]
+    assert scene.is_user_edited("script") and not scene.user_edited  # still kept from the crew
+    words = [text for text, _colour in badges(window.timeline.model().card(0))]
+    assert "screenplay" in words and "edited" not in words
+    type_into(window.scene_editor._texts["title"], "The alley, at last")
+    assert "edited by you: title" in window.scene_editor.heading.text()
+    window.actions["undo"].trigger()  # the module's project stays as the screenplay made it

@@ -263,8 +263,10 @@ class SceneEditor(QWidget, SessionView):
             self.characters.clear()
             return
         number = self.session.number_of(scene.id)
-        edited = f" — edited by you: {', '.join(scene.user_edited)}" if scene.user_edited else ""
-        self.heading.setText(f"Scene {number}{edited}")
+        marks = ["from the screenplay"] if scene.from_screenplay else []
+        if scene.user_edited:
+            marks.append(f"edited by you: {', '.join(scene.user_edited)}")
+        self.heading.setText(f"Scene {number}" + (f" — {'; '.join(marks)}" if marks else ""))
         for name, field in self._texts.items():
             field.load(self._text_of(scene, name))
         self.duration.blockSignals(True)

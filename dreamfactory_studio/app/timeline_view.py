@@ -65,6 +65,8 @@ def badges(card: Card) -> list[tuple[str, str]]:
         out.append(("base frame", "#8a5cd6"))
     if scene.pinned:
         out.append(("pinned", "#2e9d6a"))
+    if scene.from_screenplay:
+        out.append(("screenplay", "#6b7f99"))
     if scene.user_edited:
         out.append(("edited", "#c98a1b"))
     if scene.stale:

@@ -122,7 +122,8 @@ def print_project(project: Project, out: TextIO) -> None:
         out.write(f"cut: {cut.scene.title or 'a scene'} (was scene {cut.position}; {cut.reason})\n")
     for number, scene in enumerate(project.scenes, start=1):
         flags = " ".join(f for f, on in (("[stale]", scene.stale), ("[pinned]", scene.pinned)) if on)
-        edited = f" [yours: {', '.join(scene.user_edited)}]" if scene.user_edited else ""
+        edited = " [the screenplay's]" if scene.from_screenplay else ""
+        edited += f" [yours: {', '.join(scene.user_edited)}]" if scene.user_edited else ""
         who = ", ".join(names.get(i, "?") for i in scene.characters) or "-"
         length = f"{scene.duration:.1f} s" if scene.duration else "-"
         out.write(

@@ -135,6 +135,10 @@ class Scene(_Editable):
     keyframe_description: str = Field(
         default="", description="the monitor's description C(t) of the keyframe"
     )
+    from_screenplay: list[str] = Field(
+        default_factory=list,
+        description="fields the screenplay wrote: the writer's, kept from the crew as the user's edits are",
+    )
     end_frame: str | None = Field(
         default=None, description="the take the scene's clip ends on, when it ends on its own frame"
     )
@@ -143,6 +147,10 @@ class Scene(_Editable):
     )
     clip: Clip | None = None
     narration_audio: Narration | None = None
+
+    def is_user_edited(self, field: str) -> bool:
+        """Whether the crew must leave ``field`` alone: the user set it, or the screenplay wrote it."""
+        return field in self.user_edited or field in self.from_screenplay
 
     def named_characters(self) -> list[str]:
         """The ids of every character the scene names: its cast, its layout and its dialogue's speakers."""

@@ -150,7 +150,7 @@ def project_from_screenplay(
             notes="\n".join(part.notes),
             characters=present,
         )
-        scene.mark_user_edit(*SCREENPLAY_EDITS)
+        scene.from_screenplay = list(SCREENPLAY_EDITS)
         made.append(scene)
     return Project(
         title=(title or "").strip() or screenplay.title,

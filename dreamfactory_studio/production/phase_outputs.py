@@ -101,13 +101,13 @@ def apply_script(project: Project, decision: ScriptConclusion, overwrite_edits: 
             if overwrite_edits or not scene.is_user_edited(name):
                 setattr(scene, name, values[name])
         if overwrite_edits:
-            scene.user_edited = []
+            scene.user_edited, scene.from_screenplay = [], []
         if scene.takes and scene.script != before:
             scene.stale = True
         scenes.append(scene)
     # Scenes beyond the new count are dropped only when they hold none of the user's work.
     for scene in old[len(decision.scenes) :]:
-        if scene.user_edited or scene.takes or scene.pinned:
+        if scene.user_edited or scene.from_screenplay or scene.takes or scene.pinned:
             scene.stale = True
             scenes.append(scene)
     project.scenes = scenes
