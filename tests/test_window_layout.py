@@ -65,3 +65,31 @@ def test_a_screenplays_scenes_are_marked_as_the_screenplays_not_as_edited_by_the
     type_into(window.scene_editor._texts["title"], "The alley, at last")
     assert "edited by you: title" in window.scene_editor.heading.text()
     window.actions["undo"].trigger()  # the module's project stays as the screenplay made it
+
+
+def test_the_empty_timeline_says_what_run_will_do(window, tmp_path, monkeypatch):
+    from dreamfactory_studio.app.timeline_view import TimelineView
+
+    from .paths import SAMPLE_STORY
+
+    assert main(["new", str(SAMPLE_STORY), str(tmp_path / "fresh")]) == 0
+    window.resize(1280, 800)
+    window.show()
+    window.open_project(str(tmp_path / "fresh"))
+    QApplication.processEvents()
+    assert window.timeline.model().rowCount() == 0
+    assert "Run (F5)" in TimelineView.EMPTY and "ten seconds" in TimelineView.EMPTY
+
+    def inked() -> int:
+        """Pixels of the viewport that differ from its corner: the words drawn on it."""
+        picture = window.timeline.viewport().grab().toImage()
+        ground = picture.pixelColor(2, 2)
+        return sum(
+            picture.pixelColor(x, y) != ground
+            for x in range(0, picture.width(), 3)
+            for y in range(0, picture.height(), 3)
+        )
+
+    said = inked()
+    monkeypatch.setattr(TimelineView, "EMPTY", "")  # the same view with nothing to say
+    assert said > 50 and inked() == 0, said

@@ -372,6 +372,24 @@ class TimelineView(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setItemDelegate(CardDelegate(self))
 
+    EMPTY = (
+        "No scenes yet.\n\nRun (F5) has the crew talk the story through its phases (the task, the style, the "
+        "story, the script) and draw a keyframe for every scene: with the offline writer and the sketch "
+        "renderer, ten scenes take about ten seconds; a model drawing on a GPU takes longer for each take.\n\n"
+        "Stop After Each Phase (Ctrl+F5) lets you edit between phases."
+    )
+    """What the empty timeline says before the first run."""
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().paintEvent(event)
+        model = self.model()
+        if model is not None and model.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().placeholderText().color())
+            margin = self.viewport().rect().adjusted(48, 48, -48, -48)
+            painter.drawText(margin, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.EMPTY)
+            painter.end()
+
     def setModel(self, model) -> None:  # noqa: N802 (Qt's name)
         super().setModel(model)
         if model is not None:
