@@ -99,7 +99,8 @@ def test_the_take_says_what_was_left_out_and_show_json_records_the_order(
         everyone = ",".join(c.name for c in folder.load().characters if c.sheet)
     assert main(["edit", str(project_dir), "--scene", "3", "--characters", everyone]) == 0  # four with sheets
     assert main(["run", str(project_dir), "--from-scene", "2", "--image-model", str(flux2_klein)]) == 0
-    capsys.readouterr()
+    said = capsys.readouterr().out
+    assert said.count("note: FLUX.2 klein takes 4 pictures; left out") == 1, said  # as it is drawn, once
     assert main(["show", str(project_dir), "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     sheets = {c["id"] for c in shown["characters"] if c["sheet"]}

@@ -93,3 +93,17 @@ def test_the_empty_timeline_says_what_run_will_do(window, tmp_path, monkeypatch)
     said = inked()
     monkeypatch.setattr(TimelineView, "EMPTY", "")  # the same view with nothing to say
     assert said > 50 and inked() == 0, said
+
+
+def test_a_card_says_what_its_keyframe_did_not_get(window, screenplay_project):
+    from dreamfactory_studio.app.timeline_view import badges
+
+    window.open_project(str(screenplay_project))
+    model = window.timeline.model()
+    words = [text for text, _colour in badges(model.card(0))]
+    assert not any(w.endswith("note") or w.endswith("notes") for w in words)  # the sketch's word on itself
+    keyframe = window.session.project.scenes[0].keyframe
+    keyframe.recipe.notes.append("ComfyUI has no IP-Adapter: the identity references were not used")
+    words = [text for text, _colour in badges(model.card(0))]
+    assert "1 note" in words
+    keyframe.recipe.notes.pop()

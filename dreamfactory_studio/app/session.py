@@ -465,6 +465,8 @@ class ProjectSession(QObject):
             self._emit(Changes.of([event.scene_id]))
         elif isinstance(event, TakeMade):
             self._emit(Changes.of([event.scene_id]))
+            if event.notes:  # what the painter left out, where the user looks while it draws
+                self.status.emit(f"Scene {self.number_of(event.scene_id)}: {event.notes[0]}")
         elif isinstance(event, SceneFinished):
             self._drawing = None
             self.activity.pop(event.scene_id, None)

@@ -53,6 +53,13 @@ class Card:
     """Each present character's first name and how like their sheet the keyframe draws them."""
 
 
+def omissions(notes: list[str] | tuple[str, ...]) -> list[str]:
+    """A take's notes that say what it did not get (the sketch renderer's word on itself is not one)."""
+    from dreamfactory_studio.backends.image.sketch import DRAWS_FROM_FACTS
+
+    return [note for note in notes if not note.startswith(DRAWS_FROM_FACTS)]
+
+
 def badges(card: Card) -> list[tuple[str, str]]:
     """The card's badges as (text, colour), in the order they are drawn."""
     scene = card.scene
@@ -71,6 +78,9 @@ def badges(card: Card) -> list[tuple[str, str]]:
         out.append(("edited", "#c98a1b"))
     if scene.stale:
         out.append(("stale", "#a0a4ab"))
+    notes = omissions(scene.keyframe.recipe.notes) if scene.keyframe and scene.keyframe.recipe else []
+    if notes:
+        out.append((f"{len(notes)} note{'s' if len(notes) > 1 else ''}", "#8d6e63"))
     if scene.keyframe and scene.keyframe.score is not None:
         out.append((f"score {scene.keyframe.score:.2f}", "#5a7fa6"))
     if card.drift is not None:

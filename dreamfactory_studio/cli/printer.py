@@ -17,6 +17,7 @@ from dreamfactory_studio.core.events import (
     SceneFinished,
     SceneStarted,
     SheetStarted,
+    TakeMade,
     TokenReceived,
 )
 from dreamfactory_studio.core.model import Project, TranscriptMessage
@@ -28,6 +29,7 @@ class ConversationPrinter:
     def __init__(self, out: TextIO):
         self.out = out
         self._thinking = False
+        self._said: set[str] = set()
         tty = getattr(out, "isatty", lambda: False)()
         self._dim, self._plain = ("\x1b[2m", "\x1b[0m") if tty else ("", "")
 
@@ -61,6 +63,10 @@ class ConversationPrinter:
             out.write(f"\n--- scene {event.number}: drawing the {event.what}\n")
         elif isinstance(event, SceneFinished):
             out.write(f"--- scene {event.number}: {event.status}\n")
+        elif isinstance(event, TakeMade) and event.notes:
+            fresh = [note for note in event.notes if note not in self._said]  # each said once a run
+            self._said.update(fresh)
+            out.writelines(f"    note: {note}\n" for note in fresh)
         out.flush()
 
 

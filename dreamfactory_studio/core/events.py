@@ -89,6 +89,8 @@ class TakeMade:
     score: float | None
     reason: str
     accepted: bool
+    notes: tuple[str, ...] = ()
+    """What the painter left out or could not do (its recipe's notes), said as the take is made."""
 
 
 @dataclass(frozen=True)

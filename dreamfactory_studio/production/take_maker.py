@@ -85,6 +85,10 @@ def end_framing(scene: Scene) -> str:
     )
 
 
+def _notes(take: Take) -> tuple[str, ...]:
+    return tuple(take.recipe.notes) if take.recipe else ()
+
+
 class TakeMaker:
     """Makes and judges takes for one project with one painter and one monitor."""
 
@@ -290,7 +294,7 @@ class TakeMaker:
             take.identity = {character.id: measured[character.id]} if character.id in measured else {}
         scene.takes.append(take)
         scene.selected_take = take.id
-        self.emit(TakeMade(scene.id, take.id, take.score, take.score_reason, True))
+        self.emit(TakeMade(scene.id, take.id, take.score, take.score_reason, True, _notes(take)))
         return take
 
     async def draw_end_frame(self, scene: Scene) -> Take:
@@ -378,4 +382,4 @@ class TakeMaker:
             f"Scene {number}, take {take.id}: score {verdict.score:.2f}, {outcome}. {verdict.reason.rstrip('.')}."
             + (f" Likeness to the sheets: {likeness}." if likeness else "")
         )
-        self.emit(TakeMade(scene.id, take.id, take.score, take.score_reason, accepted))
+        self.emit(TakeMade(scene.id, take.id, take.score, take.score_reason, accepted, _notes(take)))

@@ -46,6 +46,8 @@ from dreamfactory_studio.backends.image.sketch_scenery import (
     weather_of,
 )
 
+DRAWS_FROM_FACTS = "the sketch renderer draws from the scene's facts"
+"""How its takes' recipes open their note: what it is, not something it left out."""
 GLOW = (252, 226, 140)
 """A prop a character always carries is lit like a lantern's flame when it is one."""
 DRAWN_PLACES = {
@@ -244,7 +246,7 @@ class SketchRenderer:
         on_step(1, 1)
         notes = (
             [
-                "the sketch renderer draws from the scene's facts (each character the same figure every time); the "
+                f"{DRAWS_FROM_FACTS} (each character the same figure every time); the "
                 "reference images were not used"
             ]
             if request.references
