@@ -398,11 +398,17 @@ def test_the_export_dialog_refuses_a_bad_name_and_cancels(window, project_dir, l
     assert wait(loop, window) is not None
     assert ".mp4" in f("stage").text() and f("exportButton").isEnabled()
     f("output").setText(str(tmp_path / "film.mp4"))
+    f("pdfOn").setChecked(True)
     f("exportButton").click()
+    from dreamfactory_studio.app.export_dialog import INPUTS
+
+    enabled = [name for name in INPUTS if f(name).isEnabled()]
+    assert enabled == [], f"inputs left enabled while the export runs: {enabled}"
     QTimer.singleShot(0, f("cancelButton").click)
     assert isinstance(wait(loop, window), asyncio.CancelledError)
     assert "Cancelled" in f("stage").text()
     assert not (tmp_path / "film.mp4").exists()
+    assert f("pdf").isEnabled() and f("chooseOutput").isEnabled()  # the form is as it was
 
 
 def test_run_progress_counts_turns_scenes_and_estimates_the_time_left():

@@ -30,6 +30,15 @@ def _slug(title: str) -> str:
     return re.sub(r"[^\w-]+", "-", title.strip().lower()).strip("-") or "film"
 
 
+COMPANIONS = (("pdfOn", "pdf"), ("framesOn", "frames"), ("csvOn", "csv"), ("timelineOn", "timeline"))
+"""Each companion file's box and the field for its place."""
+INPUTS = (
+    "output", "chooseOutput", "resolution", "fps", "transition", "crossfade", "srt", "burnSubtitles", "titleCard",
+    "endCard", "music", "chooseMusic", *(name for pair in COMPANIONS for name in pair),
+)  # fmt: skip
+"""Every input of the form: disabled while an export runs."""
+
+
 class ExportDialog(FormDialog):
     """``ui/export.ui``, filled from the settings; :meth:`start` exports, the window's jobs run it."""
 
@@ -52,12 +61,7 @@ class ExportDialog(FormDialog):
         f("endCard").setChecked(settings.export.end_card)
         f("music").setText(settings.export.music)
         self._chosen: set[str] = set()  # the companion files whose place the user chose
-        for box, field in (
-            ("pdfOn", "pdf"),
-            ("framesOn", "frames"),
-            ("csvOn", "csv"),
-            ("timelineOn", "timeline"),
-        ):
+        for box, field in COMPANIONS:
             f(field).setEnabled(False)
             f(box).toggled.connect(f(field).setEnabled)
             f(field).textEdited.connect(lambda _t, name=field: self._chosen.add(name))
@@ -140,19 +144,12 @@ class ExportDialog(FormDialog):
         f("exportButton").setEnabled(not running)
         f("cancelButton").setEnabled(running)
         f("closeButton").setEnabled(not running)
-        for name in (
-            "output",
-            "resolution",
-            "fps",
-            "transition",
-            "srt",
-            "music",
-            "pdfOn",
-            "framesOn",
-            "csvOn",
-            "timelineOn",
-        ):
+        for name in INPUTS:  # nothing the running export reads can change under it
             f(name).setEnabled(not running)
+        if not running:  # and back as the form has them
+            f("crossfade").setEnabled(f("transition").currentText() == "crossfade")
+            for box, field in COMPANIONS:
+                f(field).setEnabled(f(box).isChecked())
 
     def start(self) -> None:
         options = self.options()
