@@ -107,3 +107,24 @@ def test_a_card_says_what_its_keyframe_did_not_get(window, screenplay_project):
     words = [text for text, _colour in badges(model.card(0))]
     assert "1 note" in words
     keyframe.recipe.notes.pop()
+
+
+def test_after_a_sketched_storyboard_one_dismissible_line_says_how_to_get_real_pictures(
+    window, tmp_path, loop
+):
+    from .paths import SAMPLE_STORY
+    from .studio_window import wait
+
+    assert main(["new", str(SAMPLE_STORY), str(tmp_path / "fresh"), "--scenes", "3"]) == 0
+    window.open_project(str(tmp_path / "fresh"))
+    notice = window.sketch_notice
+    assert not notice.isVisible()
+    window.actions["run"].trigger()
+    assert wait(loop, window) is None
+    assert notice.isVisible() and "get a model" in notice.label.text()
+    from PySide6.QtWidgets import QToolButton
+
+    notice.findChild(QToolButton, "dismissSketchNotice").click()
+    assert not notice.isVisible()
+    window.offer_real_pictures()
+    assert not notice.isVisible(), "dismissed once, it stays away"

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QStackedWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from dreamfactory_studio.app import scene_actions
@@ -36,6 +38,7 @@ from dreamfactory_studio.app.decisions_panel import DecisionsPanel
 from dreamfactory_studio.app.docks import make_docks
 from dreamfactory_studio.app.help_dialogs import show_about, show_shortcuts
 from dreamfactory_studio.app.jobs import Jobs
+from dreamfactory_studio.app.notices import SketchNotice
 from dreamfactory_studio.app.opening import open_project
 from dreamfactory_studio.app.run_controller import RunController
 from dreamfactory_studio.app.scene_editor import SceneEditor
@@ -80,9 +83,19 @@ class MainWindow(QMainWindow):
         self.start.modelsRequested.connect(lambda: self.open_settings(models=True))
         self.timeline = TimelineView()
         self.timeline.activated.connect(lambda _index: self.scene_editor.script.setFocus())
+        self.sketch_notice = SketchNotice()
+        self.sketch_notice.modelsRequested.connect(lambda: self.open_settings(models=True))
+        self.sketch_notice.dismissed.connect(
+            lambda: self.window_settings().setValue("sketchNotice", "dismissed")
+        )
+        self.board = QWidget(objectName="board")
+        board = QVBoxLayout(self.board)
+        board.setContentsMargins(0, 0, 0, 0)
+        board.addWidget(self.sketch_notice)
+        board.addWidget(self.timeline, 1)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.start)
-        self.pages.addWidget(self.timeline)
+        self.pages.addWidget(self.board)
         self.setCentralWidget(self.pages)
 
         self.scene_editor = SceneEditor(self.thumbnails)
@@ -154,6 +167,14 @@ class MainWindow(QMainWindow):
         stored.setValue("state", self.saveState(LAYOUT_VERSION))
         stored.sync()
 
+    def offer_real_pictures(self) -> None:
+        """After a storyboard drawn with sketches, say once how to get real pictures (until dismissed)."""
+        session = self.session
+        drawn = session is not None and any(scene.keyframe for scene in session.project.scenes)
+        sketches = self.settings is not None and self.settings.image.backend == "sketch"
+        dismissed = self.window_settings().value("sketchNotice", "") == "dismissed"
+        self.sketch_notice.setVisible(drawn and sketches and not dismissed)
+
     def reload_settings(self) -> None:
         """Read the settings (at the start, and after they were changed): the status bar names the backends,
         and the open project's workspace rebuilds its backends if they changed."""
@@ -210,7 +231,7 @@ class MainWindow(QMainWindow):
         self.decisions.show_session(session)
         self.base_panel.show_session(session)
         self.cast_panel.show_session(session)
-        self.pages.setCurrentWidget(self.timeline)
+        self.pages.setCurrentWidget(self.board)
         if project.scenes:
             self.timeline.select_ids([project.scenes[0].id])
         else:

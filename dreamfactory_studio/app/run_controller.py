@@ -118,6 +118,7 @@ class RunController(QObject):
     def _done(self, ran: list[str]) -> None:
         """After a run went well (called after the job's end is shown): say where a stepped run stopped."""
         session = self.window.session
+        self.window.offer_real_pictures()
         if session is None or not self.window.actions["stopAfterPhase"].isChecked() or not ran:
             return
         following = RunPlan.following(session.project)
