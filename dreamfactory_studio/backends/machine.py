@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 GIB = 1024**3
@@ -29,8 +30,10 @@ class Machine:
         return max((g.total_gb for g in self.gpus), default=None)
 
 
+@lru_cache(maxsize=1)
 def nvidia_gpus(timeout: float = 10.0) -> tuple[Gpu, ...]:
-    """The NVIDIA GPUs ``nvidia-smi`` lists (none when it is missing or fails)."""
+    """The NVIDIA GPUs ``nvidia-smi`` lists (none when it is missing or fails); asked once a process (the start
+    page asks off the window's thread, so the Models page finds the answer ready)."""
     program = shutil.which("nvidia-smi")
     if program is None:
         return ()
