@@ -15,7 +15,6 @@ Target (issue 31): our backend within 5% of the bare call (and its noise floor).
 from __future__ import annotations
 
 import argparse
-import functools
 import statistics
 import sys
 import tempfile
@@ -25,7 +24,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from paired_rounds import ms, overhead_and_noise, paired_rounds  # noqa: E402
+from paired_rounds import (  # noqa: E402
+    ms,
+    overhead_and_noise,
+    paired_rounds,
+    peak_memory,
+    recorded_arguments,
+    synchroniser,
+)
 
 ARCHS = {"wan2.1-flf2v-14b": "WanImageToVideoPipeline", "ltx-video": "LTXConditionPipeline"}
 SIZES = {"wan2.1-flf2v-14b": (832, 480, 33), "ltx-video": (768, 512, 49)}
@@ -150,43 +156,19 @@ def measure(arch: str, device: str, steps: int, runs: int, use_tiny: bool) -> di
         duration=seconds, prompt="the camera makes a slow push in. A ferry crosses the river in fog.",
         seed=7, last_image=folder / "last.png", clip_end="next",
     )  # fmt: skip
-    given: dict = {}
-    real = type(pipe).__call__
-
-    @functools.wraps(real)
-    def record(self, *args, **kwargs):
-        given.update(kwargs)
-        return real(self, *args, **kwargs)
-
-    type(pipe).__call__ = record
-    try:
-        ours.generate(request, lambda *_: None, lambda: False)  # warm-up, and the arguments
-    finally:
-        type(pipe).__call__ = real
-    bare_arguments = {k: v for k, v in given.items() if k not in ("callback_on_step_end", "generator")}
-
-    def sync() -> None:
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
-
-    def call_bare() -> None:
-        pipe(**bare_arguments, generator=torch.Generator("cpu").manual_seed(7))
 
     def call_ours() -> None:
         ours.generate(request, lambda *_: None, lambda: False)
 
+    bare_arguments = recorded_arguments(pipe, call_ours)  # the warm-up, and the arguments
+    sync = synchroniser(device)
+
+    def call_bare() -> None:
+        pipe(**bare_arguments, generator=torch.Generator("cpu").manual_seed(7))
+
     call_bare()
     series = paired_rounds(call_bare, call_ours, runs, sync)
-    peaks = {}
-    if device.startswith("cuda"):
-        for offload in ("none", "model"):
-            if offload == "model":
-                pipe.to("cpu")
-                pipe.enable_model_cpu_offload(device=device)
-            torch.cuda.empty_cache()
-            torch.cuda.reset_peak_memory_stats()
-            call_ours()
-            peaks[offload] = torch.cuda.max_memory_allocated() / 1024**3
+    peaks = peak_memory(pipe, device, call_ours)
     return {
         "series": series,
         "peaks": peaks,

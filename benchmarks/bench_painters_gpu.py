@@ -25,7 +25,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from paired_rounds import ms, overhead_and_noise, paired_rounds  # noqa: E402
+from paired_rounds import (  # noqa: E402
+    ms,
+    overhead_and_noise,
+    paired_rounds,
+    peak_memory,
+    recorded_arguments,
+    synchroniser,
+)
 
 PIPELINES = {
     "flux2-klein-4b": "Flux2KleinPipeline",
@@ -196,7 +203,7 @@ def measure(arch: str, device: str, steps: int, size: int, runs: int, use_tiny: 
     import torch
     from PIL import Image
 
-    from dreamfactory_studio.backends.image import Drawn, ImageRequest, Reference
+    from dreamfactory_studio.backends.image import ImageRequest, Reference
 
     pipe = tiny(arch, device) if use_tiny else full_size(arch, device)
     pipe.set_progress_bar_config(disable=True)
@@ -214,44 +221,20 @@ def measure(arch: str, device: str, steps: int, size: int, runs: int, use_tiny: 
         prompt="Amara steers the ferry through fog at dawn, the far bank a grey line", seed=7, width=size,
         height=size, references=references,
     )  # fmt: skip
+
     # The bare call: the arguments our backend gives the pipeline, recorded once, then called directly.
-    given: dict = {}
-    real = type(pipe).__call__
+    def call_ours() -> None:
+        ours.generate(request, lambda *_: None, lambda: False)
 
-    @functools.wraps(real)
-    def record(self, *args, **kwargs):
-        given.update(kwargs)
-        return real(self, *args, **kwargs)
-
-    type(pipe).__call__ = record
-    try:
-        ours.generate(request, lambda *_: None, lambda: False)  # warm-up, and the arguments
-    finally:
-        type(pipe).__call__ = real
-    bare_arguments = {k: v for k, v in given.items() if k not in ("callback_on_step_end", "generator")}
-
-    def sync() -> None:
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
+    bare_arguments = recorded_arguments(pipe, call_ours)  # the warm-up, and the arguments
+    sync = synchroniser(device)
 
     def call_bare() -> None:
         pipe(**bare_arguments, generator=torch.Generator("cpu").manual_seed(7))
 
-    def call_ours() -> Drawn:
-        return ours.generate(request, lambda *_: None, lambda: False)
-
     call_bare()
     series = paired_rounds(call_bare, call_ours, runs, sync)
-    peaks = {}
-    if device.startswith("cuda"):
-        for offload in ("none", "model"):
-            if offload == "model":
-                pipe.to("cpu")
-                pipe.enable_model_cpu_offload(device=device)
-            torch.cuda.empty_cache()
-            torch.cuda.reset_peak_memory_stats()
-            call_ours()
-            peaks[offload] = torch.cuda.max_memory_allocated() / 1024**3
+    peaks = peak_memory(pipe, device, call_ours)
     return {"series": series, "peaks": peaks, "pictures": len(references), "family": ours.found.name}
 
 
