@@ -31,6 +31,8 @@ class FakeHub:
         self.corrupt: dict[str, int] = {}
         """path -> how many more times its bytes are served wrong."""
         self.slow: set[str] = set()
+        self.extra: list[dict] = []
+        """Tree entries added to every repository's listing (a hostile mirror's)."""
         self.gets: list[tuple[str, str]] = []
         """Each file GET: its path and Range header."""
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -117,7 +119,7 @@ class FakeHub:
                                     "private": False, "gated": repo in hub.gated and "manual", "tags": []})  # fmt: skip
                         return
                     if parts[2] == "tree":
-                        self._json([hub.entry(repo, p) for p in hub.files(repo)])
+                        self._json([hub.entry(repo, p) for p in hub.files(repo)] + hub.extra)
                         return
                 self._file(head=False)
 

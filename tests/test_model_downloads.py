@@ -386,3 +386,11 @@ def test_the_done_when_flux2_klein_fetched_from_the_hub_draws_a_take(tmp_path, f
     take = next(t for t in scene["takes"] if t["id"] == scene["selected_take"])
     assert take["backend"] == "diffusers Flux2KleinPipeline" and take["recipe"]["mode"] == "edit"
     assert take["model"].endswith("black-forest-labs--FLUX.2-klein-4B")
+
+
+def test_a_mirror_that_names_a_file_outside_the_models_folder_is_refused(studio, hub, tmp_path):
+    hub.extra.append({"type": "file", "path": "../../escaped.json", "size": 2, "oid": "0" * 40})
+    got = studio("models", "get", "sd-turbo", "--accept-licence")
+    err = got.stderr.strip()
+    assert got.returncode != 0 and "names files outside its folder (../../escaped.json)" in err, err
+    assert not list(tmp_path.rglob("escaped.json")) and not hub.gets

@@ -159,10 +159,21 @@ def plan(recipe: Recipe, home: Path | None = None, token: str | None = None) -> 
             raise _hub_error(exc, repo.repo) from None
         if not files:
             raise BadInput(f"{repo.repo} has none of the files the recipe names; update the studio.")
+        strange = [f.path for f in files if not _inside(f.path)]
+        if strange:  # a mirror must not write outside the model's folder
+            raise BackendError(
+                f"{repo.repo} names files outside its folder ({strange[0]}); nothing was fetched."
+            )
         made.commits[repo.repo], made.files[repo.repo] = commit, files
         made.total += sum(f.size for f in files)
         made.missing += sum(f.size - _have(repo.repo, f, home or models_home()) for f in files)
     return made
+
+
+def _inside(path: str) -> bool:
+    """Whether a path the Hub names stays inside the model's folder."""
+    parts = Path(path).parts
+    return bool(parts) and not Path(path).is_absolute() and ".." not in parts and "\\" not in path
 
 
 def _target(repo: str, home: Path) -> Path:
