@@ -69,7 +69,7 @@ def full_size(arch: str, device: str):
     )
     from transformers import Qwen3Config, Qwen3ForCausalLM, Qwen3Model
 
-    from tests.tiny_families import _qwen_tokenizer
+    from tests.tiny_families import _qwen_tokenizer, qwen_vl_tokenizer
 
     torch.set_default_dtype(torch.bfloat16)
     try:
@@ -126,20 +126,7 @@ def full_size(arch: str, device: str):
                 Qwen2VLProcessor,
             )
 
-            tokenizer = _qwen_tokenizer()
-            tokenizer.add_special_tokens(
-                {
-                    "additional_special_tokens": [
-                        "<|vision_start|>",
-                        "<|vision_end|>",
-                        "<|image_pad|>",
-                        "<|video_pad|>",
-                    ]
-                }
-            )
-            ids = tokenizer.convert_tokens_to_ids(
-                ["<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"]
-            )
+            tokenizer, vision_ids = qwen_vl_tokenizer()
             config = Qwen2_5_VLConfig(  # Qwen2.5-VL-7B-Instruct
                 text_config=dict(
                     hidden_size=3584,
@@ -155,10 +142,7 @@ def full_size(arch: str, device: str):
                     depth=32, hidden_size=1280, intermediate_size=3420, num_heads=16, out_hidden_size=3584
                 ),
                 vocab_size=152064,
-                vision_start_token_id=ids[0],
-                vision_end_token_id=ids[1],
-                image_token_id=ids[2],
-                video_token_id=ids[3],
+                **vision_ids,
             )
             return QwenImageEditPlusPipeline(
                 scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0),

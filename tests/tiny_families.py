@@ -39,6 +39,18 @@ def _qwen_tokenizer():
     return tokenizer
 
 
+def qwen_vl_tokenizer():
+    """The Qwen tokenizer with Qwen2.5-VL's vision tokens, and their ids as a Qwen2_5_VLConfig takes them."""
+    tokenizer = _qwen_tokenizer()
+    names = ("vision_start", "vision_end", "image_pad", "video_pad")
+    tokenizer.add_special_tokens({"additional_special_tokens": [f"<|{name}|>" for name in names]})
+    start, end, image, video = tokenizer.convert_tokens_to_ids([f"<|{name}|>" for name in names])
+    ids = dict(
+        vision_start_token_id=start, vision_end_token_id=end, image_token_id=image, video_token_id=video
+    )
+    return tokenizer, ids
+
+
 def build_flux2_klein(folder: Path) -> Path:
     """A FLUX.2-klein-shaped pipeline with random weights (as diffusers' fast test builds it), whose Qwen3 text
     encoder has the 28 layers the pipeline reads hidden states from (9, 18 and 27)."""
@@ -344,19 +356,7 @@ def build_qwen_image(folder: Path, edit_plus: bool = False) -> Path:
         Qwen2VLProcessor,
     )
 
-    tokenizer = _qwen_tokenizer()
-    tokenizer.add_special_tokens(
-        {
-            "additional_special_tokens": [
-                "<|vision_start|>",
-                "<|vision_end|>",
-                "<|image_pad|>",
-                "<|video_pad|>",
-            ]
-        }
-    )
-    ids = {name: tokenizer.convert_tokens_to_ids(f"<|{name}|>") for name in ("vision_start", "vision_end")}
-    image_pad, video_pad = tokenizer.convert_tokens_to_ids(["<|image_pad|>", "<|video_pad|>"])
+    tokenizer, vision_ids = qwen_vl_tokenizer()
     torch.manual_seed(0)
     transformer = QwenImageTransformer2DModel(
         patch_size=2,
@@ -398,10 +398,7 @@ def build_qwen_image(folder: Path, edit_plus: bool = False) -> Path:
         },
         hidden_size=16,
         vocab_size=len(tokenizer),
-        vision_start_token_id=ids["vision_start"],
-        vision_end_token_id=ids["vision_end"],
-        image_token_id=image_pad,
-        video_token_id=video_pad,
+        **vision_ids,
     )
     parts = dict(
         scheduler=FlowMatchEulerDiscreteScheduler(),
