@@ -43,12 +43,12 @@ def hub(sd_turbo_repo):
         yield made
 
 
-@pytest.fixture
-def studio(tmp_path, hub):
-    """Run the studio's CLI in a process of its own, pointed at the fake Hub and a fresh cache."""
+def studio_for(hub_url: str, tmp_path: Path, **extra: str):
+    """Run the studio's CLI in a process of its own, pointed at a Hub and a fresh config and data folder
+    (``extra``: more of the environment); its environment is the function's ``env``."""
     env = {
         **os.environ,
-        "HF_ENDPOINT": hub.url,
+        "HF_ENDPOINT": hub_url,
         "HF_HOME": str(tmp_path / "hf"),
         "HF_HUB_DISABLE_XET": "1",
         "HF_TOKEN": "",
@@ -56,6 +56,7 @@ def studio(tmp_path, hub):
         "DREAMFACTORY_DATA_DIR": str(tmp_path / "data"),
         "PYTHONPATH": str(REPO),
         "QT_QPA_PLATFORM": "offscreen",
+        **extra,
     }
 
     def run(*argv: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -69,6 +70,11 @@ def studio(tmp_path, hub):
 
     run.env = env
     return run
+
+
+@pytest.fixture
+def studio(tmp_path, hub):
+    return studio_for(hub.url, tmp_path)
 
 
 def row(listing: str, recipe_id: str) -> str:
@@ -207,22 +213,8 @@ def test_a_voice_fetched_from_the_hub_narrates_the_export_and_silence_is_said(tm
 
     voice = build_vits(tmp_path / "voice-repo")
     with FakeHub({"facebook/mms-tts-eng": voice}) as hub:
-        env = {
-            **os.environ,
-            "HF_ENDPOINT": hub.url,
-            "HF_TOKEN": "",
-            "DREAMFACTORY_CONFIG_DIR": str(tmp_path / "config"),
-            "DREAMFACTORY_DATA_DIR": str(tmp_path / "data"),
-            "DREAMFACTORY_DEFAULTS_RESOLUTION": "96x54",
-            "PATH": "/nonexistent",  # no espeak-ng: auto would be silence
-            "PYTHONPATH": str(REPO),
-        }
-
-        def studio(*argv):
-            return subprocess.run(
-                [sys.executable, "-m", "dreamfactory_studio", *argv], env=env, capture_output=True, text=True
-            )
-
+        # no espeak-ng on the PATH: auto would be silence
+        studio = studio_for(hub.url, tmp_path, DREAMFACTORY_DEFAULTS_RESOLUTION="96x54", PATH="/nonexistent")
         silent = studio("export", str(project_dir), "--timeline", str(tmp_path / "a.otio"))
         assert silent.returncode == 0, silent.stderr
         assert (
@@ -360,26 +352,13 @@ def test_a_full_disk_keeps_what_arrived_and_a_gpu_model_needs_force_here(studio,
 
 def test_the_done_when_flux2_klein_fetched_from_the_hub_draws_a_take(tmp_path, flux2_klein, project_dir):
     with FakeHub({"black-forest-labs/FLUX.2-klein-4B": flux2_klein}) as hub:
-        env = {
-            **os.environ,
-            "HF_ENDPOINT": hub.url,
-            "HF_TOKEN": "",
-            "DREAMFACTORY_CONFIG_DIR": str(tmp_path / "config"),
-            "DREAMFACTORY_DATA_DIR": str(tmp_path / "data"),
-            "PYTHONPATH": str(REPO),
-        }
-
-        def studio(*argv):
-            return subprocess.run(
-                [sys.executable, "-m", "dreamfactory_studio", *argv], env=env, capture_output=True, text=True
-            )
-
+        studio = studio_for(hub.url, tmp_path)
         got = studio("models", "get", "flux2-klein-4b", "--use", "--force")
         assert got.returncode == 0, got.stderr
         gone = studio("models", "get", "z-image-turbo", "--force")
         assert gone.returncode == 2 and "Tongyi-MAI/Z-Image-Turbo is not on" in gone.stderr
     small = {"KEYFRAMES_WIDTH": "64", "KEYFRAMES_HEIGHT": "64", "IMAGE_STEPS": "2", "KEYFRAMES_RETRIES": "0"}
-    env.update({f"DREAMFACTORY_{key}": value for key, value in small.items()})
+    studio.env.update({f"DREAMFACTORY_{key}": value for key, value in small.items()})
     drawn = studio("run", str(project_dir), "--scene", "2", "--quiet", "--image-backend", "diffusers")
     assert drawn.returncode == 0, drawn.stderr
     scene = json.loads((project_dir / "project.json").read_text())["scenes"][1]

@@ -33,6 +33,20 @@ PIPELINES = [
 ]
 
 
+def redraw_scene_2(project_dir, folder) -> list[str]:
+    """The command that draws scene 2 again with the diffusers model at ``folder``."""
+    return [
+        "run",
+        str(project_dir),
+        "--scene",
+        "2",
+        "--image-backend",
+        "diffusers",
+        "--image-model",
+        str(folder),
+    ]
+
+
 @pytest.fixture
 def small(monkeypatch):
     for key, value in (("KEYFRAMES_WIDTH", "80"), ("KEYFRAMES_HEIGHT", "64"), ("IMAGE_STEPS", "2")):
@@ -64,17 +78,7 @@ def test_every_family_draws_a_take_through_the_studio_with_its_own_arguments(
 
     monkeypatch.setattr(cls, "__call__", call)
     monkeypatch.setattr(cls, "encode_prompt", encode)
-    argv = [
-        "run",
-        str(project_dir),
-        "--scene",
-        "2",
-        "--image-backend",
-        "diffusers",
-        "--image-model",
-        str(folder),
-    ]
-    assert main(argv) == 0, capsys.readouterr().err
+    assert main(redraw_scene_2(project_dir, folder)) == 0, capsys.readouterr().err
     with ProjectFolder.open(project_dir, read_only=True) as project_folder:
         take = project_folder.load().scenes[1].keyframe
     recipe = take.recipe
@@ -198,17 +202,7 @@ def test_a_pipeline_the_studio_cannot_draw_with_is_one_line_and_exit_2(project_d
     (folder / "model_index.json").write_text(json.dumps({"_class_name": "WanPipeline"}))
     with ProjectFolder.open(project_dir, read_only=True) as project_folder:
         before = project_folder.load().scenes[1].takes
-    argv = [
-        "run",
-        str(project_dir),
-        "--scene",
-        "2",
-        "--image-backend",
-        "diffusers",
-        "--image-model",
-        str(folder),
-    ]
-    assert main(argv) == 2
+    assert main(redraw_scene_2(project_dir, folder)) == 2
     err = capsys.readouterr().err.strip()
     assert "WanPipeline, which makes video or sound, not keyframes" in err and "Traceback" not in err
     assert len(err.splitlines()) == 1, err
