@@ -63,7 +63,9 @@ def score(file: str, truth: dict, project: Project) -> dict:
     text = (HOLDOUTS / file).read_text()
     # The story's own paragraphs: no title, heading or break (a person's reading, not the reader's).
     paragraphs = [
-        p.strip() for p in text.split("\n\n") if p.strip() and p.strip()[-1] in ".!?\"”" and "\n" not in p.strip()
+        p.strip()
+        for p in text.split("\n\n")
+        if p.strip() and p.strip()[-1] in '.!?"”' and "\n" not in p.strip()
     ]
     cast = {c.id: c for c in project.characters}
     found = [t for t in truth["cast"] if any(matches(t, c.name) for c in project.characters)]
@@ -74,13 +76,23 @@ def score(file: str, truth: dict, project: Project) -> dict:
         if matches(t, c.name) and figure_kind(c.name, c.description) == t["kind"]
     ]
     false = [c.name for c in project.characters if not any(matches(t, c.name) for t in truth["cast"])]
-    mentioned = [c.name for c in project.characters if c.name.lower().removeprefix("the ") in truth["mentioned"]]
+    mentioned = [
+        c.name for c in project.characters if c.name.lower().removeprefix("the ") in truth["mentioned"]
+    ]
     title = truth["title"]
+    # Glued: the title runs into the text ("The Glass Orchard Ana Petrov had...") or into a name.
+    opening = " ".join(paragraphs[0].split()[:3])
+    truth_names = [t["name"] for t in truth["cast"]]
     glued = [
-        s.title or s.script[:40]
+        s.title
         for s in project.scenes
-        if title.lower() in f"{s.script} {s.narration}".lower() or title.split()[-1] in s.title.split()[:1]
-    ] + [c.name for c in project.characters if title.split()[-1] in c.name.split() and c.name not in [t["name"] for t in truth["cast"]]]
+        if f"{title} {opening}" in " ".join(f"{s.script} {s.narration}".split())
+    ]
+    glued += [
+        c.name
+        for c in project.characters
+        if set(title.split()) & set(c.name.split()) and c.name not in truth_names
+    ]
     lead = next(t for t in truth["cast"] if t["name"] == truth["lead"])
     with_lead = followed = wanted_total = wanted_hit = listed_total = places = times = 0
     for scene in project.scenes:
@@ -97,7 +109,9 @@ def score(file: str, truth: dict, project: Project) -> dict:
             with_lead += 1
             followed += lead["name"] in hit
         place, time = scene_setting(project, scene)
-        places += any(place == p or place in p.split() for i in first for p in truth["paragraphs"][i]["place"])
+        places += any(
+            place == p or place in p.split() for i in first for p in truth["paragraphs"][i]["place"]
+        )
         times += TIMES.get(time, "day") == truth["paragraphs"][first[0]]["time"]
     count = len(project.scenes)
     return {
@@ -119,15 +133,21 @@ def score(file: str, truth: dict, project: Project) -> dict:
 
 
 def main() -> None:
-    truth = {k: v for k, v in json.loads((HOLDOUTS / "truth.json").read_text()).items() if not k.startswith("_")}
+    truth = {
+        k: v for k, v in json.loads((HOLDOUTS / "truth.json").read_text()).items() if not k.startswith("_")
+    }
     rows = [score(f, t, written(HOLDOUTS / f, len(t["paragraphs"]))) for f, t in truth.items()]
     if "--json" in sys.argv:
         print(json.dumps(rows, indent=1))
         return
-    print("| story | title | cast found | kind right | false characters | lead followed | characters | places | times |")
+    print(
+        "| story | title | cast found | kind right | false characters | lead followed | characters | places | times |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        title = "right" if r["title_right"] and not r["glued"] else f"{r['title']!r}; glued: {len(r['glued'])}"
+        title = (
+            "right" if r["title_right"] and not r["glued"] else f"{r['title']!r}; glued: {len(r['glued'])}"
+        )
         false = ", ".join(r["false"] + [f"{m} (only mentioned)" for m in r["mentioned"]]) or "-"
         print(
             f"| {r['story']} | {title} | {r['cast']} | {r['kinds']} | {false} | {r['lead']} | {r['recall']} "

@@ -427,7 +427,7 @@ def test_recover_force_twice_in_one_second_keeps_both_replaced_files(project_dir
 
 
 def test_a_long_story_of_short_sentences_is_split_exactly_in_time_linear_in_its_length():
-    from dreamfactory_studio.backends.llm import story_analysis
+    from dreamfactory_studio.core.story_reading import analysis as story_analysis
 
     rng = random.Random(7)
     paragraphs = [

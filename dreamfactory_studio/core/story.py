@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.reading import read_regular_file
+from dreamfactory_studio.core.story_reading.manuscript import parse_manuscript
 
 MAX_STORY_BYTES = 256 * 1024
 """A story may be up to 256 KiB of text (about 40,000 words): a long film, still one conversation's worth."""
@@ -56,14 +57,15 @@ def decode_story(data: bytes, source: str = "the story") -> str:
 
 
 def title_from(text: str, fallback: str | None = None) -> str:
-    """A title for a story: its first short line when that reads like a title, else ``fallback``, else (no
-    fallback) the first words of its first line, cut where a clause ends ("Grandmother Lin has made paper
-    lanterns"), else "Untitled"."""
-    first = text.strip().split("\n", 1)[0].strip().lstrip("#").strip()
-    if 0 < len(first) <= 60 and not first.endswith((".", "!", "?", ",", ";", ":")):
-        return first
+    """A title for a story: its title line (see :mod:`.story_reading.manuscript`; a chapter heading is not
+    one), else ``fallback``, else (no fallback) the first words of its text, cut where a clause ends
+    ("Grandmother Lin has made paper lanterns"), else "Untitled"."""
+    manuscript = parse_manuscript(text)
+    if manuscript.title:
+        return manuscript.title
     if fallback is not None:
         return fallback
+    first = (manuscript.paragraphs or ("",))[0].split("\n", 1)[0].strip()
     first = re.sub(r"\b(Mr|Mrs|Ms|Dr|St)\.", r"\1", first)
     clauses = [c.strip() for c in re.split(r"[,;:.!?]", first) if c.strip()]
     words: list[str] = []

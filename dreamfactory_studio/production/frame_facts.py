@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from dreamfactory_studio.backends.image import Drawn, FigureFacts
-from dreamfactory_studio.backends.llm.story_analysis import settings_of
+from dreamfactory_studio.core.story_reading.analysis import settings_of
 from dreamfactory_studio.backends.vision import FrameContext, Monitor
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.model import Project, Recipe, Scene, UsedLora, UsedReference

@@ -1,6 +1,7 @@
 """The offline writer: a deterministic crew member that needs no network and no model.
 
-It reads the story with :mod:`story_analysis` and speaks each role's part of a phase in plain words, explaining
+It reads the story once with :func:`~dreamfactory_studio.core.story_reading.read` (its text without the title
+and headings, its cast) and speaks each role's part of a phase in plain words, explaining
 its decision, then concludes with ``<INFO>`` and the decision as JSON, exactly as a language model is asked to.
 Its words go through the same conversation engine, parsing and validation as a real model's.
 """
@@ -20,8 +21,8 @@ from dreamfactory_studio.backends.llm.prompt_writing import (
     look_words,
     prompt_budget,
 )
-from dreamfactory_studio.backends.llm.scene_titles import scene_title
-from dreamfactory_studio.backends.llm.story_analysis import (
+from dreamfactory_studio.core.story_reading.titles import scene_title
+from dreamfactory_studio.core.story_reading.analysis import (
     PALETTES,
     pick_style,
     sentences,
@@ -30,8 +31,9 @@ from dreamfactory_studio.backends.llm.story_analysis import (
     story_palette,
     words,
 )
-from dreamfactory_studio.backends.llm.story_cast import Character as StoryCharacter
-from dreamfactory_studio.backends.llm.story_cast import character_kind, find_characters, follow_cast
+from dreamfactory_studio.core.story_reading.cast import Character as StoryCharacter
+from dreamfactory_studio.core.story_reading import read
+from dreamfactory_studio.core.story_reading.cast import character_kind, follow_cast
 from dreamfactory_studio.backends.speech import MIN_SECONDS, reading_seconds
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.settings import ExportSettings
@@ -108,10 +110,10 @@ class OfflineWriter:
             # A scene is at least one whole sentence: a short film of a short story has fewer scenes than the
             # default. A scene count the user asked for, or the long mode's, is kept (moments shown in several
             # shots when sentences run out).
-            scenes = max(1, min(scenes, len(sentences(project.story))))
+            scenes = max(1, min(scenes, len(read(project.story).sentences)))
         story = project.story.lower()
         audience = "teens and adults" if any(re.search(rf"\b{w}\b", story) for w in _MATURE) else "all ages"
-        total = sum(_seconds(_narration(c)) for c in split_scenes(project.story, scenes))
+        total = sum(_seconds(_narration(c)) for c in split_scenes(read(project.story).body, scenes))
         return {
             "mode": "short" if scenes <= 15 else "long",
             "scenes": scenes,
@@ -124,7 +126,8 @@ class OfflineWriter:
     def _decide_style(self, project: Project, scenes: int) -> dict:
         style, _ = self._style(project)
         palette, lighting = PALETTES.get(style, ("colours chosen to suit the style", "soft, even light"))
-        palette, lighting = story_palette(project.story, palette), story_lighting(project.story, lighting)
+        body = read(project.story).body
+        palette, lighting = story_palette(body, palette), story_lighting(body, lighting)
         return {
             "style": style,
             "palette": palette,
@@ -135,17 +138,18 @@ class OfflineWriter:
     def _style(self, project: Project) -> tuple[str, list[str]]:
         if project.request.style:
             return project.request.style, []
-        return pick_style(project.story)
+        return pick_style(read(project.story).body)
 
     def _decide_story(self, project: Project, scenes: int) -> dict:
-        paragraphs = [p for p in re.split(r"\n\s*\n", project.story.strip()) if p.strip()]
-        beats = [(sentences(p) or [None])[0] for p in paragraphs]
+        reading = read(project.story)
+        beats = [(sentences(p) or [None])[0] for p in reading.paragraphs]
         outline = " ".join(b.text for b in beats if b)
-        characters = [{"name": c.name, "description": c.description} for c in find_characters(project.story)]
+        characters = [{"name": c.name, "description": c.description} for c in reading.cast]
         return {"outline": outline, "characters": characters}
 
     def _decide_script(self, project: Project, scenes: int) -> dict:
-        analysed = {c.name: c for c in find_characters(project.story)}
+        reading = read(project.story)
+        analysed = {c.name: c for c in reading.cast}
         cast = []
         for character in project.characters:
             found = analysed.get(character.name)
@@ -156,11 +160,11 @@ class OfflineWriter:
                     (found.aliases if found else set()) | {character.name},
                 )
             )
-        chunks = split_scenes(project.story, scenes)
-        kinds = {c.name: character_kind(c, project.story) for c in cast}
+        chunks = split_scenes(reading.body, scenes)
+        kinds = {c.name: character_kind(c, reading.body) for c in cast}
         out = []
         for index, (chunk, present) in enumerate(
-            zip(chunks, follow_cast(chunks, cast, project.story), strict=True)
+            zip(chunks, follow_cast(chunks, cast, reading.body), strict=True)
         ):
             shot, camera = _shot(index, len(chunks), chunk, len(present))
             narration = _narration(chunk)
@@ -231,7 +235,7 @@ class OfflineWriter:
         changes, in words naming the scenes, colours and counts concerned."""
         notes: list[tuple[str, str]] = []
         if turn.conclusion == "task" and draft["scenes"] != final["scenes"]:
-            count = len(sentences(turn.project.story))
+            count = len(read(turn.project.story).sentences)
             notes.append(
                 (
                     f"The story has only {count} sentences: {draft['scenes']} scenes would show the same moment twice.",
@@ -295,7 +299,7 @@ class OfflineWriter:
         return "The scenes follow the story in order."
 
     def _open_task(self, turn: TurnInfo, d: dict) -> str:
-        story = turn.project.story
+        story = read(turn.project.story).body
         paragraphs = len([p for p in re.split(r"\n\s*\n", story.strip()) if p.strip()])
         asked = (
             f" The client asked for exactly {turn.project.request.scenes} scenes."
@@ -309,7 +313,7 @@ class OfflineWriter:
         )
 
     def _reply_task(self, turn: TurnInfo, d: dict) -> str:
-        per_scene = max(1, len(words(turn.project.story)) // d["scenes"])
+        per_scene = max(1, len(words(read(turn.project.story).body)) // d["scenes"])
         if d["audience"] == "all ages":
             audience = "Nothing in the story needs to be kept from children, so the audience is all ages."
         else:

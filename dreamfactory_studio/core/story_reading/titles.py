@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from dreamfactory_studio.backends.llm.story_analysis import Sentence, sentences
-from dreamfactory_studio.backends.llm.story_cast import TITLES, Character, flat_text
+from dreamfactory_studio.core.story_reading.analysis import Sentence, sentences
+from dreamfactory_studio.core.story_reading.cast import TITLES, Character, flat_text
 from dreamfactory_studio.core.story import TRAILING_WORDS
 
 # -- titles and settings --------------------------------------------------------------------------------

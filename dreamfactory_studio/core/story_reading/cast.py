@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dreamfactory_studio.backends.llm.story_analysis import Sentence, sentences
+from dreamfactory_studio.core.story_reading.analysis import Sentence, sentences
 
 _PHRASE_END = re.compile(r"\s+(?:is|was|are|were|who|that|which|and|holding|as)\b.*$", re.IGNORECASE)
 

@@ -1,0 +1,102 @@
+"""What kind of figure a character is, read from their name and look: a person, an animal, a creature, a
+machine or a crowd, and a child, an adult or someone old. The reader, the painters and the monitor ask the same
+words, so a goose is never drawn as a person nor a child as tall as her grandfather."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ANIMALS = frozenset(
+    "dog puppy cat kitten fox wolf horse pony rabbit hare bird owl mouse rat bear deer goat cow ox goose duck "
+    "swan crow raven hen chicken rooster pig sheep lamb tiger lion monkey turtle tortoise frog whale seal "
+    "otter badger hedgehog squirrel gull seagull heron parrot donkey mule camel elephant bat beetle moth".split()
+)
+CREATURES = frozenset(
+    "dragon dragonet wyvern griffin gryphon unicorn troll giant ogre monster phoenix serpent ghost spirit "
+    "fairy faerie goblin elf dwarf mermaid kraken yeti golem".split()
+)
+MACHINES = frozenset("robot android droid drone machine automaton mech cyborg bot unit engine".split())
+CROWDS = frozenset("crowd villagers townsfolk townspeople audience crew mob".split())
+PEOPLE = frozenset(
+    "man woman boy girl child kid baby toddler lady gentleman person stranger mother father grandmother "
+    "grandfather grandma grandpa granny sister brother aunt uncle wife husband daughter son captain doctor "
+    "nurse clerk mayor teacher driver ferryman fisherman farmer sailor soldier king queen prince princess "
+    "keeper baker cook officer detective narrator actress actor student widow nun monk priest".split()
+)
+CHILD_WORDS = frozenset("boy girl child kid baby toddler schoolgirl schoolboy son daughter".split()) - {
+    "son",
+    "daughter",
+}
+OLD_WORDS = frozenset(
+    "old elderly aged grandmother grandfather grandma grandpa granny grey-haired white-haired".split()
+)
+_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_AGE = re.compile(
+    r"\b(?:was|is|aged|age)\s+(\d{1,3}|[a-z]+(?:-[a-z]+)?)\b(?!\s+(?:years|months|days)\s+(?:ago|later))"
+    r"|\b(\d{1,3}|[a-z]+(?:-[a-z]+)?)[- ]years?[- ]old\b"
+)
+
+
+@dataclass(frozen=True)
+class FigureKind:
+    """``kind``: person, animal, creature, machine or crowd; ``age``: child, adult or old; ``noun``: the word
+    that told the kind ("goose", "dragon", "drone"), empty for a person."""
+
+    kind: str = "person"
+    age: str = "adult"
+    noun: str = ""
+
+
+def _age_number(text: str) -> int | None:
+    for match in _AGE.finditer(text):
+        word = match.group(1) or match.group(2)
+        if word.isdigit():
+            return int(word)
+        parts = word.split("-")
+        if all(p in _NUMBERS for p in parts):
+            return sum(_NUMBERS[p] for p in parts)
+    return None
+
+
+def figure_of(name: str, description: str = "") -> FigureKind:
+    """The kind and age of a character from the words of their name and look: the first noun of a kind that
+    the words name decides ("a large white goose with a black feather" is an animal, "a tall man with a dog"
+    a person), machines also by "built like"; the age by a number or by words ("old", "a girl")."""
+    text = f"{name} {description}".lower()
+    tokens = re.findall(r"[a-z]+(?:-[a-z]+)?", text)
+    kind, noun = "person", ""
+    for token in tokens:
+        word = token[:-1] if token.endswith("s") and token[:-1] in ANIMALS | CREATURES | MACHINES else token
+        if word in PEOPLE:
+            break
+        if word in CROWDS:
+            kind, noun = "crowd", word
+            break
+        if word in ANIMALS:
+            kind, noun = "animal", word
+            break
+        if word in CREATURES:
+            kind, noun = "creature", word
+            break
+        if word in MACHINES:
+            kind, noun = "machine", word
+            break
+    if kind == "person" and re.search(r"\bbuilt like\b|\bmade of (?:brass|copper|steel|tin|metal)\b", text):
+        kind, noun = "machine", "machine"
+    years = _age_number(text)
+    words = set(tokens)
+    if years is not None:
+        age = "child" if years < 13 else "old" if years >= 60 else "adult"
+    elif words & OLD_WORDS or re.search(r"\b(?:white|grey|gray|silver) (?:beard|hair|man|woman)\b", text):
+        age = "old"
+    elif words & CHILD_WORDS or "chick" in words:
+        age = "child"
+    else:
+        age = "adult"
+    return FigureKind(kind, age, noun)
