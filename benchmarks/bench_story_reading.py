@@ -33,7 +33,7 @@ TIMES = {"dawn": "dawn", "dusk": "dusk", "evening": "dusk", "night": "night"}
 
 def figure_kind(name: str, description: str) -> str:
     try:
-        from dreamfactory_studio.core.stories.kinds import figure_of
+        from dreamfactory_studio.core.story_reading.kinds import figure_of
     except ImportError:  # before issue 33: no kinds, everyone a person
         return "person"
     return figure_of(name, description).kind

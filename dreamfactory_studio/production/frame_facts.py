@@ -7,11 +7,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from dreamfactory_studio.backends.image import Drawn, FigureFacts
-from dreamfactory_studio.core.story_reading.analysis import settings_of
 from dreamfactory_studio.backends.vision import FrameContext, Monitor
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.model import Project, Recipe, Scene, UsedLora, UsedReference
 from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.story_reading.analysis import settings_of
 from dreamfactory_studio.production import cast
 
 PHASE = "keyframes"

@@ -21,7 +21,10 @@ from dreamfactory_studio.backends.llm.prompt_writing import (
     look_words,
     prompt_budget,
 )
-from dreamfactory_studio.core.story_reading.titles import scene_title
+from dreamfactory_studio.backends.speech import MIN_SECONDS, reading_seconds
+from dreamfactory_studio.core.model import Project
+from dreamfactory_studio.core.settings import ExportSettings
+from dreamfactory_studio.core.story_reading import read
 from dreamfactory_studio.core.story_reading.analysis import (
     PALETTES,
     pick_style,
@@ -32,11 +35,8 @@ from dreamfactory_studio.core.story_reading.analysis import (
     words,
 )
 from dreamfactory_studio.core.story_reading.cast import Character as StoryCharacter
-from dreamfactory_studio.core.story_reading import read
 from dreamfactory_studio.core.story_reading.cast import character_kind, follow_cast
-from dreamfactory_studio.backends.speech import MIN_SECONDS, reading_seconds
-from dreamfactory_studio.core.model import Project
-from dreamfactory_studio.core.settings import ExportSettings
+from dreamfactory_studio.core.story_reading.titles import scene_title
 
 WORDS_PER_SECOND = 2.5
 NARRATION_WORDS = 30

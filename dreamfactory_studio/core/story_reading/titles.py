@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
+from dreamfactory_studio.core.story import TRAILING_WORDS
 from dreamfactory_studio.core.story_reading.analysis import Sentence, sentences
 from dreamfactory_studio.core.story_reading.cast import TITLES, Character, flat_text
-from dreamfactory_studio.core.story import TRAILING_WORDS
 
 # -- titles and settings --------------------------------------------------------------------------------
 
