@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 
 from dreamfactory_studio.core.story_reading.analysis import Sentence, sentences
+from dreamfactory_studio.core.story_reading.kinds import ANIMALS, CROWDS, MACHINES
+from dreamfactory_studio.core.story_reading.kinds import CREATURES as KIND_CREATURES
 
 _PHRASE_END = re.compile(r"\s+(?:is|was|are|were|who|that|which|and|holding|as)\b.*$", re.IGNORECASE)
 
@@ -24,12 +26,10 @@ _STOP = frozenset(
 TITLES = frozenset(
     "captain grandmother grandfather grandma grandpa doctor dr mr mrs ms miss uncle aunt king queen "
     "prince princess lord lady sir professor old father mother sister brother master officer sergeant "
-    "detective auntie".split()
+    "detective auntie mayor inspector constable judge reverend".split()
 )
-CREATURES = tuple(
-    "dog cat robot fox bird horse dragon rabbit owl wolf bear mouse crow android droid cow goat tiger "
-    "lion monkey turtle frog whale deer".split()
-)
+CREATURES = tuple(sorted(ANIMALS | KIND_CREATURES | (MACHINES - {"unit", "engine", "machine"})))
+"""Nouns of the animals, creatures and machines that may act in a story ("a goose", "the dragon", "a drone")."""
 PEOPLE = tuple(
     "girl boy woman man child kid stranger soldier child baby teenager fisherman farmer sailor traveler "
     "traveller musician painter doctor nurse".split()
@@ -112,7 +112,7 @@ def find_characters(story: str) -> list[Character]:
         counts[name] = counts.get(name, 0) + 1
         if offset not in starts:
             inside[name] = inside.get(name, 0) + 1
-    named = set(re.findall(r"\bnamed\s+([A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)", flat))
+    named = set(re.findall(r"\b(?:named|called)\s+([A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)", flat))
     candidates = []
     for name, count in counts.items():
         first = name.split()[0].lower()
@@ -159,25 +159,56 @@ def _person_like(name: str, flat: str) -> bool:
     )
 
 
+_NUMBER = (
+    r"(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|"
+    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-[a-z]+)?)"
+)
+_LOOK = (
+    r"(?:small|tall|short|round|thin|fat|stout|plump|slim|slender|broad|bent|young|old|elderly|little|big|huge|"
+    r"tiny|grey|gray|white|red|blond|blonde|dark|pale|neat|wiry|lanky|hunched|freckled)"
+)
+
+
 def _describe(flat: str, character: Character) -> str:
+    """What the story lets one see of a character: appositives ("Mira, a tall girl in a green raincoat"),
+    "a dragon called Bramble, grey as slate", "X is/was a …", "X, who was seven", "She was fifty, with …",
+    "It was built like a dragonfly", and the parts of them it names."""
     pieces: list[str] = []
     for alias in sorted(character.aliases | {character.name}, key=len, reverse=True):
         name = re.escape(alias)
         for pattern in (
-            rf"\b(?:a|an)\s+([^,.;]{{3,80}}?)\s+named\s+{name}\b((?:\s+(?:with|in|wearing)\s+[^,.;]+)?)",
-            rf"\b{name},\s+((?:a|an)\s+[^,.;]{{3,120}}|[^,.;]{{3,120}}?(?:old|wearing|dressed)[^,.;]*)[,.;]",
+            rf"\b((?:a|an)\s+[^,.;]{{3,80}}?)\s+(?:named|called)\s+{name}\b((?:\s+(?:with|in|wearing)\s+[^,.;]+)?)"
+            rf"(?:,\s+((?:[a-z]+\s+as\s+[a-z]+)|(?:a|an)\s+[^,.;]{{3,100}}))?",
+            rf"\b{name},\s+((?:a|an|the)\s+[^,.;]{{3,120}}|[^,.;]{{3,120}}?(?:old|wearing|dressed)[^,.;]*)[,.;]"
+            rf"(?:\s*((?:a|an)\s+[^,.;]{{3,120}}?)[,.;])?",
             rf"\b{name},?\s+(?:is|was)\s+(?:(?:a|an)\s+[a-z]+,\s+)?((?:a|an)\s+[^.;]{{3,120}}?)(?:,?\s+(?:and|but|who|that)\s|[.;]|,\s+(?:a|an)\s)",
-            rf"\b{name}\s+is\s+((?:nine|ten|eleven|twelve|\d+|[a-z]+teen|[a-z]+ty)[^.;]{{0,100}}?)(?:\s+that\s|[.;])",
+            rf"\b{name},?\s+(?:who\s+)?(?:is|was)\s+({_NUMBER}(?:\s+years\s+old)?)\b(?!\s+(?:years|months|days|minutes))",
+            rf"\b{name}\s+(?:is|was)\s+((?:the\s+(?:elder|eldest|younger|youngest),\s+)?{_LOOK}\b[^.;]{{0,120}}?)(?:[.;]|,\s+(?:because|so|but|and then|while|as|until)\b)",
+            rf"\b{name},\s+who\s+(?:is|was)\s+([^.;]{{3,80}}?)[,.;]",
             rf"\b(?:her|his|their)\s+(\w+)\s+{name}\b",
-            rf"\b{name}\b[^.]*\.\s+(?:She|He|It)\s+is\s+((?:a|an)\s+[^.;]{{3,120}}?)(?:,\s+and\s|[.;])",
+            rf"\b{name}\b[^.]*\.\s+(?:She|He|It)\s+(?:is|was)\s+((?:a|an)\s+[^.;]{{3,120}}?)(?:,\s+and\s|[.;])",
+            rf"\b{name}\b[^.]*\.(?:\s+(?:She|He)\b[^.]*\.)?\s+(?:She|He)\s+(?:is|was)\s+({_NUMBER}"
+            rf"(?:,\s+(?:with|in|wearing|{_LOOK})\b[^,.;]{{3,100}})*)[,.;]",
+            rf"\b{name}\b[^.]*\.\s+(?:She|He|It)\s+(?:is|was)\s+(built\s+like\s+[^.;]{{3,100}}?)(?:,\s+and\s|[.;])",
         ):
             for match in re.finditer(pattern, flat, re.IGNORECASE):
-                piece = re.sub(r"\s+", " ", " ".join(g for g in match.groups() if g)).strip()
-                if piece and piece.lower() not in (p.lower() for p in pieces):
-                    pieces.append(piece)
+                groups = [g.strip(" ,") for g in match.groups() if g and g.strip(" ,")]
+                piece = re.sub(r"\s+", " ", ", ".join(groups)).strip()
+                if re.fullmatch(_NUMBER, piece, re.IGNORECASE):
+                    piece = f"{piece} years old"
+                _add_piece(pieces, piece)
     if not pieces:
         pieces += _look_words(flat, character)
     return "; ".join(pieces)
+
+
+def _add_piece(pieces: list[str], piece: str) -> None:
+    """``piece`` added to a look, unless the look already says it; a piece that says more replaces one it holds."""
+    lowered = piece.lower()
+    if not piece or any(lowered in p.lower() for p in pieces):
+        return
+    pieces[:] = [p for p in pieces if p.lower() not in lowered]
+    pieces.append(piece)
 
 
 AGE_WORDS = {
@@ -210,6 +241,8 @@ def _look_words(flat: str, character: Character) -> list[str]:
 
 
 def _add_creatures_and_people(flat: str, characters: list[Character]) -> None:
+    """Who acts without a name: an animal, creature or machine the story keeps calling "the goose", a person
+    introduced by their look ("a woman in a green coat"), a crowd that keeps acting, and a first-person narrator."""
     taken = " ".join(c.description for c in characters).lower()
     for noun in CREATURES:
         hits = re.findall(rf"\b(?:a|an|the)\s+((?:[a-z\-]+\s+){{0,2}}{noun})\b(?![-])", flat, re.IGNORECASE)
@@ -218,13 +251,44 @@ def _add_creatures_and_people(flat: str, characters: list[Character]) -> None:
             characters.append(Character(name=f"the {noun}", description=f"a {description}", aliases={noun}))
     for noun in PEOPLE:
         for match in re.finditer(
-            rf"\b(?:a|an)\s+((?:[a-z\-]+\s+){{0,2}}{noun})\s+((?:in|with|wearing)\s+[^,.;]+)", flat
+            rf"\b(?:a|an)\s+((?:[a-z\-]+\s+){{0,2}}{noun})\s+((?:in|with|wearing)\s+[^,.;]+)",
+            flat,
+            re.IGNORECASE,
         ):
             phrase = _PHRASE_END.sub("", f"{match.group(1)} {match.group(2)}")
             if phrase.lower() in taken or any(c.name == f"the {noun}" for c in characters):
                 continue
             characters.append(Character(name=f"the {noun}", description=f"a {phrase}", aliases={noun}))
             break
+    for noun in sorted(CROWDS):
+        hits = re.findall(
+            rf"\b(?:a|an|the)\s+((?:[a-z\-]+\s+){{0,2}}{noun}(?:\s+of\s+[a-z]+)?)\b", flat, re.I
+        )
+        if len(hits) >= 3 and noun not in taken:
+            characters.append(
+                Character(name=f"the {noun}", description=f"a {max(hits, key=len)}", aliases={noun})
+            )
+    narrator = narrator_of(flat)
+    if narrator is not None:
+        characters.append(narrator)
+
+
+FIRST_PERSON = ("I", "me", "my", "myself")
+
+
+def narrator_of(flat: str) -> Character | None:
+    """The teller of a story told in the first person (three or more "I", "me" or "my" outside quotes), with
+    what they say of themselves ("I am twenty-two"); ``None`` for a story told in the third person."""
+    outside = re.sub(r"[\"“][^\"”]*[\"”]", " ", flat)
+    if len(re.findall(r"\b(?:I|me|my|myself)\b", outside)) < 3:
+        return None
+    look = re.findall(
+        rf"\bI\s+(?:am|was)\s+((?:a|an)\s+[^,.;]{{3,80}}|{_NUMBER}(?:\s+years\s+old)?)\b", outside
+    )
+    pieces: list[str] = []
+    for piece in look:
+        _add_piece(pieces, f"{piece} years old" if re.fullmatch(_NUMBER, piece) else piece)
+    return Character(name="the narrator", description="; ".join(pieces), aliases=set(FIRST_PERSON))
 
 
 # -- following the characters through a story ------------------------------------------------------------

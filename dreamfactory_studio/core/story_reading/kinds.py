@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 ANIMALS = frozenset(
-    "dog puppy cat kitten fox wolf horse pony rabbit hare bird owl mouse rat bear deer goat cow ox goose duck "
+    "dog puppy cat kitten cub chick foal calf fawn fox wolf horse pony rabbit hare bird owl mouse rat bear deer goat cow ox goose duck "
     "swan crow raven hen chicken rooster pig sheep lamb tiger lion monkey turtle tortoise frog whale seal "
     "otter badger hedgehog squirrel gull seagull heron parrot donkey mule camel elephant bat beetle moth".split()
 )
@@ -28,6 +28,7 @@ CHILD_WORDS = frozenset("boy girl child kid baby toddler schoolgirl schoolboy so
     "son",
     "daughter",
 }
+YOUNG_ANIMALS = frozenset("kitten puppy chick lamb foal cub calf duckling gosling fawn".split())
 OLD_WORDS = frozenset(
     "old elderly aged grandmother grandfather grandma grandpa granny grey-haired white-haired".split()
 )
@@ -38,7 +39,7 @@ _NUMBERS = {
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
 _AGE = re.compile(
-    r"\b(?:was|is|aged|age)\s+(\d{1,3}|[a-z]+(?:-[a-z]+)?)\b(?!\s+(?:years|months|days)\s+(?:ago|later))"
+    r"(?:^|;\s*)(\d{1,3}|[a-z]+(?:-[a-z]+)?)\b(?=,|;|$)|\b(?:was|is|aged|age)\s+(\d{1,3}|[a-z]+(?:-[a-z]+)?)\b(?!\s+(?:years|months|days)\s+(?:ago|later))"
     r"|\b(\d{1,3}|[a-z]+(?:-[a-z]+)?)[- ]years?[- ]old\b"
 )
 
@@ -55,7 +56,7 @@ class FigureKind:
 
 def _age_number(text: str) -> int | None:
     for match in _AGE.finditer(text):
-        word = match.group(1) or match.group(2)
+        word = next(g for g in match.groups() if g)
         if word.isdigit():
             return int(word)
         parts = word.split("-")
@@ -89,13 +90,14 @@ def figure_of(name: str, description: str = "") -> FigureKind:
             break
     if kind == "person" and re.search(r"\bbuilt like\b|\bmade of (?:brass|copper|steel|tin|metal)\b", text):
         kind, noun = "machine", "machine"
-    years = _age_number(text)
+    years = _age_number(description.lower()) if description else None
+    years = years if years is not None else _age_number(text)
     words = set(tokens)
     if years is not None:
         age = "child" if years < 13 else "old" if years >= 60 else "adult"
     elif words & OLD_WORDS or re.search(r"\b(?:white|grey|gray|silver) (?:beard|hair|man|woman)\b", text):
         age = "old"
-    elif words & CHILD_WORDS or "chick" in words:
+    elif words & (CHILD_WORDS if kind == "person" else YOUNG_ANIMALS):
         age = "child"
     else:
         age = "adult"
