@@ -10,7 +10,7 @@ from dreamfactory_studio.backends.image import FigureFacts, PanelFacts
 from dreamfactory_studio.backends.image.sketch import render_panel
 from dreamfactory_studio.backends.image.sketch_palette import scheme_for
 from dreamfactory_studio.backends.image.sketch_scenery import props_by_holder, weather_of
-from dreamfactory_studio.core.story_reading.analysis import settings_of
+from dreamfactory_studio.core.story_reading.places import settings_of
 
 
 @pytest.mark.parametrize(

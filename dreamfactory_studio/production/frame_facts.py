@@ -11,7 +11,8 @@ from dreamfactory_studio.backends.vision import FrameContext, Monitor
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.model import Project, Recipe, Scene, UsedLora, UsedReference
 from dreamfactory_studio.core.project_folder import ProjectFolder
-from dreamfactory_studio.core.story_reading.analysis import settings_of
+from dreamfactory_studio.core.story_reading import read
+from dreamfactory_studio.core.story_reading.places import settings_of, time_in
 from dreamfactory_studio.production import cast
 
 PHASE = "keyframes"
@@ -55,7 +56,8 @@ def prompt_facts(
 def scene_setting(project: Project, scene: Scene) -> tuple[str, str]:
     """The scene's place and time of day: from its setting (a screenplay's heading) where it has one, else
     read from the scripts up to it (a scene that names neither is where and when the one before it ended)."""
-    place, time = _settings(tuple(s.script for s in project.scenes))[project.scene_number(scene.id) - 1]
+    scripts = tuple(s.script for s in project.scenes)
+    place, time = _settings(scripts, time_in(read(project.story).title))[project.scene_number(scene.id) - 1]
     if scene.setting is None:
         return place, time
     said_place, said_time = settings_of([f"{scene.setting.place} {scene.setting.time}".lower()])[0]
@@ -73,9 +75,9 @@ def scene_setting(project: Project, scene: Scene) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=4)
-def _settings(scripts: tuple[str, ...]) -> list[tuple[str, str]]:
+def _settings(scripts: tuple[str, ...], opening_time: str) -> list[tuple[str, str]]:
     # Read once per version of the script: every take and every description of a run asks.
-    return settings_of(list(scripts))
+    return settings_of(list(scripts), opening_time)
 
 
 def frame_context(project: Project, scene: Scene, prompt: str) -> FrameContext:

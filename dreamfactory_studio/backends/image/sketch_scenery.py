@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from PIL import ImageDraw
 
 from dreamfactory_studio.backends.image.sketch_palette import RGB, mix, words_of
-from dreamfactory_studio.core.story_reading.analysis import settings_of
+from dreamfactory_studio.core.story_reading.places import settings_of
 
 INTERIORS = {"shop", "room", "kitchen", "engine room", "corridor", "station", "observation deck", "church"}
 STOPPED = (
