@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from dreamfactory_studio.core.story_reading.analysis import Sentence, sentences
-from dreamfactory_studio.core.story_reading.kinds import ANIMALS, CROWDS, MACHINES
+from dreamfactory_studio.core.story_reading.kinds import ANIMALS, CROWDS, MACHINES, FigureKind, figure_of
 from dreamfactory_studio.core.story_reading.kinds import CREATURES as KIND_CREATURES
 
 _PHRASE_END = re.compile(r"\s+(?:is|was|are|were|who|that|which|and|holding|as)\b.*$", re.IGNORECASE)
@@ -140,10 +140,38 @@ def find_characters(story: str) -> list[Character]:
     for character in characters:
         character.description = _describe(flat, character)
     _add_creatures_and_people(flat, characters)
+    _looks_from_epithets(flat, characters)
     characters.sort(
         key=lambda c: min((flat.find(a) for a in c.aliases | {c.name} if flat.find(a) >= 0), default=0)
     )
     return characters
+
+
+def _looks_from_epithets(flat: str, characters: list[Character]) -> None:
+    """A character the story never describes but calls "the old woman" looks like one: the epithet, resolved to
+    the one mentioned last that it fits, becomes their look."""
+    kinds = {c.name: _kind(c, flat) for c in characters}
+    for match in _EPITHET.finditer(flat):
+        if not match.group(1) and match.group(2).lower() not in ("grandmother", "grandfather"):
+            continue
+        last = {
+            c.name: max(
+                (
+                    m.start()
+                    for a in c.aliases | {c.name}
+                    for m in re.finditer(rf"\b{re.escape(a)}\b", flat[: match.start()])
+                ),
+                default=-1,
+            )
+            for c in characters
+        }
+        pool = [n for n, at in sorted(last.items(), key=lambda kv: kv[1]) if at >= 0]
+        figures = {c.name: figure_of(c.name, c.description) for c in characters}
+        who = _described_by(match.group(1), match.group(2), pool, kinds, figures)
+        character = next((c for c in characters if c.name == who), None)
+        if character is not None and not character.description:
+            words = " ".join(w.strip() for w in (match.group(1) or "", match.group(2)) if w.strip()).lower()
+            character.description = f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
 
 
 def _person_like(name: str, flat: str) -> bool:
@@ -379,7 +407,46 @@ def _epithets(character: Character, flat: str) -> set[str]:
         ):
             if match.group(1).lower() in ROLE_NOUNS:
                 found.add(match.group(1).lower())
-    return found
+    return found | {KIN[w] for w in found if w in KIN}
+
+
+KIN = {
+    "grandpa": "grandfather",
+    "grandma": "grandmother",
+    "granny": "grandmother",
+    "mum": "mother",
+    "dad": "father",
+}
+"""What a story also calls a character whose name or look holds the familiar word ("Grandpa Henri")."""
+
+
+_EPITHET = re.compile(
+    r"\b[Tt]he\s+((?:old|young|little|elderly|small|tall)\s+)?(woman|man|girl|boy|lady|gentleman|grandmother|"
+    r"grandfather|child)\b"
+)
+"""A person called by what anyone can see they are ("the old woman", "the girl"), not by name: it stands for
+the one last mentioned that it fits. A role ("the clerk", "the mayor") stands only for the character whose
+name or look holds it."""
+
+
+def _described_by(
+    adjective: str | None, noun: str, pool: list[str], kinds: dict[str, str], figures: dict[str, FigureKind]
+) -> str | None:
+    """The character an epithet stands for: the one mentioned last whose sex, age and kind it fits."""
+    noun, adjective = noun.lower(), (adjective or "").strip().lower()
+    sex = "f" if noun in FEMALE else "m" if noun in MALE else ""
+    child = noun in ("girl", "boy", "child")
+    old = adjective in ("old", "elderly") or noun in ("grandmother", "grandfather")
+    for name in reversed(pool):
+        figure = figures.get(name)
+        if figure is None or figure.kind != "person":
+            continue
+        if (sex and kinds.get(name) not in (sex, "")) or (child != (figure.age == "child")):
+            continue
+        if old and figure.age == "child":
+            continue
+        return name
+    return None
 
 
 def character_kind(character: Character, story: str) -> str:
@@ -393,6 +460,7 @@ def follow_cast(chunks: list[str], characters: list[Character], story: str) -> l
     flat = flat_text(story)
     kinds = {c.name: _kind(c, flat) for c in characters}
     epithets = {c.name: _epithets(c, flat) for c in characters}
+    ages = {c.name: figure_of(c.name, c.description) for c in characters}
     owners: dict[str, list[str]] = {}
     for name, nouns in epithets.items():
         for noun in nouns:
@@ -409,8 +477,18 @@ def follow_cast(chunks: list[str], characters: list[Character], story: str) -> l
                         mentions.append((match.start(), character.name))
             for noun, names in owners.items():
                 if len(names) == 1:
-                    for match in re.finditer(rf"\bthe\s+(?:[a-z\-]+\s+){{0,2}}{noun}\b", sentence.text, re.I):
+                    for match in re.finditer(
+                        rf"\b(?:the|her|his|their)\s+(?:[a-z\-]+\s+){{0,2}}{noun}\b", sentence.text, re.I
+                    ):
                         mentions.append((match.start(), names[0]))
+            for match in _EPITHET.finditer(sentence.text):
+                if len(owners.get(match.group(2).lower(), ())) == 1:
+                    continue
+                earlier = list(dict.fromkeys(n for at, n in sorted(mentions) if at < match.start()))
+                pool = [n for n in recent if n not in earlier] + earlier
+                who = _described_by(match.group(1), match.group(2), pool, kinds, ages)
+                if who:
+                    mentions.append((match.start(), who))
             pattern = r"\b(she|her|hers|herself|he|him|his|himself|it|its|they|them|their|themselves)\b"
             for match in re.finditer(pattern, sentence.text, re.I):
                 kind = PRONOUNS[match.group(1).lower()]
@@ -426,6 +504,12 @@ def follow_cast(chunks: list[str], characters: list[Character], story: str) -> l
                     mentions += [(match.start(), n) for n in pool[-size:]] if len(pool) >= 2 else []
                     continue
                 fitting = [n for n in pool if kinds.get(n) == kind]
+                if match.group(1).lower() in ("him", "them") or (
+                    match.group(1).lower() == "her"
+                    and re.match(r"\s*(?:[.,;!?]|$|\w+ly\b|to\b|from\b|up\b)", sentence.text[match.end() :])
+                ):
+                    # An object ("the mayor sees him") is rarely the one who does it, earlier in the sentence.
+                    fitting = [n for n in fitting if n not in earlier] or fitting
                 if fitting:
                     mentions.append((match.start(), fitting[-1]))
             for _, name in sorted(mentions):
