@@ -35,7 +35,7 @@ from dreamfactory_studio.core.story_reading.analysis import (
     words,
 )
 from dreamfactory_studio.core.story_reading.cast import Character as StoryCharacter
-from dreamfactory_studio.core.story_reading.cast import character_kind, follow_cast
+from dreamfactory_studio.core.story_reading.following import character_kind, follow_cast
 from dreamfactory_studio.core.story_reading.titles import scene_title
 
 WORDS_PER_SECOND = 2.5

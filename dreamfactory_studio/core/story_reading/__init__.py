@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dreamfactory_studio.core.story_reading.analysis import Sentence, sentences
-from dreamfactory_studio.core.story_reading.cast import Character, find_characters
+from dreamfactory_studio.core.story_reading.cast import Character, find_characters, flat_text
+from dreamfactory_studio.core.story_reading.following import looks_from_epithets
 from dreamfactory_studio.core.story_reading.kinds import FigureKind, figure_of
 from dreamfactory_studio.core.story_reading.manuscript import Manuscript, parse_manuscript
 
@@ -44,7 +45,9 @@ def read(story: str) -> StoryReading:
     """The story read once (the last few are kept: every phase and scene of a run asks)."""
     manuscript = parse_manuscript(story)
     body = manuscript.body
-    return StoryReading(manuscript, tuple(sentences(body)), tuple(find_characters(body)))
+    cast = find_characters(body)
+    looks_from_epithets(flat_text(body), cast)
+    return StoryReading(manuscript, tuple(sentences(body)), tuple(cast))
 
 
 __all__ = ["Character", "FigureKind", "Manuscript", "StoryReading", "figure_of", "read"]

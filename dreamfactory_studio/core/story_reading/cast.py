@@ -1,6 +1,6 @@
 """The characters of a story, read without a language model: who they are (names, titles, full names that
 occur once, unnamed people and creatures), what they look like, who each pronoun and epithet stands for, and
-short titles of who does what in a scene (:mod:`.scene_titles`). Names are found only where a script has capitals.
+short titles of who does what in a scene (:mod:`.titles`); who is in each scene is :mod:`.following`'s. Names are found only where a script has capitals.
 """
 
 from __future__ import annotations
@@ -8,8 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dreamfactory_studio.core.story_reading.analysis import Sentence, sentences
-from dreamfactory_studio.core.story_reading.kinds import ANIMALS, CROWDS, MACHINES, FigureKind, figure_of
+from dreamfactory_studio.core.story_reading.kinds import ANIMALS, CROWDS, FEMALE, MACHINES, MALE
 from dreamfactory_studio.core.story_reading.kinds import CREATURES as KIND_CREATURES
 
 _PHRASE_END = re.compile(r"\s+(?:is|was|are|were|who|that|which|and|holding|as)\b.*$", re.IGNORECASE)
@@ -41,11 +40,6 @@ class Character:
     name: str
     description: str = ""
     aliases: set[str] = field(default_factory=set)
-
-    def mentioned_in(self, text: str) -> bool:
-        return any(
-            re.search(rf"\b{re.escape(alias)}\b", text, re.IGNORECASE) for alias in self.aliases | {self.name}
-        )
 
 
 def _capitalised_runs(text: str) -> list[tuple[str, int]]:
@@ -140,38 +134,10 @@ def find_characters(story: str) -> list[Character]:
     for character in characters:
         character.description = _describe(flat, character)
     _add_creatures_and_people(flat, characters)
-    _looks_from_epithets(flat, characters)
     characters.sort(
         key=lambda c: min((flat.find(a) for a in c.aliases | {c.name} if flat.find(a) >= 0), default=0)
     )
     return characters
-
-
-def _looks_from_epithets(flat: str, characters: list[Character]) -> None:
-    """A character the story never describes but calls "the old woman" looks like one: the epithet, resolved to
-    the one mentioned last that it fits, becomes their look."""
-    kinds = {c.name: _kind(c, flat) for c in characters}
-    for match in _EPITHET.finditer(flat):
-        if not match.group(1) and match.group(2).lower() not in ("grandmother", "grandfather"):
-            continue
-        last = {
-            c.name: max(
-                (
-                    m.start()
-                    for a in c.aliases | {c.name}
-                    for m in re.finditer(rf"\b{re.escape(a)}\b", flat[: match.start()])
-                ),
-                default=-1,
-            )
-            for c in characters
-        }
-        pool = [n for n, at in sorted(last.items(), key=lambda kv: kv[1]) if at >= 0]
-        figures = {c.name: figure_of(c.name, c.description) for c in characters}
-        who = _described_by(match.group(1), match.group(2), pool, kinds, figures)
-        character = next((c for c in characters if c.name == who), None)
-        if character is not None and not character.description:
-            words = " ".join(w.strip() for w in (match.group(1) or "", match.group(2)) if w.strip()).lower()
-            character.description = f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
 
 
 def _person_like(name: str, flat: str) -> bool:
@@ -317,206 +283,3 @@ def narrator_of(flat: str) -> Character | None:
     for piece in look:
         _add_piece(pieces, f"{piece} years old" if re.fullmatch(_NUMBER, piece) else piece)
     return Character(name="the narrator", description="; ".join(pieces), aliases=set(FIRST_PERSON))
-
-
-# -- following the characters through a story ------------------------------------------------------------
-
-FEMALE = frozenset(
-    "woman girl grandmother grandma mother mum mom sister aunt auntie queen princess lady mrs ms miss "
-    "daughter granddaughter wife widow nun she her niece duchess witch".split()
-)
-MALE = frozenset(
-    "man boy grandfather grandpa father dad brother uncle king prince lord sir mr son grandson husband "
-    "monk he his nephew duke fisherman postman".split()
-)
-THINGS = set(CREATURES) | {"machine", "unit", "drone", "cat", "ship"}
-PRONOUNS = {
-    "she": "f",
-    "her": "f",
-    "hers": "f",
-    "herself": "f",
-    "he": "m",
-    "him": "m",
-    "his": "m",
-    "himself": "m",
-    "it": "n",
-    "its": "n",
-    "itself": "n",
-    "they": "p",
-    "them": "p",
-    "their": "p",
-    "themselves": "p",
-}
-ROLE_NOUNS = (
-    set(PEOPLE)
-    | set(CREATURES)
-    | {
-        "keeper",
-        "captain",
-        "postman",
-        "courier",
-        "botanist",
-        "clockmaker",
-        "grandson",
-        "granddaughter",
-        "brother",
-        "sister",
-        "mother",
-        "father",
-        "passenger",
-        "android",
-        "machine",
-        "client",
-        "baker",
-        "teacher",
-        "driver",
-        "grandmother",
-        "grandfather",
-        "fisherman",
-        "partner",
-    }
-)
-
-
-def _kind(character: Character, flat: str) -> str:
-    """f, m or n (a creature or machine): from the words of the name and look, else the pronouns after the
-    character's first mention; "" when nothing tells."""
-    text = f"{character.name} {character.description}".lower()
-    found = set(re.findall(r"[a-z]+", text))
-    if found & THINGS and not found & (FEMALE | MALE - {"his", "her"}):
-        return "n"
-    female, male = len(found & (FEMALE - {"she", "her"})), len(found & (MALE - {"he", "his"}))
-    if female != male:
-        return "f" if female > male else "m"
-    first = min((flat.find(a) for a in character.aliases | {character.name} if flat.find(a) >= 0), default=-1)
-    following = flat[first : first + 300].lower() if first >= 0 else ""
-    she = len(re.findall(r"\b(?:she|her)\b", following))
-    he = len(re.findall(r"\b(?:he|him|his)\b", following))
-    it = len(re.findall(r"\b(?:it|its)\b", following))
-    if max(she, he) == 0:
-        return "n" if it and found & THINGS else ""
-    return "f" if she > he else "m"
-
-
-def _epithets(character: Character, flat: str) -> set[str]:
-    """The nouns a story may call a character by: "the old man", "the robot", "the keeper"."""
-    found = set(re.findall(r"[a-z]+", f"{character.name} {character.description}".lower())) & ROLE_NOUNS
-    for alias in character.aliases | {character.name}:
-        for match in re.finditer(
-            rf"\b(?:the|her|his|its|their)\s+(\w+),?\s+{re.escape(alias)}\b", flat, re.I
-        ):
-            if match.group(1).lower() in ROLE_NOUNS:
-                found.add(match.group(1).lower())
-    return found | {KIN[w] for w in found if w in KIN}
-
-
-KIN = {
-    "grandpa": "grandfather",
-    "grandma": "grandmother",
-    "granny": "grandmother",
-    "mum": "mother",
-    "dad": "father",
-}
-"""What a story also calls a character whose name or look holds the familiar word ("Grandpa Henri")."""
-
-
-_EPITHET = re.compile(
-    r"\b[Tt]he\s+((?:old|young|little|elderly|small|tall)\s+)?(woman|man|girl|boy|lady|gentleman|grandmother|"
-    r"grandfather|child)\b"
-)
-"""A person called by what anyone can see they are ("the old woman", "the girl"), not by name: it stands for
-the one last mentioned that it fits. A role ("the clerk", "the mayor") stands only for the character whose
-name or look holds it."""
-
-
-def _described_by(
-    adjective: str | None, noun: str, pool: list[str], kinds: dict[str, str], figures: dict[str, FigureKind]
-) -> str | None:
-    """The character an epithet stands for: the one mentioned last whose sex, age and kind it fits."""
-    noun, adjective = noun.lower(), (adjective or "").strip().lower()
-    sex = "f" if noun in FEMALE else "m" if noun in MALE else ""
-    child = noun in ("girl", "boy", "child")
-    old = adjective in ("old", "elderly") or noun in ("grandmother", "grandfather")
-    for name in reversed(pool):
-        figure = figures.get(name)
-        if figure is None or figure.kind != "person":
-            continue
-        if (sex and kinds.get(name) not in (sex, "")) or (child != (figure.age == "child")):
-            continue
-        if old and figure.age == "child":
-            continue
-        return name
-    return None
-
-
-def character_kind(character: Character, story: str) -> str:
-    """f, m or n (a creature or machine), or "" when the story does not tell."""
-    return _kind(character, flat_text(story))
-
-
-def follow_cast(chunks: list[str], characters: list[Character], story: str) -> list[list[str]]:
-    """Who is in each scene, in the order the scene names them: by name and alias, by epithet ("the old man"),
-    and by pronoun, each pronoun standing for the character of its kind mentioned last (they: the last two)."""
-    flat = flat_text(story)
-    kinds = {c.name: _kind(c, flat) for c in characters}
-    epithets = {c.name: _epithets(c, flat) for c in characters}
-    ages = {c.name: figure_of(c.name, c.description) for c in characters}
-    owners: dict[str, list[str]] = {}
-    for name, nouns in epithets.items():
-        for noun in nouns:
-            owners.setdefault(noun, []).append(name)
-    recent: list[str] = []  # names, the last mentioned last
-    out = []
-    for chunk in chunks:
-        present: list[str] = []
-        for sentence in sentences(flat_text(chunk)) or [Sentence(chunk, 0)]:
-            mentions: list[tuple[int, str]] = []
-            for character in characters:
-                for alias in character.aliases | {character.name}:
-                    for match in re.finditer(rf"\b{re.escape(alias)}\b", sentence.text):
-                        mentions.append((match.start(), character.name))
-            for noun, names in owners.items():
-                if len(names) == 1:
-                    for match in re.finditer(
-                        rf"\b(?:the|her|his|their)\s+(?:[a-z\-]+\s+){{0,2}}{noun}\b", sentence.text, re.I
-                    ):
-                        mentions.append((match.start(), names[0]))
-            for match in _EPITHET.finditer(sentence.text):
-                if len(owners.get(match.group(2).lower(), ())) == 1:
-                    continue
-                earlier = list(dict.fromkeys(n for at, n in sorted(mentions) if at < match.start()))
-                pool = [n for n in recent if n not in earlier] + earlier
-                who = _described_by(match.group(1), match.group(2), pool, kinds, ages)
-                if who:
-                    mentions.append((match.start(), who))
-            pattern = r"\b(she|her|hers|herself|he|him|his|himself|it|its|they|them|their|themselves)\b"
-            for match in re.finditer(pattern, sentence.text, re.I):
-                kind = PRONOUNS[match.group(1).lower()]
-                if kind == "n" and match.start() > 0:
-                    continue  # "it" mid-sentence is mostly a thing ("open it"); as the subject, a creature
-                earlier = list(dict.fromkeys(n for at, n in sorted(mentions) if at < match.start()))
-                pool = [n for n in recent if n not in earlier] + earlier  # the last mentioned last
-                if kind == "p":
-                    group = re.search(r"\b(two|three|four|five)\s+of\s+(?:them|us)\b", sentence.text, re.I)
-                    size = (
-                        {"two": 2, "three": 3, "four": 4, "five": 5}[group.group(1).lower()] if group else 2
-                    )
-                    mentions += [(match.start(), n) for n in pool[-size:]] if len(pool) >= 2 else []
-                    continue
-                fitting = [n for n in pool if kinds.get(n) == kind]
-                if match.group(1).lower() in ("him", "them") or (
-                    match.group(1).lower() == "her"
-                    and re.match(r"\s*(?:[.,;!?]|$|\w+ly\b|to\b|from\b|up\b)", sentence.text[match.end() :])
-                ):
-                    # An object ("the mayor sees him") is rarely the one who does it, earlier in the sentence.
-                    fitting = [n for n in fitting if n not in earlier] or fitting
-                if fitting:
-                    mentions.append((match.start(), fitting[-1]))
-            for _, name in sorted(mentions):
-                if name in recent:
-                    recent.remove(name)
-                recent.append(name)
-                if name not in present:
-                    present.append(name)
-        out.append(present)
-    return out

@@ -24,6 +24,14 @@ PEOPLE = frozenset(
     "nurse clerk mayor teacher driver ferryman fisherman farmer sailor soldier king queen prince princess "
     "keeper baker cook officer detective narrator actress actor student widow nun monk priest".split()
 )
+FEMALE = frozenset(
+    "woman girl grandmother grandma mother mum mom sister aunt auntie queen princess lady mrs ms miss "
+    "daughter granddaughter wife widow nun she her niece duchess witch".split()
+)
+MALE = frozenset(
+    "man boy grandfather grandpa father dad brother uncle king prince lord sir mr son grandson husband "
+    "monk he his nephew duke fisherman postman".split()
+)
 CHILD_WORDS = frozenset("boy girl child kid baby toddler schoolgirl schoolboy son daughter".split()) - {
     "son",
     "daughter",
