@@ -4,6 +4,7 @@ take records."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from dreamfactory_studio.backends.image import Drawn, FigureFacts
@@ -94,6 +95,18 @@ def frame_context(project: Project, scene: Scene, prompt: str) -> FrameContext:
     )
 
 
+def base_context(project: Project, scene: Scene, prompt: str) -> FrameContext:
+    """What the monitor is told to write the Base Description from: the Base Frame's scene, with the whole
+    cast and every place the story names (what must hold in every scene, not only in scene 1)."""
+    scripts = tuple(s.script for s in project.scenes)
+    places = dict.fromkeys(p for p, _ in _settings(scripts, time_in(read(project.story).title)) if p)
+    return replace(
+        frame_context(project, scene, prompt),
+        characters=tuple(FigureFacts(c.name, c.description) for c in project.characters),
+        place=", ".join(places) or scene_setting(project, scene)[0],
+    )
+
+
 async def describe_base_frame(folder: ProjectFolder, project: Project, monitor: Monitor) -> str:
     """Ask the monitor for a new Base Description of the Base Frame; the project is not changed."""
     if project.base_frame is None or not project.scenes:
@@ -108,7 +121,7 @@ async def describe_base_frame(folder: ProjectFolder, project: Project, monitor: 
         )
     scene = project.scenes[0]
     prompt = scene.keyframe.prompt if scene.keyframe else ""
-    return await monitor.describe_base(path, frame_context(project, scene, prompt))
+    return await monitor.describe_base(path, base_context(project, scene, prompt))
 
 
 def recipe_of(drawn: Drawn, notes: list[str]) -> Recipe:

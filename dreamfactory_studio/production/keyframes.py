@@ -28,7 +28,7 @@ from dreamfactory_studio.core.events import SceneFinished, SceneStarted, SheetSt
 from dreamfactory_studio.core.model import BaseFrame, Character, CharacterSheet, Scene, Take
 from dreamfactory_studio.core.tasks import all_or_none
 from dreamfactory_studio.production import cast
-from dreamfactory_studio.production.frame_facts import style_facts
+from dreamfactory_studio.production.frame_facts import base_context, style_facts
 from dreamfactory_studio.production.take_maker import TakeMaker
 
 CRITIQUE_TASK = (
@@ -159,7 +159,9 @@ class KeyframeDesigner(TakeMaker):
         keyframe = scene.keyframe
         context = self._context(scene, keyframe.prompt if keyframe else "")
         if not self.project.base_description.user_edited:
-            self.project.base_description.text = await self.monitor.describe_base(path, context)
+            self.project.base_description.text = await self.monitor.describe_base(
+                path, base_context(self.project, scene, keyframe.prompt if keyframe else "")
+            )
             self._monitor_says(f"Base Description: {self.project.base_description.text}")
         if draw_scene_one:
             await self.memory_add(image, scene.id, self.project.base_description.text)
@@ -277,7 +279,11 @@ class KeyframeDesigner(TakeMaker):
                 path = self.folder.asset_path(take.image)
                 similarity = await asyncio.to_thread(self.memory.similarity, path, base.image)
                 verdict = await self.monitor.judge(
-                    path, self.project.base_description.text, self.folder.asset_path(base.image), similarity
+                    path,
+                    self.project.base_description.text,
+                    self.folder.asset_path(base.image),
+                    similarity,
+                    self._context(scene, prompt),
                 )
                 take.identity = await self._identity(scene, take)
                 good = verdict.score >= self.settings.threshold and not self._unlike(take)

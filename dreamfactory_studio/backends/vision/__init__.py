@@ -25,7 +25,8 @@ class FrameContext:
     lighting: str = ""
     characters: tuple[FigureFacts, ...] = ()
     place: str = ""
-    """Where the scene is (shop, street, deck, ...), as the story reader reads it."""
+    """Where the scene is (shop, street, deck, ...), as the story reader reads it; for the Base Description,
+    every place the story names."""
     time: str = ""
 
 
@@ -47,5 +48,13 @@ class Monitor(Protocol):
     async def review_base(self, image: Path, context: FrameContext) -> Verdict:
         """Whether a Base Frame candidate serves the film (score 0 to 1) and what to change if not."""
 
-    async def judge(self, image: Path, base_description: str, base_image: Path, similarity: float) -> Verdict:
-        """How well a keyframe agrees with the Base Description (0 to 1), with the reason."""
+    async def judge(
+        self,
+        image: Path,
+        base_description: str,
+        base_image: Path,
+        similarity: float,
+        context: FrameContext | None = None,
+    ) -> Verdict:
+        """How well a keyframe agrees with the Base Description (0 to 1), with the reason; ``context`` says the
+        scene's own time of day, place and cast, so a night scene is not drift for being darker."""

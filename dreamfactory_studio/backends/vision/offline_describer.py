@@ -113,10 +113,19 @@ def _lab(rgb: tuple[int, int, int]) -> np.ndarray:
     return cv2.cvtColor(pixel, cv2.COLOR_RGB2LAB).astype(np.float32)[0, 0] * np.array([100 / 255, 1, 1])
 
 
-def palette_distance(a: ImageFacts, b: ImageFacts) -> float:
-    """Share-weighted mean distance (Lab, roughly delta E) from each colour of ``a`` to the nearest of ``b``."""
-    labs_b = [_lab(c) for c, _ in b.palette]
-    return float(sum(share * min(np.linalg.norm(_lab(c) - lb) for lb in labs_b) for c, share in a.palette))
+def palette_distance(a: ImageFacts, b: ImageFacts, lightness: bool = True) -> float:
+    """Share-weighted mean distance (Lab, roughly delta E) from each colour of ``a`` to the nearest of ``b``;
+    without ``lightness``, of their hue and chroma only (a*, b*), as a scene lit for another hour is."""
+    keep = slice(0, 3) if lightness else slice(1, 3)
+    labs_b = [_lab(c)[keep] for c, _ in b.palette]
+    return float(
+        sum(share * min(np.linalg.norm(_lab(c)[keep] - lb) for lb in labs_b) for c, share in a.palette)
+    )
+
+
+HOUR_LIGHT = {"night": (0.0, 0.42), "dusk": (0.12, 0.62), "evening": (0.12, 0.62), "dawn": (0.15, 0.7)}
+"""The brightness a frame of each hour should have (mean grey, 0 to 1); a day scene is held to the Base
+Frame's."""
 
 
 def _palette_words(facts: ImageFacts) -> str:
@@ -164,9 +173,8 @@ class OfflineDescriber:
             f"Lighting: {context.lighting + '; ' if context.lighting else ''}{_light_words(facts)}.",
         ]
         if context.characters:
-            lines.append(f"Characters, the same in every scene: {_cast(context)}.")
-        where = " at ".join(p for p in (context.place, context.time) if p)
-        lines.append(f"Place: {where or 'as in the Base Frame'}.")
+            lines.append(f"Characters, each the same wherever they appear: {_cast(context)}.")
+        lines.append(f"Places: {context.place or 'as in the Base Frame'}.")
         return "\n".join(lines)
 
     async def describe(self, image: Path, context: FrameContext) -> str:
@@ -192,15 +200,34 @@ class OfflineDescriber:
         )
         return Verdict(round(score, 3), reason)
 
-    async def judge(self, image: Path, base_description: str, base_image: Path, similarity: float) -> Verdict:
+    async def judge(
+        self,
+        image: Path,
+        base_description: str,
+        base_image: Path,
+        similarity: float,
+        context: FrameContext | None = None,
+    ) -> Verdict:
+        """The palette's distance to the Base Frame, the light and the image memory's similarity. A scene at
+        night, dusk or dawn is held to its own hour: its colours are compared without their lightness, and its
+        brightness to what that hour should look like, so a correct evening scene is not drift."""
         facts, base = await asyncio.to_thread(lambda: (measure(image), measure(base_image)))
-        distance = palette_distance(facts, base)
+        hour = HOUR_LIGHT.get(context.time if context else "")
+        distance = palette_distance(facts, base, lightness=hour is None)
         palette_score = math.exp(-distance / 30.0)
-        light_score = max(0.0, 1.0 - 2.5 * abs(facts.brightness - base.brightness))
+        if hour is None:
+            light_score = max(0.0, 1.0 - 2.5 * abs(facts.brightness - base.brightness))
+            light = f"brightness {facts.brightness:.2f} against {base.brightness:.2f}"
+        else:
+            low, high = hour
+            off = max(0.0, low - facts.brightness, facts.brightness - high)
+            light_score = max(0.0, 1.0 - 2.5 * off)
+            light = (
+                f"brightness {facts.brightness:.2f}, {'right' if off == 0 else 'wrong'} for {context.time}"
+            )
         score = 0.45 * palette_score + 0.2 * light_score + 0.35 * max(0.0, similarity)
         verdict = "close to" if score >= 0.7 else "near" if score >= 0.5 else "drifting from"
         return Verdict(
             round(float(score), 3),
-            f"{verdict} the Base Frame: palette delta E {distance:.0f}, brightness {facts.brightness:.2f} against "
-            f"{base.brightness:.2f}, memory similarity {similarity:.2f}",
+            f"{verdict} the Base Frame: palette delta E {distance:.0f}, {light}, memory similarity {similarity:.2f}",
         )

@@ -40,6 +40,24 @@ JUDGE = (
 )
 
 
+def scene_facts(context: FrameContext | None) -> str:
+    """What the new keyframe must show of its own scene, which the Base Frame need not share."""
+    if context is None:
+        return ""
+    facts = [
+        f"it is {context.time}" if context.time else "",
+        f"the place is {context.place}" if context.place else "",
+        f"it shows {', '.join(c.name for c in context.characters)}" if context.characters else "",
+    ]
+    said = "; ".join(f for f in facts if f)
+    return (
+        f"\nThis keyframe's own scene: {said}. Its light and place follow its scene, not the Base Frame's; "
+        "score that as agreement, and say so when it does not show them."
+        if said
+        else ""
+    )
+
+
 STYLE_QUESTION = "Which one of these styles is this image in: {styles}? Answer with the style's name only."
 
 
@@ -152,5 +170,14 @@ class OpenAIVisionMonitor:
     async def review_base(self, image: Path, context: FrameContext) -> Verdict:
         return await self._verdict(f"{REVIEW}\n{_facts(context)}", [image])
 
-    async def judge(self, image: Path, base_description: str, base_image: Path, similarity: float) -> Verdict:
-        return await self._verdict(JUDGE.format(bd=base_description), [base_image, image])
+    async def judge(
+        self,
+        image: Path,
+        base_description: str,
+        base_image: Path,
+        similarity: float,
+        context: FrameContext | None = None,
+    ) -> Verdict:
+        return await self._verdict(
+            JUDGE.format(bd=base_description) + scene_facts(context), [base_image, image]
+        )
