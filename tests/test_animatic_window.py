@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from dreamfactory_studio.app.animatic import AnimaticClock, AnimaticPlayer, Sound, shots_of
 from dreamfactory_studio.core.new_project import new_project
 from dreamfactory_studio.core.settings import Settings
-from dreamfactory_studio.export.film import scene_seconds
+from dreamfactory_studio.core.timing import scene_length
 
 from .paths import FIXTURES
 from .studio_window import saved, select, type_into
@@ -62,7 +62,7 @@ def test_the_animatic_times_scenes_as_the_film_does(made):
         project = folder.load()
         shots = shots_of(project, settings, folder.asset_path)
     assert [s.seconds for s in shots] == [
-        scene_seconds(s, settings.export, settings.defaults.fps, settings.speech.words_per_second)
+        scene_length(s, settings.export, settings.defaults.fps, settings.speech.words_per_second)
         for s in project.scenes
     ]
     assert all(s.image is not None and s.image.is_file() for s in shots)

@@ -13,7 +13,7 @@ import pytest
 from dreamfactory_studio.backends.backend_set import make_speech, make_video_backend
 from dreamfactory_studio.backends.gpu_worker import GpuWorker
 from dreamfactory_studio.backends.image import GenerationCancelled
-from dreamfactory_studio.backends.speech import Silence, reading_seconds, wav_seconds
+from dreamfactory_studio.backends.speech import Silence, wav_seconds
 from dreamfactory_studio.backends.video import ClipRequest
 from dreamfactory_studio.backends.video.camera_move import CameraMove, choose_move, cover, frame_at
 from dreamfactory_studio.backends.video.ffmpeg import FrameWriter
@@ -21,6 +21,7 @@ from dreamfactory_studio.core import edits
 from dreamfactory_studio.core.errors import BackendError, BadInput
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import ExportSettings, SpeechSettings, VideoSettings
+from dreamfactory_studio.core.timing import reading_seconds
 from dreamfactory_studio.export.film import FilmFormat, FilmMaker
 
 from .film_projects import copy_project, make_project
@@ -228,8 +229,11 @@ def test_scenes_are_timed_by_their_narration_unless_the_user_set_a_duration(fold
     first, second = project.scenes[0], project.scenes[1]
     expected = max(2.0, reading_seconds(first.narration, 2.5) + 0.8) + 0.5
     assert film.scene_seconds(first) == pytest.approx(expected, abs=1 / 24)
+    assert film.scene_length(first) == pytest.approx(expected - 0.5, abs=1 / 24)
     edits.edit_scene(project, second, duration=4.0)
-    assert film.scene_seconds(second) == pytest.approx(4.0)
+    # The length the user sets is the scene's length; its clip runs on under the next scene's crossfade.
+    assert film.scene_length(second) == pytest.approx(4.0)
+    assert film.scene_seconds(second) == pytest.approx(4.5)
 
 
 def test_spoken_narration_is_stored_once_and_reused(folder, openai_server):

@@ -8,10 +8,10 @@ import pytest
 
 from dreamfactory_studio.backends.backend_set import Backends
 from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
-from dreamfactory_studio.core.story_reading.analysis import sentences, split_scenes
-from dreamfactory_studio.core.story_reading.cast import find_characters
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.story_reading.analysis import sentences, split_scenes
+from dreamfactory_studio.core.story_reading.cast import find_characters
 from dreamfactory_studio.production.run import Production
 
 from .paths import SAMPLE_STORY, STORIES

@@ -32,7 +32,7 @@ from dreamfactory_studio.backends.video.camera_move import Move, choose_move, vi
 from dreamfactory_studio.core.dialogue import subtitle_lines
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.settings import Settings
-from dreamfactory_studio.export.film import scene_seconds
+from dreamfactory_studio.core.timing import scene_length
 from dreamfactory_studio.export.timeline import split_cues
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def shots_of(project: Project, settings: Settings, asset_path: Callable[[str], P
             Shot(
                 scene_id=scene.id,
                 number=number,
-                seconds=scene_seconds(
+                seconds=scene_length(
                     scene, settings.export, settings.defaults.fps, settings.speech.words_per_second
                 ),
                 image=asset_path(take.image) if take else None,

@@ -51,6 +51,8 @@ class Card:
     )
     likeness: tuple[tuple[str, float], ...] = ()
     """Each present character's first name and how like their sheet the keyframe draws them."""
+    length: float = 0.0
+    """The scene's one length, as the film times it."""
 
 
 def omissions(notes: list[str] | tuple[str, ...]) -> list[str]:
@@ -127,6 +129,7 @@ class SceneListModel(QAbstractListModel):
         return Card(
             number=row + 1,
             scene=scene,
+            length=self.session.workspace.scene_length(scene),
             thumbnail=pixmap,
             image_state=state,
             activity=self.session.activity.get(scene.id),
@@ -308,7 +311,7 @@ class CardDelegate(QStyledItemDelegate):
         painter.setFont(bold)
         painter.setPen(text_color)
         scene = card.scene
-        length = f"{scene.duration:g} s" if scene.duration else "auto"
+        length = f"{card.length:.1f} s"
         head = f"{card.number}  {scene.title or 'Untitled scene'}"
         length_width = QFontMetrics(option.font).horizontalAdvance(length) + 6
         painter.drawText(

@@ -161,6 +161,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     with Workspace.open(args.project, read_only=True) as workspace:
         project, folder = workspace.project, workspace.folder
+        lengths = {scene.id: workspace.scene_length(scene) for scene in project.scenes}
     if args.transcript:
         from dreamfactory_studio.cli.printer import print_transcript
         from dreamfactory_studio.production.crew_config import load_crew
@@ -170,7 +171,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     elif args.json:
         print(project_json(project))
     else:
-        print_project(project, sys.stdout)
+        print_project(project, sys.stdout, lambda scene: lengths[scene.id])
     return 0
 
 

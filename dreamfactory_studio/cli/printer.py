@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TextIO
 
 from dreamfactory_studio.core.dialogue import format_dialogue
@@ -20,7 +21,7 @@ from dreamfactory_studio.core.events import (
     TakeMade,
     TokenReceived,
 )
-from dreamfactory_studio.core.model import Project, TranscriptMessage
+from dreamfactory_studio.core.model import Project, Scene, TranscriptMessage
 
 
 class ConversationPrinter:
@@ -103,7 +104,7 @@ class ExportPrinter:
         self.out.flush()
 
 
-def print_project(project: Project, out: TextIO) -> None:
+def print_project(project: Project, out: TextIO, length: Callable[[Scene], float]) -> None:
     def mark(owner, field: str) -> str:
         return " (yours)" if owner is not None and owner.is_user_edited(field) else ""
 
@@ -131,9 +132,8 @@ def print_project(project: Project, out: TextIO) -> None:
         edited = " [the screenplay's]" if scene.from_screenplay else ""
         edited += f" [yours: {', '.join(scene.user_edited)}]" if scene.user_edited else ""
         who = ", ".join(names.get(i, "?") for i in scene.characters) or "-"
-        length = f"{scene.duration:.1f} s" if scene.duration else "-"
         out.write(
-            f"\n{number}. {scene.title} ({scene.shot}, {scene.camera}; {length}; {who}) {flags}{edited}\n"
+            f"\n{number}. {scene.title} ({scene.shot}, {scene.camera}; {length(scene):.1f} s; {who}) {flags}{edited}\n"
         )
         if scene.setting:
             out.write(f"   setting: {scene.setting.heading}\n")

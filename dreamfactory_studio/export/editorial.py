@@ -79,7 +79,7 @@ def scene_media(project: Project, plans, asset_path) -> dict[int, SceneMedia]:
             ),
             "characters": [names.get(i, i) for i in scene.characters],
             "script": scene.script,
-            "duration": plan.duration,
+            "duration": plan.length,
         }
         media = Path(plan.clip) if plan.clip else asset_path(take.image)
         out[plan.number] = SceneMedia(scene.id, media, info)

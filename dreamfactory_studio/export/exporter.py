@@ -228,7 +228,7 @@ async def export_project(
                     number=plan.number,
                     title=plan.title,
                     image=folder.asset_path(scene.keyframe.image),
-                    duration=plan.duration,
+                    duration=plan.length,
                     shot=", ".join(part for part in (scene.shot, scene.camera) if part),
                     script=scene.script,
                     narration=plan.narration,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from dreamfactory_studio.backends.gpu_worker import GpuWorker
 from dreamfactory_studio.backends.image.files import verify_image
-from dreamfactory_studio.backends.speech import MIN_SECONDS, Speech, reading_seconds, wav_seconds
+from dreamfactory_studio.backends.speech import Speech, wav_seconds
 from dreamfactory_studio.backends.video import ClipRequest, VideoBackend
 from dreamfactory_studio.core.dialogue import subtitle_lines
 from dreamfactory_studio.core.errors import BadInput
@@ -29,6 +29,7 @@ from dreamfactory_studio.core.model import Clip, Narration, Project, Scene
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import ExportSettings
 from dreamfactory_studio.core.tasks import all_or_none
+from dreamfactory_studio.core.timing import clip_seconds, reading_seconds, scene_length
 from dreamfactory_studio.production.motion_lines import motion_line
 
 MAX_SIDE = 7680
@@ -65,6 +66,10 @@ class ScenePlan:
     title: str
     clip: Path
     duration: float
+    """How long its clip runs, under the next scene's crossfade included."""
+    length: float
+    """The scene's one length (:func:`~dreamfactory_studio.core.timing.scene_length`): what the PDF, the edit and
+    every view say."""
     narration: str
     audio: Path | None
     spoken: float
@@ -74,22 +79,6 @@ class ScenePlan:
 
 def _digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
-
-
-def scene_seconds(scene: Scene, settings: ExportSettings, fps: int, words_per_second: float) -> float:
-    """How long a scene's clip runs, whole frames: the duration the user set, else its narration as spoken
-    (or as read, before it is spoken) or its dialogue as read, whichever is longer, plus padding (the crew's
-    duration is a planning hint). The animatic times scenes with it too."""
-    if scene.duration and scene.is_user_edited("duration"):
-        seconds = scene.duration
-    else:
-        narration = scene.narration_audio
-        spoken = narration.duration if narration else reading_seconds(scene.narration, words_per_second)
-        # Lines said in the picture take their time too, where the narration does not speak them.
-        said = reading_seconds(" ".join(line.text for line in scene.dialogue), words_per_second)
-        overlap = settings.crossfade if settings.transition == "crossfade" else 0.0
-        seconds = max(MIN_SECONDS, max(spoken, said) + settings.padding) + overlap
-    return max(1, round(seconds * fps)) / fps
 
 
 class FilmMaker:
@@ -203,8 +192,12 @@ class FilmMaker:
     # -- clips --------------------------------------------------------------------------------------------
 
     def scene_seconds(self, scene: Scene) -> float:
-        """How long a scene's clip runs: see :func:`scene_seconds`."""
-        return scene_seconds(scene, self.settings, self.format.fps, self.words_per_second)
+        """How long a scene's clip runs: see :func:`~dreamfactory_studio.core.timing.clip_seconds`."""
+        return clip_seconds(scene, self.settings, self.format.fps, self.words_per_second)
+
+    def scene_length(self, scene: Scene) -> float:
+        """The scene's one length: see :func:`~dreamfactory_studio.core.timing.scene_length`."""
+        return scene_length(scene, self.settings, self.format.fps, self.words_per_second)
 
     def ends_on(self, scene: Scene) -> str:
         """The picture (an asset) the scene's clip is to end on: the next scene's keyframe (``next``; the last
@@ -318,6 +311,7 @@ class FilmMaker:
                     title=scene.title,
                     clip=self.folder.asset_path(scene.clip.video),
                     duration=scene.clip.duration,
+                    length=self.scene_length(scene),
                     narration=scene.narration.strip(),
                     audio=self.folder.asset_path(narration.audio) if narration and narration.audio else None,
                     spoken=narration.duration if narration else 0.0,

@@ -18,6 +18,7 @@ from dreamfactory_studio.core.events import Emit, ignore
 from dreamfactory_studio.core.model import Box, Character, Evaluation, Project, Scene, Take, TranscriptMessage
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import Settings, load_settings
+from dreamfactory_studio.core.timing import scene_length
 from dreamfactory_studio.production.run_plan import RunPlan, RunRequest
 
 if TYPE_CHECKING:
@@ -91,6 +92,12 @@ class Workspace:
 
     def save(self) -> None:
         self.folder.save(self.project)
+
+    def scene_length(self, scene: Scene) -> float:
+        """The scene's one length with this project's settings: what the card, ``show``, the PDF, the edit and
+        the film all say (:func:`~dreamfactory_studio.core.timing.scene_length`)."""
+        settings = self.settings
+        return scene_length(scene, settings.export, settings.defaults.fps, settings.speech.words_per_second)
 
     # -- the production -----------------------------------------------------------------------------------
 

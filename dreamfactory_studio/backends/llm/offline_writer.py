@@ -21,7 +21,6 @@ from dreamfactory_studio.backends.llm.prompt_writing import (
     look_words,
     prompt_budget,
 )
-from dreamfactory_studio.backends.speech import MIN_SECONDS, reading_seconds
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.settings import ExportSettings
 from dreamfactory_studio.core.story_reading import read
@@ -37,6 +36,7 @@ from dreamfactory_studio.core.story_reading.analysis import (
 from dreamfactory_studio.core.story_reading.cast import Character as StoryCharacter
 from dreamfactory_studio.core.story_reading.following import character_kind, follow_cast
 from dreamfactory_studio.core.story_reading.titles import scene_title
+from dreamfactory_studio.core.timing import text_length
 
 WORDS_PER_SECOND = 2.5
 NARRATION_WORDS = 30
@@ -44,12 +44,9 @@ _MATURE = ("war", "blood", "kill", "murder", "gun", "corpse", "battle", "knife f
 
 
 def _seconds(text: str) -> float:
-    """A scene's length as the film will time it with the default settings and no voice: the narration read
-    at :data:`WORDS_PER_SECOND`, with the export's padding and crossfade (so the card and the PDF agree)."""
-    export = ExportSettings()
-    overlap = export.crossfade if export.transition == "crossfade" else 0.0
-    seconds = max(MIN_SECONDS, reading_seconds(text, WORDS_PER_SECOND) + export.padding) + overlap
-    return round(seconds, 1)
+    """A scene's length as the film will time it with the default settings and no voice (the crew's planning
+    hint; the card, the PDF and the film use :func:`~dreamfactory_studio.core.timing.scene_length`)."""
+    return round(text_length(text, "", ExportSettings(), WORDS_PER_SECOND), 1)
 
 
 def _narration(chunk: str) -> str:

@@ -7,14 +7,12 @@ comes from reading speed. Every backend says why it cannot run before the export
 from __future__ import annotations
 
 import io
-import re
 import shutil
 import wave
 from typing import Protocol
 
 from dreamfactory_studio.core.errors import BackendError
 
-MIN_SECONDS = 2.0
 OPENAI_VOICES = frozenset(
     [
         "alloy",
@@ -44,12 +42,6 @@ class Speech(Protocol):
     async def speak(self, text: str) -> bytes | None:
         """The text spoken, as WAV bytes; ``None`` for timed silence."""
         ...
-
-
-def reading_seconds(text: str, words_per_second: float) -> float:
-    """How long ``text`` takes to read aloud, at least :data:`MIN_SECONDS` when there is any text."""
-    words = len(re.findall(r"\w+", text))
-    return max(MIN_SECONDS, words / words_per_second) if words else 0.0
 
 
 def wav_seconds(data: bytes) -> float:
