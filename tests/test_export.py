@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import errno
+import itertools
 import re
 import subprocess
 from pathlib import Path
@@ -320,3 +321,43 @@ def test_the_music_dips_under_speech_and_comes_back():
     assert gain[2] == pytest.approx(DUCK) and gain[3] == pytest.approx(DUCK)  # under it
     assert DUCK < gain[1] < 1.0  # ramping down before it starts
     assert gain[5] == 1.0  # timed silence has no voice to dip under
+
+
+def test_a_screenplay_scene_has_one_length_in_show_the_pdf_the_edit_and_the_film(tmp_path, monkeypatch, capsys):
+    """Issue 33: the card said 12.5 s, the PDF 6.1 s and the film 5.6 s for one scene of a screenplay."""
+    import opentimelineio as otio
+    from pypdf import PdfReader
+
+    from dreamfactory_studio.core.new_project import new_project
+    from dreamfactory_studio.production.run_plan import RunRequest
+    from dreamfactory_studio.workspace import Workspace
+
+    from .paths import FIXTURES
+
+    monkeypatch.setenv("DREAMFACTORY_CONFIG_DIR", str(tmp_path / "config"))
+    root = tmp_path / "p"
+    new_project(FIXTURES / "screenplays" / "brick-and-steel.fountain", root).close()
+    settings = small_settings(transition="crossfade", crossfade=0.5, title_card=False, end_card=False)
+    with Workspace(ProjectFolder.open(root), settings=settings) as workspace:
+        asyncio.run(workspace.run(RunRequest()))
+        project = workspace.project
+        lengths = [workspace.scene_length(s) for s in project.scenes]
+        assert any(s.duration and abs(s.duration - n) > 0.5 for s, n in zip(project.scenes, lengths, strict=True))
+    options = ExportOptions(
+        tmp_path / "film.mp4", pdf=tmp_path / "board.pdf", timeline=tmp_path / "film.otio", transition="crossfade"
+    )
+    result = export(root, options, settings)
+    # the film: each scene starts one length after the one before
+    starts = [s.first / FPS for s in result.timeline.segments if s.plan is not None]
+    assert [round(b - a, 3) for a, b in itertools.pairwise(starts)] == pytest.approx(lengths[:-1], abs=1 / FPS)
+    # the edit: each clip as long as its scene
+    edit = otio.adapters.read_from_file(str(result.edit))
+    clips = list(edit.tracks[0].find_clips())
+    assert [c.duration().to_seconds() for c in clips[:-1]] == pytest.approx(lengths[:-1], abs=1 / FPS)
+    # the PDF and show
+    text = " ".join(page.extract_text() for page in PdfReader(result.pdf).pages)
+    assert main(["show", str(root)]) == 0
+    shown = capsys.readouterr().out
+    for number, length in enumerate(lengths, 1):
+        assert f"Scene {number}  ·  {length:.1f} s" in " ".join(text.split("\n")) or f"{length:.1f} s" in text
+        assert f"; {length:.1f} s;" in shown

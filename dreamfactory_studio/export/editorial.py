@@ -188,8 +188,9 @@ def _name(text: str) -> str:
 
 
 def _spans(timeline: Timeline) -> list[tuple[int, int]]:
-    """Each segment's first frame and length as a cut: a crossfade is cut at its middle."""
-    cuts = [0] + [s.first + s.overlap_in // 2 for s in timeline.segments[1:]] + [timeline.frames]
+    """Each segment's first frame and length as a cut: a crossfade is cut where it begins, so that each scene's
+    clip in the edit is the scene's length (its first frame to the next scene's)."""
+    cuts = [0] + [s.first for s in timeline.segments[1:]] + [timeline.frames]
     return [(cuts[i], cuts[i + 1] - cuts[i]) for i in range(len(timeline.segments))]
 
 
