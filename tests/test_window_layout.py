@@ -67,6 +67,15 @@ def test_a_screenplays_scenes_are_marked_as_the_screenplays_not_as_edited_by_the
     window.actions["undo"].trigger()  # the module's project stays as the screenplay made it
 
 
+def test_a_card_says_the_length_the_film_gives_its_scene(window, screenplay_project):
+    """Issue 33: the card said the crew's planning hint (12.5 s) while the film gave the scene 5.6 s."""
+    window.open_project(str(screenplay_project))
+    model = window.timeline.model()
+    workspace = window.session.workspace
+    for row, scene in enumerate(window.session.project.scenes):
+        assert model.card(row).length == workspace.scene_length(scene) > 0
+
+
 def test_the_empty_timeline_says_what_run_will_do(window, tmp_path, monkeypatch):
     from dreamfactory_studio.app.timeline_view import TimelineView
 
