@@ -1,6 +1,7 @@
 """Contact sheets of the offline crew's storyboards: every fixture story (or the ones named) through the whole
 offline production (writer, sketch renderer, monitor), its keyframes in a grid with their titles and cast, written
-to docs/boards/STORY.png. Run:  .venv/bin/python scripts/contact_sheets.py [STORY.txt ...]
+to docs/boards/STORY.png (``--holdouts``: the hold-out stories of issue 33, to docs/boards/holdouts/; ``--out
+FOLDER``: elsewhere). Run:  .venv/bin/python scripts/contact_sheets.py [--holdouts] [--out FOLDER] [STORY ...]
 """
 
 from __future__ import annotations
@@ -52,10 +53,18 @@ def main() -> None:
     from dreamfactory_studio.core.settings import KeyframeSettings, Settings
     from dreamfactory_studio.production.run import Production
 
-    stories = [Path(a) for a in sys.argv[1:]] or sorted(
-        (REPO / "tests" / "fixtures" / "stories").glob("*.txt")
-    )
+    args = sys.argv[1:]
     out = REPO / "docs" / "boards"
+    if "--out" in args:
+        at = args.index("--out")
+        out = Path(args[at + 1])
+        del args[at : at + 2]
+    fixtures = REPO / "tests" / "fixtures" / "stories"
+    if "--holdouts" in args:
+        args.remove("--holdouts")
+        fixtures = REPO / "tests" / "fixtures" / "holdouts"
+        out = out / "holdouts" if "--out" not in sys.argv else out
+    stories = [Path(a) for a in args] or sorted(p for p in fixtures.iterdir() if p.suffix in (".txt", ".md"))
     out.mkdir(parents=True, exist_ok=True)
     for story in stories:
         root = Path(tempfile.mkdtemp()) / story.stem

@@ -172,7 +172,11 @@ def test_the_png_sequence_and_the_shot_list(project_dir, tmp_path):
     with open(result.csv, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["scene"] for row in rows] == ["1", "2", "3"]
-    assert float(rows[1]["start"]) < float(rows[0]["end"])  # crossfaded: scene 2 starts inside scene 1
+    # crossfaded: scene 1 lasts until scene 2 begins to fade in, its one length
+    assert float(rows[1]["start"]) == pytest.approx(float(rows[0]["end"]), abs=0.001)
+    assert float(rows[0]["duration"]) == pytest.approx(
+        float(rows[0]["end"]) - float(rows[0]["start"]), abs=0.001
+    )
 
 
 def test_reexporting_after_one_edit_renders_one_clip(project_dir, tmp_path):
@@ -323,7 +327,9 @@ def test_the_music_dips_under_speech_and_comes_back():
     assert gain[5] == 1.0  # timed silence has no voice to dip under
 
 
-def test_a_screenplay_scene_has_one_length_in_show_the_pdf_the_edit_and_the_film(tmp_path, monkeypatch, capsys):
+def test_a_screenplay_scene_has_one_length_in_show_the_pdf_the_edit_and_the_film(
+    tmp_path, monkeypatch, capsys
+):
     """Issue 33: the card said 12.5 s, the PDF 6.1 s and the film 5.6 s for one scene of a screenplay."""
     import opentimelineio as otio
     from pypdf import PdfReader
@@ -342,14 +348,21 @@ def test_a_screenplay_scene_has_one_length_in_show_the_pdf_the_edit_and_the_film
         asyncio.run(workspace.run(RunRequest()))
         project = workspace.project
         lengths = [workspace.scene_length(s) for s in project.scenes]
-        assert any(s.duration and abs(s.duration - n) > 0.5 for s, n in zip(project.scenes, lengths, strict=True))
+        assert any(
+            s.duration and abs(s.duration - n) > 0.5 for s, n in zip(project.scenes, lengths, strict=True)
+        )
     options = ExportOptions(
-        tmp_path / "film.mp4", pdf=tmp_path / "board.pdf", timeline=tmp_path / "film.otio", transition="crossfade"
+        tmp_path / "film.mp4",
+        pdf=tmp_path / "board.pdf",
+        timeline=tmp_path / "film.otio",
+        transition="crossfade",
     )
     result = export(root, options, settings)
     # the film: each scene starts one length after the one before
     starts = [s.first / FPS for s in result.timeline.segments if s.plan is not None]
-    assert [round(b - a, 3) for a, b in itertools.pairwise(starts)] == pytest.approx(lengths[:-1], abs=1 / FPS)
+    assert [round(b - a, 3) for a, b in itertools.pairwise(starts)] == pytest.approx(
+        lengths[:-1], abs=1 / FPS
+    )
     # the edit: each clip as long as its scene
     edit = otio.adapters.read_from_file(str(result.edit))
     clips = list(edit.tracks[0].find_clips())

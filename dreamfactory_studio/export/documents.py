@@ -64,8 +64,9 @@ def shot_list_rows(project: Project, timeline: Timeline) -> list[dict[str, str]]
                 "scene": str(plan.number),
                 "title": scene.title,
                 "start": f"{segment.first / timeline.fps:.3f}",
-                "end": f"{(segment.first + segment.frames) / timeline.fps:.3f}",
-                "duration": f"{segment.frames / timeline.fps:.3f}",
+                # Until the next scene begins (its crossfade in): the scene's one length, as the edit cuts it.
+                "end": f"{segment.first / timeline.fps + plan.length:.3f}",
+                "duration": f"{plan.length:.3f}",
                 "shot": scene.shot,
                 "camera": scene.camera,
                 "characters": "; ".join(names),

@@ -335,7 +335,7 @@ def draw_weather(
 ) -> None:
     width, art_h, horizon = box
     sky = scheme["sky"]
-    if weather.wet and not indoor:
+    if weather.wet and not weather.snow and not indoor:
         for _ in range(8):
             x, y = rng.randrange(width), rng.randint(horizon + 4, max(horizon + 5, art_h - 6))
             d.ellipse([x - 30, y - 4, x + 30, y + 4], fill=mix(scheme["ground"], sky, 0.55))

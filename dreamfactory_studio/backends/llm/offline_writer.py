@@ -123,8 +123,9 @@ class OfflineWriter:
     def _decide_style(self, project: Project, scenes: int) -> dict:
         style, _ = self._style(project)
         palette, lighting = PALETTES.get(style, ("colours chosen to suit the style", "soft, even light"))
-        body = read(project.story).body
-        palette, lighting = story_palette(body, palette), story_lighting(body, lighting)
+        reading = read(project.story)
+        told = f"{reading.title}\n\n{reading.body}"  # "Night Fare" says when as much as the text does
+        palette, lighting = story_palette(told, palette), story_lighting(told, lighting)
         return {
             "style": style,
             "palette": palette,
@@ -135,7 +136,8 @@ class OfflineWriter:
     def _style(self, project: Project) -> tuple[str, list[str]]:
         if project.request.style:
             return project.request.style, []
-        return pick_style(read(project.story).body)
+        reading = read(project.story)
+        return pick_style(f"{reading.title}\n\n{reading.body}")
 
     def _decide_story(self, project: Project, scenes: int) -> dict:
         reading = read(project.story)

@@ -61,6 +61,8 @@ ROLE_NOUNS = (
 def _kind(character: Character, flat: str) -> str:
     """f, m or n (a creature or machine): from the words of the name and look, else the pronouns after the
     character's first mention; "" when nothing tells."""
+    if character.name == "the narrator" or figure_of(character.name, character.description).kind == "crowd":
+        return ""  # "I", and a crowd's "they": no she or he stands for them
     text = f"{character.name} {character.description}".lower()
     found = set(re.findall(r"[a-z]+", text))
     if found & THINGS and not found & (FEMALE | MALE - {"his", "her"}):
@@ -68,6 +70,14 @@ def _kind(character: Character, flat: str) -> str:
     female, male = len(found & (FEMALE - {"she", "her"})), len(found & (MALE - {"he", "his"}))
     if female != male:
         return "f" if female > male else "m"
+    # A sentence that opens with the name, followed by one that opens with a pronoun, says it best.
+    votes = {"f": 0, "m": 0}
+    for alias in character.aliases | {character.name}:
+        pattern = rf"(?:^|[.!?][\"”’']?\s+)(?:\w+\s+){{0,3}}{re.escape(alias)}\b[^.!?\"“”]*[.!?]\s+(She|He|Her|His)\b"
+        for match in re.finditer(pattern, flat):
+            votes["f" if match.group(1) in ("She", "Her") else "m"] += 1
+    if votes["f"] != votes["m"]:
+        return "f" if votes["f"] > votes["m"] else "m"
     first = min((flat.find(a) for a in character.aliases | {character.name} if flat.find(a) >= 0), default=-1)
     following = flat[first : first + 300].lower() if first >= 0 else ""
     she = len(re.findall(r"\b(?:she|her)\b", following))

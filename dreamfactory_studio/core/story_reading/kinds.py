@@ -10,7 +10,8 @@ from dataclasses import dataclass
 ANIMALS = frozenset(
     "dog puppy cat kitten cub chick foal calf fawn fox wolf horse pony rabbit hare bird owl mouse rat bear deer goat cow ox goose duck "
     "swan crow raven hen chicken rooster pig sheep lamb tiger lion monkey turtle tortoise frog whale seal "
-    "otter badger hedgehog squirrel gull seagull heron parrot donkey mule camel elephant bat beetle moth".split()
+    "otter badger hedgehog squirrel gull seagull heron parrot donkey mule camel elephant bat beetle moth "
+    "dragonfly butterfly bee spider snake lizard".split()
 )
 CREATURES = frozenset(
     "dragon dragonet wyvern griffin gryphon unicorn troll giant ogre monster phoenix serpent ghost spirit "
@@ -80,7 +81,11 @@ def figure_of(name: str, description: str = "") -> FigureKind:
     text = f"{name} {description}".lower()
     tokens = re.findall(r"[a-z]+(?:-[a-z]+)?", text)
     kind, noun = "person", ""
-    for token in tokens:
+    # "50s, rumpled, a cat under his coat" is a man with a cat: a decade's age or their own clothes say person.
+    wears = re.search(
+        r"\b\d0s\b|\b(?:his|her) (?:coat|hat|jacket|dress|scarf|shirt|cloak|arm|arms|hands?)\b", text
+    )
+    for token in [] if wears else tokens:
         word = token[:-1] if token.endswith("s") and token[:-1] in ANIMALS | CREATURES | MACHINES else token
         if word in PEOPLE:
             break

@@ -82,7 +82,15 @@ def scene_title(
         first = re.sub(rf"\b({re.escape(alias)}),\s+[a-z][^,]{{1,80}},\s+(?=[a-z])", r"\1 ", first)
     in_scene = [known[n] for n in present if n in known]
     if in_scene:
-        match = re.search(r"\b(She|He|It|she|he)\b(?!['’])", first)
+        spoken = [m.span() for m in re.finditer(r"[\"“][^\"”]*[\"”]?", first)]
+        match = next(
+            (
+                m
+                for m in re.finditer(r"\b(She|He|It|she|he)\b(?!['’])", first)
+                if not any(a <= m.start() < b for a, b in spoken)  # "It is a kitten," she says
+            ),
+            None,
+        )
         who = next(
             (c for c in in_scene if match and kinds.get(c.name) == _PRONOUN_KIND[match.group(1).lower()]),
             None,
