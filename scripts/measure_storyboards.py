@@ -20,9 +20,9 @@ STORIES = REPO / "tests" / "fixtures" / "stories"
 def main() -> None:
     from dreamfactory_studio.backends.backend_set import Backends
     from dreamfactory_studio.backends.llm.offline_writer import OfflineWriter
-    from dreamfactory_studio.core.story_reading.analysis import sentences
     from dreamfactory_studio.core.model import Project
     from dreamfactory_studio.core.project_folder import ProjectFolder
+    from dreamfactory_studio.core.story_reading.analysis import sentences
     from dreamfactory_studio.production.run import Production
 
     truth = {
