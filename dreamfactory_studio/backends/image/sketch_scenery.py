@@ -378,6 +378,10 @@ def props_by_holder(text: str, names: list[str]) -> dict[int, list[str]]:
         lowered = sentence.lower()
         for prop in PROPS:
             for match in re.finditer(rf"\b{prop}\b", lowered):
+                if prop == "can" and not re.search(
+                    r"\b(?:a|the|his|her|its|their|watering|tin)\s+$", lowered[: match.start()]
+                ):
+                    continue  # "the audience can smell": a verb, not a tin can
                 before = [
                     (lowered.find(n.lower().split()[-1], 0, match.start()), i) for i, n in enumerate(names)
                 ]

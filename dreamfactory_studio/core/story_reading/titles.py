@@ -98,7 +98,17 @@ def scene_title(
         if match and who:
             first = first[: match.start()] + short_name(who) + first[match.end() :]
         if len(in_scene) > 1:
-            first = re.sub(r"\b[Tt]hey\b", " and ".join(short_name(c) for c in in_scene[:2]), first, count=1)
+            they = next(
+                (
+                    m
+                    for m in re.finditer(r"\b[Tt]hey\b", first)
+                    if not any(a <= m.start() < b for a, b in spoken)
+                ),
+                None,
+            )
+            if they:
+                both = " and ".join(short_name(c) for c in in_scene[:2])
+                first = first[: they.start()] + both + first[they.end() :]
     clauses = [c.strip() for c in re.split(r",\s+", first) if c.strip()]
     while len(clauses) > 1 and clauses[0].split()[-1].lower() in _ADJECTIVES:
         clauses[:2] = [f"{clauses[0]}, {clauses[1]}"]
