@@ -3,6 +3,7 @@ grandfather") and by pronoun; and the looks an epithet gives a character the sto
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from dreamfactory_studio.core.story_reading.analysis import Sentence, sentences
@@ -216,21 +217,21 @@ def looks_from_epithets(flat: str, characters: list[Character]) -> None:
     """A character the story never describes but calls "the old woman" looks like one: the epithet, resolved to
     the one mentioned last that it fits, becomes their look."""
     kinds = {c.name: _kind(c, flat) for c in characters}
+    mentions = {
+        c.name: sorted(
+            m.start() for a in c.aliases | {c.name} for m in re.finditer(rf"\b{re.escape(a)}\b", flat)
+        )
+        for c in characters
+    }  # found once: the story is read in time linear in its length
     for match in _EPITHET.finditer(flat):
         if not match.group(1) and match.group(2).lower() not in ("grandmother", "grandfather"):
             continue
-        last = {
-            c.name: max(
-                (
-                    m.start()
-                    for a in c.aliases | {c.name}
-                    for m in re.finditer(rf"\b{re.escape(a)}\b", flat[: match.start()])
-                ),
-                default=-1,
-            )
-            for c in characters
-        }
-        pool = [n for n, at in sorted(last.items(), key=lambda kv: kv[1]) if at >= 0]
+        last = {}
+        for name, at in mentions.items():
+            before = bisect.bisect_left(at, match.start())
+            if before:
+                last[name] = at[before - 1]
+        pool = [n for n, _ in sorted(last.items(), key=lambda kv: kv[1])]
         figures = {c.name: figure_of(c.name, c.description) for c in characters}
         who = _described_by(match.group(1), match.group(2), pool, kinds, figures)
         character = next((c for c in characters if c.name == who), None)
