@@ -104,7 +104,9 @@ def score(file: str, truth: dict, project: Project) -> dict:
         hit = {t["name"] for t in truth["cast"] if t["name"] in want and any(matches(t, n) for n in names)}
         wanted_total += len(want)
         wanted_hit += len(hit)
-        listed_total += len(names)
+        listed_total += sum(
+            1 for n in names if not any(matches(t, n) for t in truth["cast"] if t["name"] in want)
+        )
         if lead["name"] in want:
             with_lead += 1
             followed += lead["name"] in hit
@@ -141,9 +143,10 @@ def main() -> None:
         print(json.dumps(rows, indent=1))
         return
     print(
-        "| story | title | cast found | kind right | false characters | lead followed | characters | places | times |"
+        "| story | title | cast found | kind right | false characters | lead followed | characters "
+        "| listed wrongly | places | times |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         title = (
             "right" if r["title_right"] and not r["glued"] else f"{r['title']!r}; glued: {len(r['glued'])}"
@@ -151,7 +154,7 @@ def main() -> None:
         false = ", ".join(r["false"] + [f"{m} (only mentioned)" for m in r["mentioned"]]) or "-"
         print(
             f"| {r['story']} | {title} | {r['cast']} | {r['kinds']} | {false} | {r['lead']} | {r['recall']} "
-            f"| {r['places']} | {r['times']} |"
+            f"| {r['listed']} | {r['places']} | {r['times']} |"
         )
     sums = [sum(r["counts"][i] for r in rows) for i in range(8)]
     glued = sum(1 for r in rows if r["glued"])
@@ -160,7 +163,7 @@ def main() -> None:
         f"{sums[0]}/{sums[2]} | {sums[1]}/{sums[2]} | {sum(len(r['false']) + len(r['mentioned']) for r in rows)} "
         f"| {sums[3]}/{sums[4]} ({100 * sums[3] / max(1, sums[4]):.0f} %) | "
         f"{sum(int(r['recall'].split('/')[0]) for r in rows)}/{sum(int(r['recall'].split('/')[1]) for r in rows)} "
-        f"| {sums[5]}/{sums[7]} | {sums[6]}/{sums[7]} |"
+        f"| {sum(r['listed'] for r in rows)} | {sums[5]}/{sums[7]} | {sums[6]}/{sums[7]} |"
     )
 
 

@@ -68,6 +68,9 @@ def test_figure_kinds_and_ages_come_from_the_look():
     for (name, look), wanted in cases.items():
         told = figure_of(name, look)
         assert (told.kind, told.age) == wanted, (name, look, told)
+    # a thing shaped like a creature is not one
+    kite = "Ravi waits with his kite, a paper dragon. Jonas laughs when the dragon kite jumps. The dragon kite falls."
+    assert [c.name for c in read(kite).cast if "dragon" in c.name] == []
 
 
 def test_epithets_name_the_character_they_describe():

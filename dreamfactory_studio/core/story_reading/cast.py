@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dreamfactory_studio.core.story_reading.kinds import ANIMALS, CROWDS, FEMALE, MACHINES, MALE
+from dreamfactory_studio.core.story_reading.kinds import ANIMALS, CROWDS, FEMALE, MACHINES, MALE, made_thing
 from dreamfactory_studio.core.story_reading.kinds import CREATURES as KIND_CREATURES
 
 _PHRASE_END = re.compile(r"\s+(?:is|was|are|were|who|that|which|and|holding|as)\b.*$", re.IGNORECASE)
@@ -239,7 +239,13 @@ def _add_creatures_and_people(flat: str, characters: list[Character]) -> None:
     introduced by their look ("a woman in a green coat"), a crowd that keeps acting, and a first-person narrator."""
     taken = " ".join(c.description for c in characters).lower()
     for noun in CREATURES:
-        hits = re.findall(rf"\b(?:a|an|the)\s+((?:[a-z\-]+\s+){{0,2}}{noun})\b(?![-])", flat, re.IGNORECASE)
+        hits = [
+            m.group(1)
+            for m in re.finditer(
+                rf"\b(?:a|an|the)\s+((?:[a-z\-]+\s+){{0,2}}{noun})\b(?![-])(\s+\w+)?", flat, re.I
+            )
+            if not made_thing(m.group(1).lower().split()[:-1], (m.group(2) or "").strip().lower())
+        ]
         if len(hits) >= 2 and noun not in taken:
             description = max(hits, key=len)
             characters.append(Character(name=f"the {noun}", description=f"a {description}", aliases={noun}))

@@ -66,17 +66,24 @@ def _kind(character: Character, flat: str) -> str:
         return ""  # "I", and a crowd's "they": no she or he stands for them
     text = f"{character.name} {character.description}".lower()
     found = set(re.findall(r"[a-z]+", text))
-    if found & THINGS and not found & (FEMALE | MALE - {"his", "her"}):
-        return "n"
-    female, male = len(found & (FEMALE - {"she", "her"})), len(found & (MALE - {"he", "his"}))
-    if female != male:
-        return "f" if female > male else "m"
     # A sentence that opens with the name, followed by one that opens with a pronoun, says it best.
     votes = {"f": 0, "m": 0}
     for alias in character.aliases | {character.name}:
         pattern = rf"(?:^|[.!?][\"”’']?\s+)(?:\w+\s+){{0,3}}{re.escape(alias)}\b[^.!?\"“”]*[.!?]\s+(She|He|Her|His)\b"
         for match in re.finditer(pattern, flat):
             votes["f" if match.group(1) in ("She", "Her") else "m"] += 1
+    if found & THINGS and not found & (FEMALE | MALE - {"his", "her"}):
+        # An animal or creature with a name may be a she or a he ("Cinder ... She slept in the lemon tree").
+        named = character.name[:1].isupper() and figure_of(character.name, character.description).kind in (
+            "animal",
+            "creature",
+        )
+        if named and votes["f"] != votes["m"]:
+            return "f" if votes["f"] > votes["m"] else "m"
+        return "n"
+    female, male = len(found & (FEMALE - {"she", "her"})), len(found & (MALE - {"he", "his"}))
+    if female != male:
+        return "f" if female > male else "m"
     if votes["f"] != votes["m"]:
         return "f" if votes["f"] > votes["m"] else "m"
     first = min((flat.find(a) for a in character.aliases | {character.name} if flat.find(a) >= 0), default=-1)

@@ -53,6 +53,22 @@ _AGE = re.compile(
 )
 
 
+MADE = frozenset(
+    "paper wooden toy stone plastic cardboard origami clay tin stuffed plush glass carved painted inflatable "
+    "porcelain china brass bronze silk".split()
+)
+THINGS_SHAPED = frozenset(
+    "kite kites statue statues toy toys mask masks costume costumes balloon balloons puppet puppets figurine "
+    "ornament painting paintings lantern lanterns float boat ship head shaped-".split()
+)
+"""A "paper dragon" or a "dragon kite" is a thing shaped like a creature, not one."""
+
+
+def made_thing(before: list[str], after: str) -> bool:
+    """Whether a creature's noun, with the words ``before`` it and the word ``after`` it, names a thing."""
+    return bool(set(before[-2:]) & MADE) or after in THINGS_SHAPED
+
+
 @dataclass(frozen=True)
 class FigureKind:
     """``kind``: person, animal, creature, machine or crowd; ``age``: child, adult or old; ``noun``: the word
@@ -85,8 +101,12 @@ def figure_of(name: str, description: str = "") -> FigureKind:
     wears = re.search(
         r"\b\d0s\b|\b(?:his|her) (?:coat|hat|jacket|dress|scarf|shirt|cloak|arm|arms|hands?)\b", text
     )
-    for token in [] if wears else tokens:
+    for at, token in enumerate([] if wears else tokens):
         word = token[:-1] if token.endswith("s") and token[:-1] in ANIMALS | CREATURES | MACHINES else token
+        if word in ANIMALS | CREATURES and made_thing(
+            tokens[:at], tokens[at + 1] if at + 1 < len(tokens) else ""
+        ):
+            continue
         if word in PEOPLE:
             break
         if word in CROWDS:
