@@ -256,3 +256,23 @@ def test_an_evening_scene_is_not_drift_for_being_darker(tmp_path):
     seen = asyncio.run(monitor.judge(tmp_path / "night.png", "", tmp_path / "day.png", 0.6, context))
     assert seen.score >= 0.7 > blind.score, (seen, blind)
     assert "right for night" in seen.reason
+
+
+def test_quoted_speech_is_dialogue_attributed_to_its_speaker(boards):
+    from dreamfactory_studio.core.dialogue import spoken_subtitles
+
+    def said(project, number):
+        names = {c.id: c.name for c in project.characters}
+        return [(names[line.character], line.text) for line in project.scenes[number - 1].dialogue]
+
+    sisters = boards["three-sisters-kitchen.txt"]
+    assert said(sisters, 3) == [("June", "You can have the clock"), ("June", "I'll take the rolling pin.")]
+    assert said(sisters, 4)[0] == ("Hattie Bell", "Mum's rolling pin?")
+    # "…," she tells me: she is the actress the scene before named, not the narrator
+    assert {who for who, _ in said(boards["opening-night.txt"], 3)} == {"Marguerite Duval"}
+    # "…," said the old woman: the grandmother
+    assert said(boards["the-glass-orchard.txt"], 3)[0] == ("Ana Petrov", "They are not singing")
+    # the narrator reads a story's quoted speech aloud: its subtitles stay the narration
+    scene = sisters.scenes[2]
+    names = {c.id: c.name for c in sisters.characters}
+    assert spoken_subtitles(scene.narration, scene.dialogue, names) == []

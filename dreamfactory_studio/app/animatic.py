@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from dreamfactory_studio.backends.video.camera_move import Move, choose_move, view_at
-from dreamfactory_studio.core.dialogue import subtitle_lines
+from dreamfactory_studio.core.dialogue import spoken_subtitles
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.settings import Settings
 from dreamfactory_studio.core.timing import scene_length
@@ -61,7 +61,7 @@ def shots_of(project: Project, settings: Settings, asset_path: Callable[[str], P
         take = scene.keyframe
         heading = scene.setting.heading if scene.setting else scene.title
         caption = " · ".join(p for p in (f"Scene {number}", scene.shot, scene.camera, heading) if p)
-        lines = subtitle_lines(scene.dialogue, names) if scene.dialogue else split_cues(scene.narration)
+        lines = spoken_subtitles(scene.narration, scene.dialogue, names) or split_cues(scene.narration)
         audio = scene.narration_audio.audio if scene.narration_audio else None
         shots.append(
             Shot(

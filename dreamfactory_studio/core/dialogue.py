@@ -53,3 +53,12 @@ def parse_dialogue(text: str, speaker: Callable[[str], str]) -> list[DialogueLin
 def subtitle_lines(lines: list[DialogueLine], names: dict[str, str]) -> list[str]:
     """The dialogue as subtitles carry it: ``MARLOWE: You followed me.``"""
     return [f"{names.get(line.character, line.character).upper()}: {line.text}" for line in lines]
+
+
+def spoken_subtitles(narration: str, lines: list[DialogueLine], names: dict[str, str]) -> list[str]:
+    """What a scene's subtitles carry: its dialogue, unless the narration reads that dialogue aloud itself (a
+    story's quoted speech, told by the narrator), when they carry the narration; empty: the narration's."""
+    flat = " ".join(narration.split())
+    if any(" ".join(line.text.split()) in flat for line in lines):
+        return []
+    return subtitle_lines(lines, names)

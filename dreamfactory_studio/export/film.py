@@ -22,7 +22,7 @@ from dreamfactory_studio.backends.gpu_worker import GpuWorker
 from dreamfactory_studio.backends.image.files import verify_image
 from dreamfactory_studio.backends.speech import Speech, wav_seconds
 from dreamfactory_studio.backends.video import ClipRequest, VideoBackend
-from dreamfactory_studio.core.dialogue import subtitle_lines
+from dreamfactory_studio.core.dialogue import spoken_subtitles
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import Emit, ExportProgress, ModelLoading, StepProgress, ignore
 from dreamfactory_studio.core.model import Clip, Narration, Project, Scene
@@ -315,7 +315,7 @@ class FilmMaker:
                     narration=scene.narration.strip(),
                     audio=self.folder.asset_path(narration.audio) if narration and narration.audio else None,
                     spoken=narration.duration if narration else 0.0,
-                    dialogue=tuple(subtitle_lines(scene.dialogue, names)),
+                    dialogue=tuple(spoken_subtitles(scene.narration, scene.dialogue, names)),
                 )
             )
         return plans

@@ -59,6 +59,11 @@ class StoryConclusion(_Conclusion):
     characters: list[CharacterConclusion] = Field(default_factory=list)
 
 
+class LineConclusion(_Conclusion):
+    character: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+
+
 class SceneConclusion(_Conclusion):
     title: str = ""
     script: str = Field(min_length=1)
@@ -66,6 +71,8 @@ class SceneConclusion(_Conclusion):
     shot: str = ""
     camera: str = ""
     characters: list[str] = Field(default_factory=list)
+    dialogue: list[LineConclusion] = Field(default_factory=list)
+    """Quoted speech, each line with its speaker's name."""
     duration: float | None = Field(default=None, gt=0, le=600)
 
     _numbers = field_validator("duration", mode="before")(_number)

@@ -6,7 +6,14 @@ when the script is rewritten; a scene whose script changed under existing keyfra
 
 from __future__ import annotations
 
-from dreamfactory_studio.core.model import Character, Project, Scene, StyleDecision, TaskDecision
+from dreamfactory_studio.core.model import (
+    Character,
+    DialogueLine,
+    Project,
+    Scene,
+    StyleDecision,
+    TaskDecision,
+)
 from dreamfactory_studio.production.conclusions import (
     ScriptConclusion,
     StoryConclusion,
@@ -100,6 +107,11 @@ def apply_script(project: Project, decision: ScriptConclusion, overwrite_edits: 
         for name in SCENE_FIELDS:
             if overwrite_edits or not scene.is_user_edited(name):
                 setattr(scene, name, values[name])
+        if overwrite_edits or not scene.is_user_edited("dialogue"):
+            scene.dialogue = [
+                DialogueLine(character=_character_ids(project, [line.character])[0], text=line.text)
+                for line in proposed.dialogue
+            ]
         if overwrite_edits:
             scene.user_edited, scene.from_screenplay = [], []
         if scene.takes and scene.script != before:

@@ -34,7 +34,7 @@ from dreamfactory_studio.core.story_reading.analysis import (
     words,
 )
 from dreamfactory_studio.core.story_reading.cast import Character as StoryCharacter
-from dreamfactory_studio.core.story_reading.following import character_kind, follow_cast
+from dreamfactory_studio.core.story_reading.following import character_kind, follow_cast, lines_in
 from dreamfactory_studio.core.story_reading.titles import scene_title
 from dreamfactory_studio.core.timing import text_length
 
@@ -175,6 +175,10 @@ class OfflineWriter:
                     "shot": shot,
                     "camera": camera,
                     "characters": present,
+                    "dialogue": [
+                        {"character": who, "text": text}
+                        for who, text in lines_in(chunk, cast, reading.body, present)
+                    ],
                     "duration": _seconds(narration),
                 }
             )

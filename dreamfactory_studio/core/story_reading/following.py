@@ -245,3 +245,74 @@ def looks_from_epithets(flat: str, characters: list[Character]) -> None:
         if character is not None and not character.description:
             words = " ".join(w.strip() for w in (match.group(1) or "", match.group(2)) if w.strip()).lower()
             character.description = f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
+
+
+_SAYS = (
+    r"(?:says|said|asks|asked|tells|told|replies|replied|shouts|shouted|whispers|whispered|calls|called|cries|"
+    r"cried|answers|answered|laughs|laughed|adds|added|murmurs|murmured|mutters|muttered|sighs|sighed)"
+)
+_QUOTE = r"[\"“]([^\"”]+)[\"”]"
+_WHO = r"([A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*|she|he|it|I|the\s+(?:[a-z]+\s+)?[a-z]+)"
+
+
+def lines_in(
+    chunk: str, characters: list[Character], story: str, present: list[str] = ()
+) -> list[tuple[str, str]]:
+    """The quoted speech of a scene, each line with its speaker's name: ``"Today," said Grandpa Henri``,
+    ``"Breathe," she tells me`` (she: the last woman the scene named), ``Hattie said, "Mum's rolling pin?"``; a
+    quote right after an attributed one in the same paragraph is the same speaker's. Speech no one can be
+    told to have said is left to the narration. ``present``: the scene's cast, for a pronoun the scene does not
+    name a character before."""
+    flat = flat_text(chunk)
+    kinds = {c.name: _kind(c, flat_text(story)) for c in characters}
+    figures = {c.name: figure_of(c.name, c.description) for c in characters}
+    mentions = sorted(
+        (m.start(), c.name)
+        for c in characters
+        for a in c.aliases | {c.name}
+        for m in re.finditer(rf"\b{re.escape(a)}\b", flat)
+        if a not in ("I", "me", "my", "myself")
+    )
+
+    def speaker(word: str, at: int) -> str | None:
+        word = word.strip()
+        for c in characters:
+            if word in c.aliases | {c.name} and word not in ("me", "my", "myself"):
+                return c.name
+        before = [n for p, n in mentions if p < at] or list(reversed(present))
+        if word.lower() in ("she", "he"):
+            sex = "f" if word.lower() == "she" else "m"
+            return next((n for n in reversed(before) if kinds.get(n) == sex), None)
+        if word.lower() == "it":
+            return next((n for n in reversed(before) if kinds.get(n) == "n"), None)
+        epithet = _EPITHET.fullmatch(word)
+        if epithet:
+            return _described_by(
+                epithet.group(1), epithet.group(2), list(dict.fromkeys(before)), kinds, figures
+            )
+        return None
+
+    found: list[tuple[int, str, str | None]] = []
+    for pattern, who_group in (
+        (rf"{_QUOTE},?\s*{_WHO}\s+{_SAYS}\b", 2),
+        (rf"{_QUOTE},?\s*{_SAYS}\s+{_WHO}\b", 2),
+        (rf"\b{_WHO}\s+{_SAYS}(?:\s+\w+)?[,:]?\s*{_QUOTE}", 1),
+    ):
+        for match in re.finditer(pattern, flat):
+            quote = match.group(1) if who_group == 2 else match.group(2)
+            who = speaker(match.group(who_group), match.start())
+            start = match.start() if who_group == 2 else match.start(2) - 1
+            if who and not any(start == at for at, _, _ in found):
+                found.append((start, quote.strip(" ,"), who))
+    for match in re.finditer(_QUOTE, flat):
+        if not any(abs(match.start() - at) <= 1 for at, _, _ in found):
+            found.append((match.start(), match.group(1).strip(" ,"), None))
+    found.sort()
+    lines: list[tuple[str, str]] = []
+    last: str | None = None
+    for _at, text, who in found:
+        who = who or last  # "…," she tells me. "The audience can smell fear." : still her
+        if who and text:
+            lines.append((who, text))
+        last = who
+    return lines
