@@ -3,6 +3,8 @@ import). Each change is one undoable edit, marked as the user's."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
@@ -29,7 +31,7 @@ from dreamfactory_studio.app.session import ProjectSession
 from dreamfactory_studio.app.thumbnails import Thumbnails
 from dreamfactory_studio.app.widgets import CommittingText, ElidedLabel, SessionView, guarded, tool_button
 from dreamfactory_studio.core.changes import Changes
-from dreamfactory_studio.core.dialogue import format_dialogue
+from dreamfactory_studio.core.dialogue import dialogue_rows, format_dialogue
 from dreamfactory_studio.core.model import Scene, Take
 
 SHOTS = ("", "wide", "establishing", "medium", "close-up", "extreme close-up", "over-the-shoulder", "aerial")
@@ -77,6 +79,9 @@ class SceneEditor(QWidget, SessionView):
         self.dialogue = QPlainTextEdit(
             objectName="dialogue", placeholderText="Name (V.O.): (how) what they say"
         )
+        self.dual_view = QLabel(objectName="dualDialogue", wordWrap=True, textFormat=Qt.TextFormat.RichText)
+        self.dual_view.setToolTip("Dual dialogue, said at once: a caret after the second speaker (June ^: …)")
+        self.dual_view.hide()
         self.notes = QPlainTextEdit(objectName="notes", placeholderText="Notes: never drawn")
         for box in (self.script, self.narration, self.dialogue, self.notes):
             box.setTabChangesFocus(True)
@@ -130,6 +135,7 @@ class SceneEditor(QWidget, SessionView):
         form.addRow("Settin&g", self.setting)
         form.addRow("&Narration", self.narration)
         form.addRow("Dia&logue", self.dialogue)
+        form.addRow("", self.dual_view)
         form.addRow("Sh&ot", self.shot)
         form.addRow("&Camera", self.camera)
         form.addRow("Ch&aracters", self.characters)
@@ -269,8 +275,12 @@ class SceneEditor(QWidget, SessionView):
         self.heading.setText(f"Scene {number}" + (f" — {'; '.join(marks)}" if marks else ""))
         for name, field in self._texts.items():
             field.load(self._text_of(scene, name))
+        self._show_dual(scene)
         self.duration.blockSignals(True)
-        self.duration.setValue(scene.duration or 0)
+        # Unset, the length is the narration's: the one the card, the PDF and the film give the scene.
+        length = self.session.workspace.scene_length(scene)
+        self.duration.setSpecialValueText(f"auto ({length:.1f} s, from the narration)")
+        self.duration.setValue(scene.duration if scene.is_user_edited("duration") and scene.duration else 0)
         self.duration.blockSignals(False)
         self.clip_end.setCurrentIndex(max(0, self.clip_end.findData(scene.clip_end)))
         if scene.end_frame:
@@ -350,9 +360,21 @@ class SceneEditor(QWidget, SessionView):
             lambda: self.session.edit_scene(self.scene_id, merge_key=(self.scene_id, *key), **{name: text}),
         )
 
+    def _show_dual(self, scene) -> None:
+        """A scene's dual dialogue side by side, under the text that edits it."""
+        names = {c.id: c.name for c in self.session.project.characters}
+        rows = [row for row in dialogue_rows(scene.dialogue, names) if len(row) > 1]
+        cells = "".join(
+            "<tr>" + "".join(f"<td width='50%'>{html.escape(said)}</td>" for said in row) + "</tr>"
+            for row in rows
+        )
+        self.dual_view.setText(f"<table width='100%' cellspacing='4'>{cells}</table>" if rows else "")
+        self.dual_view.setVisible(bool(rows))
+
     def _duration_edited(self) -> None:
         scene = self.scene()
-        if scene is None or self.duration.value() == (scene.duration or 0):
+        shown = scene.duration if scene is not None and scene.is_user_edited("duration") else 0
+        if scene is None or self.duration.value() == (shown or 0):
             return
         guarded(
             self,

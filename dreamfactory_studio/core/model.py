@@ -105,6 +105,9 @@ class DialogueLine(_Model):
     text: str = Field(min_length=1)
     extension: str = Field(default="", description="V.O., O.S., O.C.; empty for on screen")
     parenthetical: str = ""
+    dual: bool = Field(
+        default=False, description="said at the same time as the line beside it (dual dialogue)"
+    )
 
     @property
     def voice_over(self) -> bool:

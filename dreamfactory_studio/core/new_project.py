@@ -132,6 +132,7 @@ def project_from_screenplay(
                 text=s.text,
                 extension=s.extension,
                 parenthetical=s.parenthetical,
+                dual=s.dual,
             )
             for s in part.speeches
         ]

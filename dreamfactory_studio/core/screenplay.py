@@ -49,6 +49,8 @@ class Speech:
     text: str
     extension: str = ""
     parenthetical: str = ""
+    dual: bool = False
+    """Said at the same time as the speech beside it: a screenplay's dual dialogue."""
 
 
 @dataclass
@@ -140,7 +142,8 @@ def screenplay_from_fdx(data: bytes, source: str = "the file") -> Screenplay:
 
 
 def _fdx_script(data: bytes, source: str) -> tuple[str, list[str]]:
-    """The FDX document with one text run per paragraph and dual dialogue flattened, and its title page's
+    """The FDX document with one text run per paragraph and dual dialogue flattened (its second speaker marked
+    with a caret, as Fountain marks it), and its title page's
     paragraphs; :class:`BadInput` when it is not XML or not a Final Draft document."""
     check_xml_nesting(data, source)
     try:
@@ -158,10 +161,16 @@ def _fdx_script(data: bytes, source: str) -> tuple[str, list[str]]:
     if content is None:
         raise BadInput(f"{source} is a Final Draft document with no <Content>: it holds no screenplay.")
     flat = ET.Element("Content")
+    second = set()  # the second speaker of each dual-dialogue block, marked with Fountain's caret
+    for block in content.iter("DualDialogue"):
+        speakers = [p for p in block.iter("Paragraph") if p.get("Type") == "Character"]
+        second.update(id(p) for p in speakers[1:2])
     for paragraph in content.iter("Paragraph"):
         if paragraph.find("DualDialogue") is not None:
             continue  # its own paragraphs follow in the iteration
         text = "".join("".join(run.itertext()) for run in paragraph.findall("Text"))
+        if id(paragraph) in second:
+            text = f"{text.strip()} ^"
         copy = ET.SubElement(flat, "Paragraph", {"Type": paragraph.get("Type", "Action")})
         ET.SubElement(copy, "Text").text = text
     document = ET.Element("FinalDraft")
@@ -238,15 +247,24 @@ def _read(script, format: str, fallback_title: str, *, title: str = "", author: 
             pending = []
         elif kind is T.CHARACTER:
             extension = (element.extension or "").strip("() ").upper()
-            cue = Speech(
-                _plain(element.name).upper().lstrip("@"), "", "" if "CONT" in extension else extension
+            name = _plain(element.name).upper().lstrip("@").strip()
+            dual = bool(getattr(element, "is_dual_dialogue", False)) or name.endswith("^")
+            previous, cue = (
+                cue,
+                Speech(name.rstrip("^ "), "", "" if "CONT" in extension else extension, dual=dual),
             )
+            if dual and previous is not None and scenes:
+                # The caret marks the second speaker of a pair; the speech just before it is said with it.
+                for speech in reversed(scenes[-1].speeches):
+                    if speech.cue != previous.cue:
+                        break
+                    speech.dual = True
         elif kind is T.PARENTHETICAL and cue is not None:
             cue.parenthetical = _plain(element.text_raw).strip("() ")
         elif kind in (T.DIALOGUE, T.LYRIC) and cue is not None and scenes:
             text = " ".join(_plain(element.text_raw).split())
             if text:
-                scenes[-1].speeches.append(Speech(cue.cue, text, cue.extension, cue.parenthetical))
+                scenes[-1].speeches.append(Speech(cue.cue, text, cue.extension, cue.parenthetical, cue.dual))
                 cue.parenthetical = ""
         elif kind is T.ACTION:
             text = _plain(element.text_raw)

@@ -174,6 +174,7 @@ async def export_project(
 ) -> ExportResult:
     """Export ``project`` with the speech and video backends of ``backends``, on its GPU worker; cancelling the
     awaiting task stops it and leaves no partial file."""
+    from dreamfactory_studio.core.dialogue import dialogue_rows
     from dreamfactory_studio.export.documents import write_frames, write_shot_list
     from dreamfactory_studio.export.storyboard_pdf import Panel, write_storyboard
     from dreamfactory_studio.export.subtitles import write_srt
@@ -221,6 +222,7 @@ async def export_project(
     if options.pdf:
         emit(ExportProgress("pdf", 0, 1))
         panels = []
+        names = {c.id: c.name for c in project.characters}
         for plan in plans:
             scene = project.scene(plan.scene_id)
             panels.append(
@@ -233,7 +235,7 @@ async def export_project(
                     script=scene.script,
                     narration=plan.narration,
                     setting=scene.setting.heading if scene.setting else "",
-                    dialogue=plan.dialogue,
+                    dialogue=tuple(dialogue_rows(scene.dialogue, names)) if plan.dialogue else (),
                 )
             )
         aspect = film_format.width / film_format.height

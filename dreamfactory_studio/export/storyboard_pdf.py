@@ -26,7 +26,8 @@ class Panel:
     script: str
     narration: str
     setting: str = ""
-    dialogue: tuple[str, ...] = ()
+    dialogue: tuple[tuple[str, ...], ...] = ()
+    """Rows of ``NAME: words``: one speech a row, a dual pair's two speeches side by side."""
 
 
 def _thumbnail(path: Path, aspect: float) -> io.BytesIO:
@@ -46,6 +47,25 @@ def _lines(pdf, text: str, width: float, limit: int) -> list[str]:
         lines = lines[:limit]
         lines[-1] = lines[-1].rstrip(" .,;:") + "…"
     return lines
+
+
+def _rows(pdf, rows: tuple[tuple[str, ...], ...], x: float, y: float, width: float, limit: int = 4) -> float:
+    """Dialogue rows from ``y``, a dual pair in two columns side by side; the ``y`` below them."""
+    used = 0
+    for row in rows:
+        column = width / len(row) - (1.5 if len(row) > 1 else 0)
+        heights = []
+        for n, speech in enumerate(row):
+            lines = _lines(pdf, speech, column, 2)
+            for k, line in enumerate(lines):
+                pdf.set_xy(x + n * (column + 3.0), y + k * 3.4)
+                pdf.cell(column, 3.4, line)
+            heights.append(len(lines))
+        y += 3.4 * max(heights)
+        used += max(heights)
+        if used >= limit:
+            break
+    return y + 0.8
 
 
 def write_storyboard(path: Path, title: str, panels: list[Panel], *, aspect: float = 16 / 9) -> Path:
@@ -84,12 +104,13 @@ def write_storyboard(path: Path, title: str, panels: list[Panel], *, aspect: flo
             )
             pdf.cell(cell_w, 4.5, heading)
             y_text = y + image_h + 6.5
-            said = " ".join(panel.dialogue)
+            said = " ".join(" ".join(row) for row in panel.dialogue)
             narrated = panel.narration and not all(word in said for word in panel.narration.split()[:6])
+            single = [row[0] for row in panel.dialogue if len(row) == 1]
             blocks = [
                 ("B", (60, 60, 60), panel.setting, 1),
                 ("", (30, 30, 30), panel.script, 5 if not panel.dialogue else 3),
-                ("", (40, 70, 120), "\n".join(panel.dialogue), 3),
+                ("", (40, 70, 120), "\n".join(single) if len(single) == len(panel.dialogue) else "", 3),
                 (
                     "",
                     (90, 90, 110),
@@ -97,9 +118,12 @@ def write_storyboard(path: Path, title: str, panels: list[Panel], *, aspect: flo
                     3 if not panel.dialogue else 1,
                 ),
             ]
-            for style, colour, text, limit in blocks:
+            for index, (style, colour, text, limit) in enumerate(blocks):
                 pdf.set_font("DejaVu", style, 7.5)
                 pdf.set_text_color(*colour)
+                if index == 2 and panel.dialogue and not text:
+                    y_text = _rows(pdf, panel.dialogue, x, y_text, cell_w)
+                    continue
                 for line in _lines(pdf, text, cell_w, limit):
                     pdf.set_xy(x, y_text)
                     pdf.cell(cell_w, 3.4, line)

@@ -64,7 +64,7 @@ class Workspace:
     def backends(self) -> Backends:
         """The backends of this workspace's settings, which are loaded on first use (once) unless given."""
         if self._backends is None:
-            self._backends = Backends(self._settings if self._settings is not None else load_settings())
+            self._backends = Backends(self.settings)
         return self._backends
 
     @property
@@ -74,7 +74,12 @@ class Workspace:
 
     @property
     def settings(self) -> Settings:
-        return self.backends.settings
+        """The settings, loaded once on first use; reading them makes no backend."""
+        if self._backends is not None:
+            return self._backends.settings
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
 
     @property
     def root(self) -> Path:
