@@ -1,10 +1,11 @@
 """Screenshots of the studio on the sample project: the main window, the Base Frame panel, the crew's chat, the
 decisions, the settings and export dialogs, the animatic.
 
-    python scripts/screenshots.py [--out docs/screenshots]
+    python scripts/screenshots.py [--out docs/screenshots] [--size 1280x800,1920x1080]
 
 Runs offscreen (no display needed) with its own settings and data folders, so nothing of yours is touched or
-shown. The main window's picture is the one in the README.
+shown. The main window's picture is the one in the README; at each further size the main window is drawn again
+as ``main-window-WxH.png``.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ REPO = Path(__file__).resolve().parent.parent
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
-    parser.add_argument("--size", default="1440x900", help="the main window's size, WxH")
+    parser.add_argument("--size", default="1280x800,1920x1080", help="the main window's sizes, WxH[,WxH...]")
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.split("x"))
+    sizes = [tuple(int(v) for v in size.split("x")) for size in args.size.split(",")]
+    width, height = sizes[0]
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     home = Path(tempfile.mkdtemp(prefix="dreamfactory-shots-"))
     for name in ("CONFIG", "DATA", "LOG"):
@@ -81,6 +83,10 @@ def main() -> int:
     settle(0.2)
     shots["settings-dialog.png"] = settings.dialog.grab()
     settings.dialog.reject()
+    for size in sizes[1:]:
+        window.resize(*size)
+        settle(0.3)
+        shots[f"main-window-{size[0]}x{size[1]}.png"] = window.grab()
     for name, pixmap in shots.items():
         path = args.out / name
         pixmap.save(str(path))

@@ -137,3 +137,33 @@ def test_after_a_sketched_storyboard_one_dismissible_line_says_how_to_get_real_p
     assert not notice.isVisible()
     window.offer_real_pictures()
     assert not notice.isVisible(), "dismissed once, it stays away"
+
+
+def test_the_crew_pane_opens_tall_and_keeps_the_height_it_is_given(qtbot, tmp_path, monkeypatch):
+    """Issue 34: the Crew pane was about five lines tall, and its height is the user's to keep."""
+    from PySide6.QtCore import Qt
+
+    from dreamfactory_studio.app.main_window import MainWindow
+
+    monkeypatch.setenv("DREAMFACTORY_CONFIG_DIR", str(tmp_path / "config"))
+
+    def opened() -> MainWindow:
+        window = MainWindow()
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        QApplication.processEvents()
+        return window
+
+    first = opened()
+    crew = first.docks["chat"]
+    crew.raise_()
+    QApplication.processEvents()
+    assert crew.height() >= 220  # about fifteen lines, not five
+    first.resizeDocks([crew], [340], Qt.Orientation.Vertical)
+    QApplication.processEvents()
+    chosen = crew.height()
+    assert first.close()
+    second = opened()
+    assert abs(second.docks["chat"].height() - chosen) <= 12
+    second.close()

@@ -138,10 +138,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         make_toolbar(self, self.actions)
         self.reload_settings()
-        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        self.resizeDocks([self.docks["base"], self.docks["scene"]], [330, 430], horizontal)
-        self.resizeDocks([self.docks["story"]], [190], vertical)
-        self._restore_layout()
+        self._laid_out = self._restore_layout()
         self.update_actions()
 
     # -- layout and settings ------------------------------------------------------------------------------
@@ -153,13 +150,23 @@ class MainWindow(QMainWindow):
     def remember_step(self, checked: bool) -> None:
         self.window_settings().setValue("stopAfterPhase", "true" if checked else "false")
 
-    def _restore_layout(self) -> None:
+    def _restore_layout(self) -> bool:
+        """The docks as the user left them (their sizes too); False when nothing was stored."""
         stored = self.window_settings()
         geometry, state = stored.value("geometry"), stored.value("state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state, LAYOUT_VERSION)
+        return state is not None and self.restoreState(state, LAYOUT_VERSION)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._laid_out:
+            # Dock sizes take only once the window has its size: the Crew pane gets a third of the height
+            # (about fifteen lines at 800 px), the side docks room for their forms.
+            self._laid_out = True
+            horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+            self.resizeDocks([self.docks["base"], self.docks["scene"]], [330, 430], horizontal)
+            self.resizeDocks([self.docks["story"]], [max(220, self.height() // 3)], vertical)
 
     def _save_layout(self) -> None:
         stored = self.window_settings()

@@ -20,7 +20,7 @@ PLACES: tuple[tuple[str, str], ...] = (
     (r"domes?", "dome"),
     (r"orchards?", "orchard"),
     (r"taxis?|cabs?|back seat|front seat|dashboard|windscreen|windshield|trucks?|car(?! park)s?", "car"),
-    (r"post office|counter|office|bank|desk", "office"),
+    (r"post office|counter|office|desk", "office"),
     (r"corridor", "corridor"),
     (r"workbench|workshop|shop", "shop"),
     (r"stalls?|market", "market"),
@@ -41,7 +41,7 @@ PLACES: tuple[tuple[str, str], ...] = (
     (r"garden", "garden"),
     (r"forest|woods", "forest"),
     (r"beach|shore", "beach"),
-    (r"bridge|river|riverbank", "river"),
+    (r"bridge|river|riverbank|(?:far|near|other|river) bank", "river"),
     (r"sea|ocean", "sea"),
     (r"megacity|city", "street"),
     (r"room|bedroom|house|cottage", "room"),
@@ -57,7 +57,7 @@ TIMES: tuple[tuple[str, str], ...] = (
     (r"midnight|night|nighttime|aurora|(?:in|into) the dark\b(?! hair| eyes)|moonlight|starlight", "night"),
 )
 _PREPOSITION = re.compile(
-    r"\b(?:in|on|at|into|onto|across|through|inside|under|along|to|toward|towards|behind|outside|above)"
+    r"\b(?:in|on|at|into|onto|across|through|inside|under|along|up|down|to|toward|towards|behind|outside|above)"
     r"\s+(?:the|a|an|her|his|their|its|our|my)?\s*(?:[a-z\-]+\s+){0,2}$"
 )
 
