@@ -56,8 +56,8 @@ def test_the_caret_round_trips_and_a_pair_is_one_row_and_one_cue():
 
 
 def test_the_pdf_sets_a_pair_side_by_side(tmp_path):
-    from pypdf import PdfReader
     from PIL import Image
+    from pypdf import PdfReader
 
     from dreamfactory_studio.export.storyboard_pdf import Panel, write_storyboard
 
