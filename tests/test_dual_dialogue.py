@@ -91,3 +91,17 @@ def test_the_scene_editor_shows_a_pair_side_by_side(window, tmp_path):
     assert "June Park ^: Not without the cat." in window.scene_editor.dialogue.toPlainText()
     select(window, 2)
     assert not view.isVisible()
+
+
+def test_fountains_at_marker_is_never_left_in_the_script(tmp_path):
+    """Issue 34: "@Name" forces a character cue in Fountain; it was left in the script and the PDF."""
+    text = (
+        "Title: At\n\nEXT. ROOF - NIGHT\n\nRain. @McCLANE crouches by the vent.\n\n@McCLANE\nCome out to the coast.\n\n"
+        "@McCLANE\n\nINT. VENT - CONTINUOUS\n\nHe crawls. Mail to jo@example.com stays.\n"
+    )
+    (tmp_path / "at.fountain").write_text(text)
+    play = read_screenplay(tmp_path / "at.fountain")
+    words = " ".join(" ".join(scene.action) for scene in play.scenes)
+    assert "@McCLANE" not in words and "McCLANE crouches" in words
+    assert "jo@example.com" in words
+    assert [s.cue for s in play.scenes[0].speeches] == ["MCCLANE"]

@@ -267,7 +267,8 @@ def _read(script, format: str, fallback_title: str, *, title: str = "", author: 
                 scenes[-1].speeches.append(Speech(cue.cue, text, cue.extension, cue.parenthetical, cue.dual))
                 cue.parenthetical = ""
         elif kind is T.ACTION:
-            text = _plain(element.text_raw)
+            # Fountain's "@" forces a character cue; one left in action ("@McCLANE crouches") is not words.
+            text = re.sub(r"(?<![\w@])@(?=[A-Z])", "", _plain(element.text_raw))
             target = scenes[-1] if scenes else None
             if text and getattr(element, "centered", False):
                 (target.notes if target else pending).append(text)
