@@ -25,7 +25,7 @@ from dreamfactory_studio.core.new_project import new_project
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.settings import KeyframeSettings, Settings
 from dreamfactory_studio.production import cast
-from dreamfactory_studio.production.frame_facts import budget_words, prompt_facts
+from dreamfactory_studio.production.frame_facts import prompt_facts
 from dreamfactory_studio.production.run import Production
 
 from .paths import STORIES
@@ -347,7 +347,7 @@ def test_the_offline_crew_writes_keyframe_prompts_most_important_first_for_clips
     writer = OfflineWriter()
     lengths = []
     for scene in project.scenes:
-        facts = prompt_facts(project, scene, budget=budget_words(75))
+        facts = prompt_facts(project, scene, budget=75)
         turn = TurnInfo("keyframes", "prompt", "art_director", "reply", 1, project, 6, extra=facts)
         answer = writer.write(turn)
         prompt = answer.split("<INFO>", 1)[1].split("\nLAYOUT:")[0].strip()

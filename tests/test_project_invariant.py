@@ -97,7 +97,7 @@ def sheets(project, data):
 
 def characters_and_words(project, data):
     kind = data.draw(
-        st.sampled_from(["character", "style", "task", "outline", "direction", "base", "monitor", "layout"])
+        st.sampled_from(["character", "style", "outline", "direction", "base", "monitor", "layout"])
     )
     if kind == "character":
         edits.edit_character(
@@ -108,8 +108,6 @@ def characters_and_words(project, data):
         )
     elif kind == "style":
         edits.edit_style(project, style=data.draw(TEXT), palette=data.draw(TEXT))
-    elif kind == "task":
-        edits.edit_task(project, audience=data.draw(TEXT), notes=data.draw(TEXT))
     elif kind == "outline":
         edits.edit_outline(project, data.draw(TEXT))
     elif kind == "direction":

@@ -72,9 +72,6 @@ class Thumbnails(QObject):
             self._cache.popitem(last=False)
         self.ready.emit(path)
 
-    def forget(self, path: str) -> None:
-        self._cache.pop(path, None)
-
     def stop(self) -> None:
         """Drop the decodes not started and wait for those running (before the window goes)."""
         self._pool.clear()

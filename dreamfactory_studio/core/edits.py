@@ -29,7 +29,6 @@ from dreamfactory_studio.core.model import (
     Project,
     Scene,
     StyleDecision,
-    TaskDecision,
     new_id,
 )
 from dreamfactory_studio.core.screenplay import parse_heading
@@ -205,15 +204,6 @@ def edit_style(project: Project, **values) -> list[str]:
             raise BadInput("no style is decided yet; give --style too.")
         project.style = StyleDecision(style=given["style"])
     return _set_fields(project.style, given)
-
-
-@touches(_fields("task"))
-def edit_task(project: Project, **values) -> list[str]:
-    """Set the task decision's fields (mode, scenes, audience, aspect, duration_target, notes)."""
-    given = {k: v for k, v in values.items() if v is not None}
-    if project.task is None:
-        project.task = TaskDecision(scenes=given.get("scenes", len(project.scenes) or 10))
-    return _set_fields(project.task, given)
 
 
 def character_named(project: Project, name: str, *, create: bool = False) -> Character:

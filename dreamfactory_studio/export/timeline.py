@@ -62,12 +62,6 @@ class Timeline:
     def duration(self) -> float:
         return self.frames / self.fps
 
-    def scene_start(self, number: int) -> float:
-        for segment in self.segments:
-            if segment.plan and segment.plan.number == number:
-                return segment.first / self.fps
-        raise KeyError(number)
-
 
 def split_cues(text: str, limit: int = MAX_CUE_CHARS) -> list[str]:
     """Narration cut into subtitle-sized pieces: at sentence ends where possible, else between words."""

@@ -13,7 +13,7 @@ from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.model import Project, Recipe, Scene, UsedLora, UsedReference
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.story_reading import read
-from dreamfactory_studio.core.story_reading.places import settings_of, time_in
+from dreamfactory_studio.core.story_reading.places import places_in, settings_of, time_in
 from dreamfactory_studio.production import cast
 
 PHASE = "keyframes"
@@ -30,13 +30,15 @@ def style_facts(project: Project) -> dict[str, str]:
     return {name: getattr(style, name) if style else "" for name in ("style", "palette", "lighting")}
 
 
-def budget_words(budget: int | None) -> str:
-    """A painter's prompt budget as the art director is told it; empty with none."""
-    return f"{budget} tokens of its text encoder (about {budget * 3 // 4} words)" if budget else ""
+def budget_facts(budget: int | None) -> dict:
+    """A painter's prompt budget for the art director: as words for a model's prompt (``budget``; empty with
+    none) and as the number itself (``budget_tokens``), which the offline writer fits prompts to."""
+    words = f"{budget} tokens of its text encoder (about {budget * 3 // 4} words)" if budget else ""
+    return {"budget": words, "budget_tokens": budget}
 
 
 def prompt_facts(
-    project: Project, scene: Scene, context: str = "", critique: str = "", budget: str = ""
+    project: Project, scene: Scene, context: str = "", critique: str = "", budget: int | None = None
 ) -> dict:
     """What the art director is told to write scene ``scene``'s prompt, P(t) = f(S(t), C(t-1), BD)."""
     return {
@@ -50,7 +52,7 @@ def prompt_facts(
         "base_description": project.base_description.text,
         "critique": critique,
         "direction": project.directions.get(PHASE, ""),
-        "budget": budget,
+        **budget_facts(budget),
     }
 
 
@@ -61,7 +63,8 @@ def scene_setting(project: Project, scene: Scene) -> tuple[str, str]:
     place, time = _settings(scripts, time_in(read(project.story).title))[project.scene_number(scene.id) - 1]
     if scene.setting is None:
         return place, time
-    said_place, said_time = settings_of([f"{scene.setting.place} {scene.setting.time}".lower()])[0]
+    named = [name for _, name, _ in places_in(scene.setting.place.lower())]
+    said_place, said_time = (named[0] if named else ""), time_in(scene.setting.time.lower())
     if said_place:
         place = said_place
     elif scene.setting.interior == "INT":

@@ -28,7 +28,7 @@ from dreamfactory_studio.core.events import SceneFinished, SceneStarted, SheetSt
 from dreamfactory_studio.core.model import BaseFrame, Character, CharacterSheet, Scene, Take
 from dreamfactory_studio.core.tasks import all_or_none
 from dreamfactory_studio.production import cast
-from dreamfactory_studio.production.frame_facts import base_context, style_facts
+from dreamfactory_studio.production.frame_facts import base_context, budget_facts, style_facts
 from dreamfactory_studio.production.take_maker import TakeMaker
 
 CRITIQUE_TASK = (
@@ -204,7 +204,7 @@ class KeyframeDesigner(TakeMaker):
                 "trigger": character.lora.trigger if character.lora else "",
                 **style_facts(self.project),
                 "critique": critique,
-                "budget": self._budget(),
+                **budget_facts(self._budget()),
             }
             prompt = await self._ask("art_director", "sheet", cast.SHEET_TASK, facts)
             take = await self._paint(None, prompt, [], sheet_of=character)

@@ -45,7 +45,6 @@ from dreamfactory_studio.production.conversation import speak
 from dreamfactory_studio.production.crew_config import Crew
 from dreamfactory_studio.production.frame_facts import (
     PHASE,
-    budget_words,
     figures,
     frame_context,
     prompt_facts,
@@ -135,10 +134,13 @@ class TakeMaker:
 
     # -- the crew's words ---------------------------------------------------------------------------------
 
-    async def _ask(self, role: str, conclusion: str, task: str, facts: dict[str, str]) -> str:
+    async def _ask(self, role: str, conclusion: str, task: str, facts: dict) -> str:
         card = self.crew.roles[role]
+        # A model is told the facts in words; values (the budget in tokens) are for the offline writer.
         lines = "\n".join(
-            f"{key.replace('_', ' ').title()}: {value}" for key, value in facts.items() if value
+            f"{key.replace('_', ' ').title()}: {value}"
+            for key, value in facts.items()
+            if value and isinstance(value, str)
         )
         messages = [ChatMessage("system", f"{card.card()}\n{task}"), ChatMessage("user", lines)]
         turn = TurnInfo(
@@ -157,8 +159,8 @@ class TakeMaker:
         self.project.transcripts.append(message)
         return (conclusion_text(completion.text) or completion.text).strip()
 
-    def _budget(self) -> str:
-        return budget_words(getattr(self.painter, "prompt_budget", None))
+    def _budget(self) -> int | None:
+        return getattr(self.painter, "prompt_budget", None)
 
     async def _prompt(self, scene: Scene, context: str, critique: str = "") -> str:
         """The art director's prompt for a scene; a scene of several characters also gets its layout, unless

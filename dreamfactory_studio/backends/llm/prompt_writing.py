@@ -7,8 +7,8 @@ import re
 
 
 def prompt_budget(facts) -> int | None:
-    match = re.match(r"(\d+)", facts.get("budget", ""))
-    return int(match.group(1)) if match else None
+    """The painter's prompt budget in CLIP tokens, as the production gives it; None: no limit."""
+    return facts.get("budget_tokens")
 
 
 def look_words(facts) -> str:
