@@ -102,7 +102,7 @@ def rerun_calls(scenes: int = 10) -> dict[int, int]:
         for k in range(1, scenes + 1):
             with Backends(settings) as backends:
                 made = Production(f, f.load(), backends)
-                asyncio.run(made.run_keyframes(k))
+                asyncio.run(made.run_keyframes(tuple(s.id for s in made.project.scenes[k - 1 :])))
             calls[k] = made.designer.painter_calls
     shutil.rmtree(root)
     return calls

@@ -121,7 +121,7 @@ def test_a_low_likeness_draws_a_new_seed_like_drift_and_says_why(drawn, tmp_path
         folder.save(project)
         number = next(n for n, s in enumerate(project.scenes, 1) if s.characters == [mira.id])
         made = Production(folder, folder.load(), Backends(small(retries=1, threshold=0.0)))
-        asyncio.run(made.run_keyframes(number, only=True))
+        asyncio.run(made.run_keyframes((made.project.scenes[number - 1].id,), only=True))
         made.backends.close()
         project = folder.load()
     scene = project.scenes[number - 1]
@@ -200,7 +200,7 @@ def test_a_pinned_or_imported_sheet_is_kept_by_a_full_run_and_an_unpinned_one_dr
     with ProjectFolder.open(root) as folder:
         before = {c.name: (c.sheet.image, len(c.takes)) for c in folder.load().characters}
         made = Production(folder, folder.load(), Backends(small()))
-        asyncio.run(made.run_keyframes(1))
+        asyncio.run(made.run_keyframes())
         made.backends.close()
         after = {c.name: (c.sheet.image, len(c.takes)) for c in folder.load().characters}
     assert after["Jonas"] == before["Jonas"], "the user's sheet is theirs"
@@ -245,7 +245,7 @@ def test_a_layout_from_the_cli_is_the_users_and_refuses_what_is_not_in_the_scene
     assert f"{absent} is not in this scene" in capsys.readouterr().err
     with ProjectFolder.open(root) as folder:
         made = Production(folder, folder.load(), Backends(small()))
-        asyncio.run(made.run_keyframes(number, only=True))
+        asyncio.run(made.run_keyframes((made.project.scenes[number - 1].id,), only=True))
         made.backends.close()
         scene = folder.load().scenes[number - 1]
     assert scene.is_user_edited("layout") and scene.layout[0].box.left == 0.5, "the art director keeps it"

@@ -90,7 +90,7 @@ def test_user_edits_survive_a_rerun_unless_asked(folder):
 
 def test_keyframes_need_a_painter_and_a_script(folder):
     with pytest.raises(BadInput, match="script is not written yet"):
-        asyncio.run(Production(folder, folder.load(), Backends(Settings())).run_keyframes(1))
+        asyncio.run(Production(folder, folder.load(), Backends(Settings())).run_keyframes())
     with pytest.raises(BadInput, match="no painter or monitor"):
         run(folder)
     assert folder.load().phases["script"].status == "done"

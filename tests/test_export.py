@@ -292,7 +292,7 @@ def test_cli_export_before_keyframes_names_the_phase(tmp_path, story_file, capsy
     assert main(["new", str(story_file), str(tmp_path / "p"), "--scenes", "2"]) == 0
     assert main(["export", str(tmp_path / "p"), str(tmp_path / "f.mp4")]) == 2
     error = capsys.readouterr().err
-    assert "has no scenes yet" in error and "dreamfactory-studio run" in error
+    assert "has no scenes yet" in error and "run PROJECT --until script" in error  # the CLI's own advice
     assert "Traceback" not in error
     assert not (tmp_path / "f.mp4").exists()
 

@@ -24,6 +24,11 @@ from dreamfactory_studio.production.run import Production
 from .paths import SAMPLE_STORY, STORIES
 
 
+def from_number(production, number: int) -> tuple[str, ...]:
+    """The ids of scene ``number`` and the scenes after it, as the CLI's --from-scene gives them."""
+    return tuple(s.id for s in production.project.scenes[number - 1 :])
+
+
 def settings(**keyframes) -> Settings:
     return Settings(keyframes=KeyframeSettings(width=320, height=180, **keyframes))
 
@@ -106,7 +111,7 @@ def test_rerun_from_scene_3_leaves_scenes_1_and_2_byte_identical(folder):
     run(folder, lambda p: p.run())
     before = snapshot(folder, [1, 2])
     takes_before = [len(s.takes) for s in folder.load().scenes]
-    drawn, made = run(folder, lambda p: p.run_keyframes(3))
+    drawn, made = run(folder, lambda p: p.run_keyframes(from_number(p, 3)))
     assert drawn == [3, 4, 5]
     assert snapshot(folder, [1, 2]) == before
     after = folder.load()
@@ -120,7 +125,7 @@ def test_painter_calls_are_proportional_to_the_scenes_redrawn(folder):
     calls = {}
     for k in (2, 3, 4, 5):
         made = production(folder, threshold=0.0, identity_threshold=0.0)
-        asyncio.run(made.run_keyframes(k))
+        asyncio.run(made.run_keyframes(from_number(made, k)))
         made.backends.close()
         calls[k] = made.designer.painter_calls
     assert calls == {2: 4, 3: 3, 4: 2, 5: 1}
@@ -132,7 +137,7 @@ def test_a_pinned_scene_is_untouched_and_serves_as_context(folder):
     edits.pin_scene(project.scenes[3])
     folder.save(project)
     before = snapshot(folder, [4])
-    run(folder, lambda p: p.run_keyframes(3))
+    run(folder, lambda p: p.run_keyframes(from_number(p, 3)))
     assert snapshot(folder, [4]) == before
     project = folder.load()
     fifth = project.scenes[4].keyframe
@@ -146,7 +151,7 @@ def test_a_user_edited_base_description_is_kept_and_reaches_the_prompts(folder):
     project = folder.load()
     edits.edit_base_description(project, "Amara always wears a faded BLUE coat and a brass whistle.")
     folder.save(project)
-    run(folder, lambda p: p.run_keyframes(1))
+    run(folder, lambda p: p.run_keyframes())
     project = folder.load()
     assert project.base_description.text == "Amara always wears a faded BLUE coat and a brass whistle."
     for scene in project.scenes[1:]:
@@ -202,7 +207,7 @@ def test_cancel_mid_generation_saves_no_half_take(folder):
     made = Production(folder, folder.load(), Backends(settings(), painter=BlockingPainter()))
 
     async def go():
-        task = asyncio.create_task(made.run_keyframes(2))
+        task = asyncio.create_task(made.run_keyframes(from_number(made, 2)))
         while not BlockingPainter.started.is_set():
             await asyncio.sleep(0.01)
         task.cancel()
@@ -241,7 +246,7 @@ def test_a_base_frame_pinned_from_another_scene_still_gives_scene_1_a_keyframe(f
     third = project.scenes[2]
     edits.pin_base_frame(project, third)
     folder.save(project)
-    run(folder, lambda p: p.run_keyframes(1))
+    run(folder, lambda p: p.run_keyframes())
     project = folder.load()
     assert project.base_frame.image == third.keyframe.image and project.base_frame.pinned_by_user
     first = project.scenes[0].keyframe

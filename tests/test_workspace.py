@@ -19,6 +19,7 @@ from dreamfactory_studio.production.run_plan import RunRequest
 from dreamfactory_studio.workspace import Workspace
 
 from .film_projects import small_settings
+from .paths import SAMPLE_STORY
 
 NOT_EDITS = {"find_scene", "character_named", "parse_box", "parse_layout", "speaker"}  # lookups and parsers
 
@@ -73,8 +74,9 @@ def test_a_workspace_reads_the_settings_once_and_stops_its_worker_when_closed(pr
     monkeypatch.setattr(module, "load_settings", lambda: reads.append(1) or real())
     with Workspace.open(project_dir) as workspace:
         assert reads == [], "nothing is read before it is needed"
-        asyncio.run(workspace.run(RunRequest(from_scene=2, only=True)))
-        asyncio.run(workspace.run(RunRequest(from_scene=3, only=True)))
+        second, third = (s.id for s in workspace.project.scenes[1:3])
+        asyncio.run(workspace.run(RunRequest(from_scene=second, only=True)))
+        asyncio.run(workspace.run(RunRequest(from_scene=third, only=True)))
         pool = workspace.backends.worker
         worker = pool.local  # the sketch renderer draws on the in-process thread: no process is started
         assert worker._thread is not None and worker._thread.is_alive()
@@ -88,8 +90,8 @@ def test_a_workspace_reads_the_settings_once_and_stops_its_worker_when_closed(pr
 def test_a_plan_carries_scene_ids_so_a_reorder_after_planning_draws_the_planned_scene(project_dir):
     with Workspace.open(project_dir, settings=small_settings()) as workspace:
         project = workspace.project
-        plan = workspace.plan(RunRequest(from_scene=3, only=True))
         planned = project.scenes[2].id
+        plan = workspace.plan(RunRequest(from_scene=planned, only=True))
         assert plan.phases == ("keyframes",) and plan.keyframes == 1 and plan.start == planned
         assert plan.title == "Redraw scene 3" and plan.touches(project).scenes == {planned}
         edits.move_scenes(project, [3], 4)  # scene 3 is now scene 4
@@ -107,7 +109,7 @@ def test_plans_for_each_request(project_dir):
         assert workspace.plan(RunRequest()).steps == (), "everything is done"
         again = workspace.plan(RunRequest(phase="keyframes"))
         assert again.steps[0].scene_ids == ids and again.title == "Run the keyframes phase"
-        tail = workspace.plan(RunRequest(from_scene=2))
+        tail = workspace.plan(RunRequest(from_scene=ids[1]))
         assert tail.steps[0].scene_ids == ids[1:] and tail.keyframes == len(ids) - 1
         project.phases["style"].status = "stale"
         stepped = workspace.plan(RunRequest(step=True))
@@ -116,8 +118,10 @@ def test_plans_for_each_request(project_dir):
         assert whole.phases == ("style",), "only what is not done"
         assert whole.retry(project, ids[2]).steps[0].scene_ids == ids[2:], "retry from the failed scene"
         assert whole.retry(project, None) is whole, "a text phase goes on where it stopped"
+        with pytest.raises(BadInput, match="no longer in the project"):
+            workspace.plan(RunRequest(from_scene="scene-cut-long-ago"))
         with pytest.raises(BadInput, match="there is no scene 9"):
-            workspace.plan(RunRequest(from_scene=9))
+            edits.find_scene(project, 9)  # a person's number is read at the CLI's edge
         with pytest.raises(BadInput, match="unknown phase"):
             workspace.plan(RunRequest(until="premiere"))
 
@@ -142,3 +146,42 @@ def test_a_sample_stopped_half_way_leaves_nothing_half_made_and_is_made_again(mo
         project = folder.load()
     assert made == place and all(s.keyframe for s in project.scenes)
     assert not list(place.parent.glob(".the-last-ferry.making-*")), "the stopped maker's folder is gone"
+
+
+def test_a_step_draws_every_scene_it_names_and_no_other(project_dir):
+    """Issue 35: scene ids from end to end; a step's ids beyond the first were computed and never used."""
+    from dreamfactory_studio.production.run_plan import KEYFRAMES, RunPlan, Step
+
+    with Workspace.open(project_dir, settings=small_settings()) as workspace:
+        project = workspace.project
+        second, fourth = project.scenes[1].id, project.scenes[3].id
+        takes = {s.id: len(s.takes) for s in project.scenes}
+        ran = asyncio.run(workspace.run(RunPlan((Step(KEYFRAMES, (second, fourth), 2),), "Two scenes")))
+        assert ran == ["keyframes of scenes 2, 4"]
+        assert [s.id for s in project.scenes if len(s.takes) > takes[s.id]] == [second, fourth]
+
+
+def test_one_production_serves_planning_and_performing_until_the_crew_changes(project_dir):
+    """Issue 35: planning and performing each built a Production and read the crew's files again."""
+    with Workspace.open(project_dir, settings=small_settings()) as workspace:
+        first = workspace.production()
+        assert workspace.production() is first
+        workspace.plan(RunRequest())
+        assert workspace.production() is first
+        crew = project_dir / "crew"
+        crew.mkdir(exist_ok=True)
+        (crew / "chain.toml").write_text('mode = "short"\n')
+        assert workspace.production() is not first, "an edited crew is read again"
+
+
+def test_no_script_is_said_with_each_front_ends_own_advice(tmp_path, capsys):
+    from dreamfactory_studio.cli import main
+    from dreamfactory_studio.core.errors import ScriptNotWritten, advised
+
+    assert "F5" in advised(ScriptNotWritten(), "window") and "`run" not in advised(
+        ScriptNotWritten(), "window"
+    )
+    assert main(["new", str(SAMPLE_STORY), str(tmp_path / "p")]) == 0
+    assert main(["run", str(tmp_path / "p"), "--scene", "2"]) == 2
+    error = capsys.readouterr().err
+    assert "no scenes yet" in error and "run PROJECT --until script" in error

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from dreamfactory_studio.core.errors import StudioError, as_user_error
+from dreamfactory_studio.core.errors import StudioError, advised, as_user_error
 from dreamfactory_studio.core.secrets import redact
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class Jobs(QObject):
                 on_done(task.result())
         elif (known := error if isinstance(error, StudioError) else as_user_error(error)) is not None:
             log.info("%s failed", what, exc_info=error)
-            self.finished.emit(what, redact(str(known)))
+            self.finished.emit(what, redact(advised(known, "window")))
         else:
             log.error("%s failed", what, exc_info=error)
             self.finished.emit(

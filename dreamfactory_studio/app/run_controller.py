@@ -87,14 +87,16 @@ class RunController(QObject):
     def rerun_from_selected(self) -> None:
         scene_id = self.window.current_scene_id()
         if self.window.session is not None and scene_id is not None:
-            self.start(RunRequest(from_scene=self.window.session.number_of(scene_id)))
+            self.start(RunRequest(from_scene=scene_id))
 
     def regenerate(self, scene_id: str | None) -> None:
         session = self.window.session
         if session is None or scene_id is None:
             return
-        number = session.number_of(scene_id)
-        self.start(RunRequest(from_scene=number, only=True), f"Draw a new take of scene {number}")
+        self.start(
+            RunRequest(from_scene=scene_id, only=True),
+            f"Draw a new take of scene {session.number_of(scene_id)}",
+        )
 
     def retry(self) -> None:
         """Run the failed run again from where it stopped."""

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from dreamfactory_studio.app.look import icon
-from dreamfactory_studio.core.errors import StudioError
+from dreamfactory_studio.core.errors import StudioError, advised
 
 COMMIT_DELAY_MS = 700
 
@@ -41,7 +41,7 @@ def guarded(parent: QWidget | None, title: str, action: Callable[[], object]) ->
     try:
         action()
     except StudioError as exc:
-        QMessageBox.warning(parent, title, str(exc))
+        QMessageBox.warning(parent, title, advised(exc, "window"))
         return False
     return True
 

@@ -23,7 +23,7 @@ from dreamfactory_studio.cli.film_commands import (
 )
 from dreamfactory_studio.cli.options import settings_for
 from dreamfactory_studio.cli.setup_commands import cmd_gpu_stack, cmd_models, cmd_settings
-from dreamfactory_studio.core.errors import BadInput, StudioError, as_user_error
+from dreamfactory_studio.core.errors import BadInput, StudioError, advised, as_user_error
 from dreamfactory_studio.core.logs import setup_logging
 from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.secrets import redact
@@ -56,7 +56,7 @@ def dispatch(args: argparse.Namespace) -> int:
         return handler(args) or 0
     except StudioError as exc:
         log.info("%s: %s", type(exc).__name__, exc, exc_info=True)
-        _say(str(exc))
+        _say(advised(exc, "cli"))
         return exc.exit_code
     except KeyboardInterrupt:
         _say("interrupted; everything finished so far is saved.")
@@ -134,15 +134,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     if sum(bool(x) for x in (args.phase, args.from_scene, args.scene, args.next)) > 1:
         raise BadInput("give one of --phase, --next, --from-scene and --scene.")
-    request = RunRequest(
-        until=args.until,
-        step=args.next,
-        phase=args.phase,
-        from_scene=args.from_scene or args.scene,
-        only=bool(args.scene),
-        overwrite_edits=args.overwrite_edits,
-    )
+    from dreamfactory_studio.core.edits import find_scene
+
     with Workspace.open(args.project, settings=settings) as workspace:
+        number = args.from_scene or args.scene
+        request = RunRequest(
+            until=args.until,
+            step=args.next,
+            phase=args.phase,
+            from_scene=find_scene(workspace.project, number).id if number else None,
+            only=bool(args.scene),
+            overwrite_edits=args.overwrite_edits,
+        )
         printer = ignore if args.quiet else ConversationPrinter(sys.stdout)
         crew = {"crew_preset": args.crew, "mode": args.mode}
         ran = asyncio.run(workspace.run(request, emit=printer, **crew))

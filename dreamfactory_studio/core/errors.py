@@ -21,6 +21,27 @@ class BadInput(StudioError):
     exit_code = 2
 
 
+class ScriptNotWritten(BadInput):
+    """The project has no scenes yet. The message is the fact alone; each front end adds how to write the script
+    in its own words (:data:`ADVICE`)."""
+
+    def __init__(self, message: str = "the project has no scenes yet: the script is not written yet"):
+        super().__init__(message)
+
+
+ADVICE = {
+    "cli": "run the script phase first (`run PROJECT --until script`)",
+    "window": "press Run (F5) and the crew writes the script first",
+}
+"""What each front end adds to a :class:`ScriptNotWritten`."""
+
+
+def advised(exc: BaseException, front: str) -> str:
+    """``exc``'s message as ``front`` ("cli" or "window") says it: with its advice where the error has one."""
+    text = str(exc)
+    return f"{text}; {ADVICE[front]}." if isinstance(exc, ScriptNotWritten) else text
+
+
 class ProjectError(BadInput):
     """The project folder cannot be used as asked."""
 

@@ -23,6 +23,7 @@ from dreamfactory_studio.backends.image.files import verify_image
 from dreamfactory_studio.backends.speech import Speech, wav_seconds
 from dreamfactory_studio.backends.video import ClipRequest, VideoBackend
 from dreamfactory_studio.core.dialogue import spoken_subtitles
+from dreamfactory_studio.core.edits import require_script
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import Emit, ExportProgress, ModelLoading, StepProgress, ignore
 from dreamfactory_studio.core.model import Clip, Narration, Project, Scene
@@ -119,10 +120,7 @@ class FilmMaker:
         """Every scene has a keyframe whose image is intact; else one message naming what to run."""
 
         root = self.folder.root
-        if not self.project.scenes:
-            raise BadInput(
-                f"the project has no scenes yet; run the production first: `dreamfactory-studio run {root}`."
-            )
+        require_script(self.project)
         missing = [n for n, scene in enumerate(self.project.scenes, 1) if not scene.keyframe]
         if missing:
             listed = ", ".join(map(str, missing))

@@ -112,6 +112,16 @@ def _line_of(file: Path, dotted: str) -> int | None:
     return None
 
 
+CREW_FILES = ("roles.toml", "phases.toml", "chain.toml")
+
+
+def crew_version(project_root: Path | None = None) -> tuple:
+    """What decides the crew :func:`load_crew` would read now: its files and when each last changed."""
+    return tuple(
+        (str(path), path.stat().st_mtime_ns) for name in CREW_FILES for path in _layers(name, project_root)
+    )
+
+
 def _read(name: str, project_root: Path | None) -> tuple[dict[str, Any], dict[str, Path]]:
     merged: dict[str, Any] = {}
     origins: dict[str, Path] = {}

@@ -19,10 +19,12 @@ never redrawn and serves as context.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dreamfactory_studio.backends.image import FigureFacts, Reference
 from dreamfactory_studio.backends.vision import FrameContext, Verdict
+from dreamfactory_studio.core.edits import require_script
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import SceneFinished, SceneStarted, SheetStarted, TakeMade
 from dreamfactory_studio.core.model import BaseFrame, Character, CharacterSheet, Scene, Take
@@ -53,34 +55,32 @@ class KeyframeDesigner(TakeMaker):
 
     # -- the iteration ------------------------------------------------------------------------------------
 
-    async def run(self, from_scene: int = 1, only: bool = False) -> list[int]:
-        """Draw keyframes from scene ``from_scene`` (1-based) to the end, or that scene alone with ``only``."""
+    async def run(self, scene_ids: Sequence[str] = (), only: bool = False) -> list[int]:
+        """Draw the keyframes of these scenes, in order (every scene when none are given); scene 1 among them
+        is the Base Frame. ``only``: a new take of one scene, whose sheets are not drawn again. Returns the
+        numbers of the scenes drawn."""
+        require_script(self.project)
         scenes = self.project.scenes
-        if not scenes:
+        known = {s.id: s for s in scenes}
+        missing = [i for i in scene_ids if i not in known]
+        if missing:
+            raise BadInput("a scene to draw is no longer in the project (it was cut or deleted); run again.")
+        wanted = [known[i] for i in scene_ids] or list(scenes)
+        first = self.project.scene_number(wanted[0].id)
+        if first > 1 and (self.project.base_frame is None or not scenes[first - 2].keyframe):
             raise BadInput(
-                "the project has no scenes yet; run the script phase first (`run PROJECT --until script`)."
-            )
-        if not 1 <= from_scene <= len(scenes):
-            raise BadInput(f"there is no scene {from_scene}; the project has scenes 1 to {len(scenes)}.")
-        if from_scene > 1 and (self.project.base_frame is None or not scenes[from_scene - 2].keyframe):
-            raise BadInput(
-                f"scene {from_scene - 1} has no keyframe yet, so there is no context to start from; "
+                f"scene {first - 1} has no keyframe yet, so there is no context to start from; "
                 "run the keyframes from scene 1 first."
             )
         drawn: list[int] = []
         try:
-            await self._sheets(
-                scenes[from_scene - 1 : from_scene] if only else scenes[from_scene - 1 :],
-                redraw=from_scene == 1 and not only,
-            )
-            if from_scene == 1:
-                await self._base_frame()
-                drawn.append(1)
-                if only:
-                    return drawn
-            last = from_scene if only else len(scenes)
-            for number in range(max(2, from_scene), last + 1):
-                await self._scene(scenes[number - 1], number)
+            await self._sheets(wanted, redraw=first == 1 and not only)
+            for scene in wanted:
+                number = self.project.scene_number(scene.id)
+                if number == 1:
+                    await self._base_frame()
+                else:
+                    await self._scene(scene, number)
                 drawn.append(number)
                 self.folder.save(self.project)
         finally:

@@ -8,9 +8,11 @@ transcript of what was said.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from dreamfactory_studio.backends.backend_set import Backends
-from dreamfactory_studio.core.errors import BackendError, BadInput
+from dreamfactory_studio.core.edits import require_script
+from dreamfactory_studio.core.errors import BackendError, BadInput, ScriptNotWritten
 from dreamfactory_studio.core.events import Emit, PhaseFinished, PhaseStarted, ignore
 from dreamfactory_studio.core.model import (
     PHASES,
@@ -95,11 +97,10 @@ class Production:
         if not step.keyframes:
             await self.run_phase(step.phase, overwrite_edits=step.overwrite_edits)
             return step.phase
-        if step.from_scene is None:
-            await self.run_keyframes(1)
+        if not step.scene_ids:  # the script is written by this run: every scene it has
+            await self.run_keyframes()
             return step.phase
-        first = self.project.scene_number(step.from_scene)
-        drawn = await self.run_keyframes(first, only=step.only)
+        drawn = await self.run_keyframes(step.scene_ids, only=step.only)
         return f"keyframes of scenes {', '.join(map(str, drawn))}"
 
     async def run(self, until: str | None = None) -> list[str]:
@@ -107,14 +108,14 @@ class Production:
         return await self.perform(RunRequest(until=until))
 
     async def run_keyframes(
-        self, from_scene: int = 1, *, only: bool = False, script_only: bool = False
+        self, scene_ids: Sequence[str] = (), *, only: bool = False, script_only: bool = False
     ) -> list[int]:
-        """The keyframe phase, from scene ``from_scene`` on (or that scene ``only``); saved scene by scene.
-        ``script_only`` draws the ablation baseline instead (see :meth:`KeyframeDesigner.run_script_only`)."""
-        if self.project.phases["script"].status not in ("done", "stale") or not self.project.scenes:
-            raise BadInput(
-                "the script is not written yet; run the script phase first (`run PROJECT --until script`)."
-            )
+        """The keyframe phase for these scenes, in order (every scene when none are given; ``only``: a new take
+        of one scene); saved scene by scene. ``script_only`` draws the ablation baseline instead (see
+        :meth:`KeyframeDesigner.run_script_only`). Returns the numbers of the scenes drawn."""
+        require_script(self.project)
+        if self.project.phases["script"].status not in ("done", "stale"):
+            raise ScriptNotWritten()
         self.designer = self._designer()
         state = self.project.phases["keyframes"]
         self.emit(PhaseStarted("keyframes", "Keyframe Design"))
@@ -122,7 +123,7 @@ class Production:
             if script_only:
                 drawn = await self.designer.run_script_only()
             else:
-                drawn = await self.designer.run(from_scene, only=only)
+                drawn = await self.designer.run(scene_ids, only=only)
         except asyncio.CancelledError:
             self.emit(PhaseFinished("keyframes", "cancelled"))
             raise

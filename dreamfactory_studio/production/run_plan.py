@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dreamfactory_studio.core.changes import Changes
+from dreamfactory_studio.core.edits import scene_ids_from
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import RunPlanned
 from dreamfactory_studio.core.model import PHASES, PhaseState, Project
@@ -20,13 +21,14 @@ RUN_FIELDS = ("task", "style", "outline", "characters", "base_frame", "base_desc
 class RunRequest:
     """One run of the production, as the CLI's ``run`` options and the window's run controls ask for it:
     the phases not done yet up to ``until`` (all of them when None); or the one ``phase`` again; or the
-    keyframes from scene ``from_scene`` on (that scene ``only``). ``step`` runs only the next phase not done, so
-    that the person can edit before going on."""
+    keyframes from the scene whose id is ``from_scene`` on (that scene ``only``). ``step`` runs only the next
+    phase not done, so that the person can edit before going on. Scenes are ids: a person's scene number is
+    turned into one where the CLI reads it."""
 
     until: str | None = None
     step: bool = False
     phase: str | None = None
-    from_scene: int | None = None
+    from_scene: str | None = None
     only: bool = False
     overwrite_edits: bool = False
 
@@ -92,7 +94,7 @@ class RunPlan:
         if failed_scene is None or failed_scene not in {s.id for s in project.scenes}:
             return self
         only = any(step.only for step in self.steps)
-        return keyframes_plan(project, project.scene_number(failed_scene), only=only)
+        return keyframes_plan(project, failed_scene, only=only)
 
     @staticmethod
     def following(project: Project) -> str | None:
@@ -100,16 +102,11 @@ class RunPlan:
         return next((p for p in PHASES if project.phases[p].status != "done"), None)
 
 
-def keyframes_plan(project: Project, number: int, *, only: bool = False) -> RunPlan:
-    """Draw the keyframes from scene ``number`` on (that scene ``only``), as ``run --from-scene``/``--scene``."""
-    if not project.scenes:
-        raise BadInput(
-            "the script is not written yet; run the script phase first (`run PROJECT --until script`)."
-        )
-    if not 1 <= number <= len(project.scenes):
-        raise BadInput(f"there is no scene {number}; the project has scenes 1 to {len(project.scenes)}.")
-    ids = tuple(s.id for s in project.scenes[number - 1 :])
-    ids = ids[:1] if only else ids
+def keyframes_plan(project: Project, scene_id: str, *, only: bool = False) -> RunPlan:
+    """Draw the keyframes from scene ``scene_id`` on (that scene ``only``), as ``run --from-scene``/``--scene``
+    and the window's new take ask."""
+    ids = scene_ids_from(project, scene_id, only)
+    number = project.scene_number(scene_id)
     words = f"Redraw scene {number}" if only else f"Keyframes from scene {number}"
     return RunPlan((Step(KEYFRAMES, ids, len(ids), only=only),), words, start=ids[0])
 

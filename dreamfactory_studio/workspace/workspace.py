@@ -45,6 +45,7 @@ class Workspace:
         self._backends = backends
         self.resume: dict[str, list[TranscriptMessage]] = {}
         """Conversations a lost connection cut off, by phase: the next run of that phase goes on from there."""
+        self._production: tuple[tuple, Production] | None = None
 
     @classmethod
     def open(
@@ -107,10 +108,24 @@ class Workspace:
     # -- the production -----------------------------------------------------------------------------------
 
     def production(self, emit: Emit = ignore, **options) -> Production:
-        """A production of this project on this workspace's backends (``options``: crew, crew_preset, mode)."""
+        """This workspace's production of its project (``options``: crew, crew_preset, mode): one, shared by
+        planning, performing and the resume state, made again only when the options, the backends or the
+        crew's files change; ``emit`` gets this call's events."""
+        from dreamfactory_studio.production.crew_config import crew_version
         from dreamfactory_studio.production.run import Production
 
-        return Production(self.folder, self.project, self.backends, emit=emit, resume=self.resume, **options)
+        key = (
+            tuple(sorted((k, id(v) if k == "crew" else v) for k, v in options.items())),
+            id(self.project),
+            id(self.backends),
+            crew_version(self.folder.root) if "crew" not in options else (),
+        )
+        if self._production is None or self._production[0] != key:
+            made = Production(self.folder, self.project, self.backends, resume=self.resume, **options)
+            self._production = (key, made)
+        production = self._production[1]
+        production.emit = emit
+        return production
 
     def plan(self, request: RunRequest, **options) -> RunPlan:
         """The steps ``request`` takes on this project now."""
