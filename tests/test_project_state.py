@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dreamfactory_studio.core import edits
+from dreamfactory_studio.core.changes import declared
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.model import BaseFrame, Project, Scene, Take
 from dreamfactory_studio.core.project_folder import project_json
@@ -24,41 +25,37 @@ def project(n: int = 5) -> Project:
 
 
 def apply(p: Project, op: tuple) -> Snapshot | None:
-    """Run one edit as the window's session does: snapshot the parts it touches, apply, snapshot after."""
+    """Run one edit as the window's session does: snapshot what the edit declares it touches, then apply."""
     kind, a, b = op
     n = len(p.scenes)
-    ids = [s.id for s in p.scenes]
     if kind == "move" and n:
         numbers = sorted({1 + a % n, 1 + b % n})
-        to = 1 + (a + b) % (n - len(numbers) + 1)
-        before = Snapshot.capture(p, order=True)
-        edits.move_scenes(p, numbers, to)
+        call = edits.move_scenes, (p, numbers, 1 + (a + b) % (n - len(numbers) + 1))
     elif kind == "insert":
-        before = Snapshot.capture(p, order=True)
-        edits.insert_scene(p, 1 + a % (n + 1))
+        call = edits.insert_scene, (p, 1 + a % (n + 1))
     elif kind == "duplicate" and n:
-        before = Snapshot.capture(p, order=True)
-        edits.duplicate_scene(p, 1 + a % n)
+        call = edits.duplicate_scene, (p, 1 + a % n)
     elif kind == "delete" and n:
-        doomed = sorted({1 + a % n, 1 + b % n})
-        before = Snapshot.capture(p, scenes=[ids[k - 1] for k in doomed], order=True)
-        edits.delete_scenes(p, doomed)
+        call = edits.delete_scenes, (p, sorted({1 + a % n, 1 + b % n}))
     elif kind == "edit" and n:
         scene = p.scenes[a % n]
-        before = Snapshot.capture(p, scenes=[scene.id])
-        edits.edit_scene(p, scene, script=f"edited {b}", duration=float(b % 3))
-    elif kind == "take" and n:
+        values = {"script": f"edited {b}", "duration": float(b % 3)}
+        before = Snapshot.of(p, declared(edits.edit_scene, p, scene, **values))
+        edits.edit_scene(p, scene, **values)
+        return before
+    elif kind == "take" and n and p.scenes[a % n].takes:
         scene = p.scenes[a % n]
-        before = Snapshot.capture(p, scenes=[scene.id], fields=("base_frame",))
-        if scene.takes:
-            edits.pin_base_frame(p, scene, scene.takes[b % len(scene.takes)].id)
+        call = edits.pin_base_frame, (p, scene, scene.takes[b % len(scene.takes)].id)
     elif kind == "drop" and n:
         scene = p.scenes[a % n]
-        before = Snapshot.capture(p, scenes=[scene.id])
-        if scene.takes and not (p.base_frame and p.base_frame.take_id == scene.takes[-1].id):
-            edits.delete_take(p, scene, scene.takes[-1].id)
+        if not scene.takes or (p.base_frame and p.base_frame.take_id == scene.takes[-1].id):
+            return None
+        call = edits.delete_take, (p, scene, scene.takes[-1].id)
     else:
         return None
+    edit, args = call
+    before = Snapshot.of(p, declared(edit, *args))
+    edit(*args)
     return before
 
 

@@ -25,6 +25,7 @@ PROJECT_FIELDS = (
     "phases",
     "evaluation",
     "cut_scenes",
+    "user_edited",
 )
 """The project's top-level fields an edit or a run may change besides its scenes."""
 

@@ -85,7 +85,20 @@ def _fields(*names: str):
 )
 def edit_scene(project: Project, scene: Scene, **values) -> list[str]:
     """Set a scene's fields (text fields, ``duration``, ``characters`` as names, ``setting`` as a scene heading,
-    ``dialogue`` as text, one ``Name: words`` a line); return the fields changed."""
+    ``dialogue`` as text, one ``Name: words`` a line); return the fields changed. Every value is checked
+    before any is set: a refused edit changes nothing."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        if name not in SCENE_TEXT_FIELDS + ("dialogue", "setting", "characters", "duration"):
+            raise BadInput(f"a scene has no field '{name}'.")
+        if name == "duration" and (not math.isfinite(value) or value < 0 or value > MAX_SCENE_SECONDS):
+            raise BadInput(
+                f"a scene's duration must be more than 0 seconds (0: timed by its narration) and at most "
+                f"{MAX_SCENE_SECONDS:g}, not {value}."
+            )
+        if name == "dialogue" and isinstance(value, str):
+            parse_dialogue(value, lambda n: n)  # a line with no speaker is refused before anything changes
     changed = []
     for name, value in values.items():
         if value is None:
@@ -98,20 +111,12 @@ def edit_scene(project: Project, scene: Scene, **values) -> list[str]:
             )
         elif name == "setting":
             value = parse_heading(value) if value.strip() else None
-        elif name == "duration":
-            if not math.isfinite(value) or value < 0 or value > MAX_SCENE_SECONDS:
-                raise BadInput(
-                    f"a scene's duration must be more than 0 seconds (0: timed by its narration) and at most "
-                    f"{MAX_SCENE_SECONDS:g}, not {value}."
-                )
-            if value == 0:
-                if scene.duration is not None or scene.is_user_edited("duration"):
-                    scene.duration = None
-                    scene.user_edited = [f for f in scene.user_edited if f != "duration"]
-                    changed.append(name)
-                continue
-        elif name not in SCENE_TEXT_FIELDS + ("dialogue", "setting"):
-            raise BadInput(f"a scene has no field '{name}'.")
+        elif name == "duration" and value == 0:  # 0: timed by the narration again
+            if scene.duration is not None or scene.is_user_edited("duration"):
+                scene.duration = None
+                scene.user_edited = [f for f in scene.user_edited if f != "duration"]
+                changed.append(name)
+            continue
         if getattr(scene, name) != value:
             setattr(scene, name, value)
             changed.append(name)
@@ -274,7 +279,7 @@ def edit_character(
     return character
 
 
-@touches(_fields("outline"))
+@touches(_fields("outline", "user_edited"))  # the outline is marked as the user's: undo unmarks it
 def edit_outline(project: Project, outline: str) -> None:
     project.outline = outline
     project.mark_user_edit("outline")
