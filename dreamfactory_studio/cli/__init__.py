@@ -149,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("edit", help="change a project by hand; what you change is kept from the crew")
     p.add_argument("project")
     p.add_argument("--scene", type=_positive_int, metavar="K", help="the scene to change (1-based)")
-    for name in ("title", "script", "narration", "shot", "camera", "notes"):
+    from dreamfactory_studio.core.scene_fields import SCENE_TEXT_FIELDS
+
+    for name in SCENE_TEXT_FIELDS:
         p.add_argument(f"--{name}", help=f"the scene's {name}")
     p.add_argument(
         "--setting", metavar="HEADING", help="where and when, as a scene heading: 'EXT. ALLEY - NIGHT'"

@@ -31,9 +31,8 @@ from dreamfactory_studio.core.model import (
     StyleDecision,
     new_id,
 )
+from dreamfactory_studio.core.scene_fields import SCENE_TEXT_FIELDS
 from dreamfactory_studio.core.screenplay import parse_heading
-
-SCENE_TEXT_FIELDS = ("title", "script", "narration", "shot", "camera", "notes")
 
 
 def find_scene(project: Project, number: int) -> Scene:
