@@ -134,7 +134,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     if sum(bool(x) for x in (args.phase, args.from_scene, args.scene, args.next)) > 1:
         raise BadInput("give one of --phase, --next, --from-scene and --scene.")
-    from dreamfactory_studio.core.edits import find_scene
+    from dreamfactory_studio.core.scene_ids import find_scene
 
     with Workspace.open(args.project, settings=settings) as workspace:
         number = args.from_scene or args.scene

@@ -23,11 +23,11 @@ from dreamfactory_studio.backends.image.files import verify_image
 from dreamfactory_studio.backends.speech import Speech, wav_seconds
 from dreamfactory_studio.backends.video import ClipRequest, VideoBackend
 from dreamfactory_studio.core.dialogue import spoken_subtitles
-from dreamfactory_studio.core.edits import require_script
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import Emit, ExportProgress, ModelLoading, StepProgress, ignore
 from dreamfactory_studio.core.model import Clip, Narration, Project, Scene
 from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.scene_ids import require_script
 from dreamfactory_studio.core.settings import ExportSettings
 from dreamfactory_studio.core.tasks import all_or_none
 from dreamfactory_studio.core.timing import clip_seconds, reading_seconds, scene_length

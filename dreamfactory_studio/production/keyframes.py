@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 from dreamfactory_studio.backends.image import FigureFacts, Reference
 from dreamfactory_studio.backends.vision import FrameContext, Verdict
-from dreamfactory_studio.core.edits import require_script
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import SceneFinished, SceneStarted, SheetStarted, TakeMade
 from dreamfactory_studio.core.model import BaseFrame, Character, CharacterSheet, Scene, Take
+from dreamfactory_studio.core.scene_ids import require_script
 from dreamfactory_studio.core.tasks import all_or_none
 from dreamfactory_studio.production import cast
 from dreamfactory_studio.production.frame_facts import base_context, budget_facts, style_facts

@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import Sequence
 
 from dreamfactory_studio.backends.backend_set import Backends
-from dreamfactory_studio.core.edits import require_script
 from dreamfactory_studio.core.errors import BackendError, BadInput, ScriptNotWritten
 from dreamfactory_studio.core.events import Emit, PhaseFinished, PhaseStarted, ignore
 from dreamfactory_studio.core.model import (
@@ -26,6 +25,7 @@ from dreamfactory_studio.core.model import (
     now,
 )
 from dreamfactory_studio.core.project_folder import ProjectFolder
+from dreamfactory_studio.core.scene_ids import require_script
 from dreamfactory_studio.production.conversation import Conversation, PhaseFailed
 from dreamfactory_studio.production.crew_config import Crew, load_crew
 from dreamfactory_studio.production.image_memory import ImageMemory

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dreamfactory_studio.core.changes import Changes
-from dreamfactory_studio.core.edits import scene_ids_from
 from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.events import RunPlanned
 from dreamfactory_studio.core.model import PHASES, PhaseState, Project
+from dreamfactory_studio.core.scene_ids import scene_ids_from
 
 KEYFRAMES = "keyframes"
 RUN_FIELDS = ("task", "style", "outline", "characters", "base_frame", "base_description", "phases")
