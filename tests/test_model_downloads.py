@@ -373,3 +373,39 @@ def test_a_mirror_that_names_a_file_outside_the_models_folder_is_refused(studio,
     err = got.stderr.strip()
     assert got.returncode != 0 and "names files outside its folder (../../escaped.json)" in err, err
     assert not list(tmp_path.rglob("escaped.json")) and not hub.gets
+
+
+def test_the_maintainers_pin_a_recipe_to_the_commit_its_branch_points_at(studio, hub, tmp_path):
+    """Issue 32: a recipe's revision is pinned by asking the Hub, never typed in or guessed offline."""
+    recipes = tmp_path / "recipes.toml"
+    shipped = (REPO / "resources" / "models" / "recipes.toml").read_text()
+    block = shipped[
+        shipped.index("[[recipe]]") : shipped.index("[[recipe]]", shipped.index("[[recipe]]") + 1)
+    ]
+    assert 'repo = "stabilityai/sd-turbo", revision = "main"' in block
+    recipes.write_text(block)
+
+    def pin(*extra: str) -> subprocess.CompletedProcess:
+        command = [
+            sys.executable,
+            str(REPO / "scripts" / "pin_recipes.py"),
+            "--recipes",
+            str(recipes),
+            *extra,
+        ]
+        return subprocess.run(command, env=studio.env, capture_output=True, text=True, timeout=120)
+
+    dry = pin("--dry-run")
+    assert dry.returncode == 0 and f"main -> {hub.commit[SD_TURBO]}" in dry.stdout
+    assert 'revision = "main"' in recipes.read_text(), "a dry run writes nothing"
+    done = pin()
+    assert done.returncode == 0, done.stderr
+    assert f'revision = "{hub.commit[SD_TURBO]}"' in recipes.read_text()
+    again = pin()
+    assert again.returncode == 0 and "0 pinned" in again.stdout, "a pinned recipe stays as it is"
+    studio.env["HF_ENDPOINT"] = "http://127.0.0.1:9"
+    recipes.write_text(block)
+    down = pin()
+    assert (
+        down.returncode == 2 and "Traceback" not in down.stderr and 'revision = "main"' in recipes.read_text()
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from dreamfactory_studio.core.errors import BadInput
@@ -64,10 +65,19 @@ class Recipe:
         return "fits with offload" if self.offload_gb <= gpu_gb else "too big"
 
 
+RECIPES_FILE = "models/recipes.toml"
+"""Where the shipped recipes are, under the resources folder."""
+
+
 @lru_cache(maxsize=1)
 def recipes() -> tuple[Recipe, ...]:
     """Every recipe the studio ships, in the file's order."""
-    data = tomllib.loads((resources_dir() / "models" / "recipes.toml").read_text(encoding="utf-8"))
+    return read_recipes(resources_dir() / RECIPES_FILE)
+
+
+def read_recipes(path: Path) -> tuple[Recipe, ...]:
+    """The recipes of a recipes file, in its order."""
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     made = []
     for item in data["recipe"]:
         made.append(
