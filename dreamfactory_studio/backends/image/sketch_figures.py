@@ -116,7 +116,7 @@ class Figure:
 
     def _person(self, d: ImageDraw.ImageDraw, cx: float, base: float, h: float, ink: RGB, pose: int) -> None:
         w = 2 + h * 0.012
-        head = h * (0.16 if self.age == "child" else 0.13)
+        head = h * 0.13
         neck = base - h * (0.76 if self.age == "child" else 0.80)
         stoop = h * 0.03 if self.age == "old" else 0.0
         body = [
