@@ -108,8 +108,8 @@ def time_in(text: str) -> str:
 
 def settings_of(chunks: list[str], opening_time: str = "") -> list[tuple[str, str]]:
     """Each scene's place and time of day, from its words: the first place a preposition puts someone in, else
-    the first it names; a scene that names none is where the one before it ended (the last place that one
-    named), and keeps its time of day (``opening_time``, the title's "Night Fare", before any is named)."""
+    the first it names; a scene that names none is where the one before it ended (the last place that one put
+    someone in, else the last it named), and keeps its time of day (``opening_time``, the title's "Night Fare", before any is named)."""
     out, place, time = [], "", opening_time
     # A station is a space station in a story that has one, else a railway station among the streets.
     in_space = any(re.search(r"\bspace\s+station\b|\borbit", c, re.I) for c in chunks)
@@ -120,7 +120,7 @@ def settings_of(chunks: list[str], opening_time: str = "") -> list[tuple[str, st
         ]
         put = [name for _, name, there in found if there]
         out_place = put[0] if put else found[0][1] if found else place
-        place = found[-1][1] if found else place
+        place = put[-1] if put else found[-1][1] if found else place
         if _NEW_TIME.search(chunk.lower()):
             time = ""
         time = time_in(chunk) or time
