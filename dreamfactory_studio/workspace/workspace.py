@@ -107,10 +107,11 @@ class Workspace:
 
     # -- the production -----------------------------------------------------------------------------------
 
-    def production(self, emit: Emit = ignore, **options) -> Production:
+    def production(self, emit: Emit | None = None, **options) -> Production:
         """This workspace's production of its project (``options``: crew, crew_preset, mode): one, shared by
         planning, performing and the resume state, made again only when the options, the backends or the
-        crew's files change; ``emit`` gets this call's events."""
+        crew's files change. ``emit`` gets the events from now on; None (planning) leaves the one it has, so
+        that a plan made during a run does not silence it."""
         from dreamfactory_studio.production.crew_config import crew_version
         from dreamfactory_studio.production.run import Production
 
@@ -124,7 +125,8 @@ class Workspace:
             made = Production(self.folder, self.project, self.backends, resume=self.resume, **options)
             self._production = (key, made)
         production = self._production[1]
-        production.emit = emit
+        if emit is not None:
+            production.emit = emit
         return production
 
     def plan(self, request: RunRequest, **options) -> RunPlan:
