@@ -49,7 +49,7 @@ from dreamfactory_studio.app.thumbnails import Thumbnails
 from dreamfactory_studio.app.timeline_view import SceneListModel, TimelineView
 from dreamfactory_studio.app.workers_panel import WorkersPanel
 from dreamfactory_studio.core.changes import Changes
-from dreamfactory_studio.core.errors import StudioError
+from dreamfactory_studio.core.errors import StudioError, advised
 from dreamfactory_studio.core.paths import config_dir
 from dreamfactory_studio.core.recent import remember_project
 from dreamfactory_studio.core.settings import Settings, load_settings
@@ -416,7 +416,7 @@ class MainWindow(QMainWindow):
         try:
             settings = self.session.workspace.settings
         except StudioError as exc:
-            QMessageBox.warning(self, "Cannot export", str(exc))
+            QMessageBox.warning(self, "Cannot export", advised(exc, "window"))
             return
         self._discard_export()
         self.export_dialog = ExportDialog(self.session, self.jobs, settings, self)
@@ -437,7 +437,7 @@ class MainWindow(QMainWindow):
         try:
             settings = session.workspace.settings
         except StudioError as exc:
-            QMessageBox.warning(self, "Cannot play the animatic", str(exc))
+            QMessageBox.warning(self, "Cannot play the animatic", advised(exc, "window"))
             return
         width, height = (int(n) for n in settings.defaults.resolution.lower().split("x"))
         current = self.current_scene_id()

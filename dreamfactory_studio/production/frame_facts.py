@@ -59,8 +59,7 @@ def prompt_facts(
 def scene_setting(project: Project, scene: Scene) -> tuple[str, str]:
     """The scene's place and time of day: from its setting (a screenplay's heading) where it has one, else
     read from the scripts up to it (a scene that names neither is where and when the one before it ended)."""
-    scripts = tuple(s.script for s in project.scenes)
-    place, time = _settings(scripts, time_in(read(project.story).title))[project.scene_number(scene.id) - 1]
+    place, time = story_settings(project)[project.scene_number(scene.id) - 1]
     if scene.setting is None:
         return place, time
     named = [name for _, name, _ in places_in(scene.setting.place.lower())]
@@ -76,6 +75,11 @@ def scene_setting(project: Project, scene: Scene) -> tuple[str, str]:
     elif scene.setting.time == "DAY":
         time = "midday"
     return place, time
+
+
+def story_settings(project: Project) -> list[tuple[str, str]]:
+    """Each scene's place and time of day as its script and the ones before it say (the title's hour first)."""
+    return _settings(tuple(s.script for s in project.scenes), time_in(read(project.story).title))
 
 
 @lru_cache(maxsize=4)
@@ -101,8 +105,7 @@ def frame_context(project: Project, scene: Scene, prompt: str) -> FrameContext:
 def base_context(project: Project, scene: Scene, prompt: str) -> FrameContext:
     """What the monitor is told to write the Base Description from: the Base Frame's scene, with the whole
     cast and every place the story names (what must hold in every scene, not only in scene 1)."""
-    scripts = tuple(s.script for s in project.scenes)
-    places = dict.fromkeys(p for p, _ in _settings(scripts, time_in(read(project.story).title)) if p)
+    places = dict.fromkeys(p for p, _ in story_settings(project) if p)
     return replace(
         frame_context(project, scene, prompt),
         characters=tuple(FigureFacts(c.name, c.description) for c in project.characters),

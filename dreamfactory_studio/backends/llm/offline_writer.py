@@ -177,7 +177,7 @@ class OfflineWriter:
                     "characters": present,
                     "dialogue": [
                         {"character": who, "text": text}
-                        for who, text in lines_in(chunk, cast, reading.body, present)
+                        for who, text in lines_in(chunk, cast, kinds, present)
                     ],
                     "duration": _seconds(narration),
                 }

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from dreamfactory_studio.core.story_reading.kinds import ANIMALS, CROWDS, FEMALE, MACHINES, MALE, made_thing
 from dreamfactory_studio.core.story_reading.kinds import CREATURES as KIND_CREATURES
+from dreamfactory_studio.core.story_reading.places import narrated
 
 _PHRASE_END = re.compile(r"\s+(?:is|was|are|were|who|that|which|and|holding|as)\b.*$", re.IGNORECASE)
 
@@ -279,7 +280,7 @@ FIRST_PERSON = ("I", "me", "my", "myself")
 def narrator_of(flat: str) -> Character | None:
     """The teller of a story told in the first person (three or more "I", "me" or "my" outside quotes), with
     what they say of themselves ("I am twenty-two"); ``None`` for a story told in the third person."""
-    outside = re.sub(r"[\"“][^\"”]*[\"”]", " ", flat)
+    outside = narrated(flat)
     if len(re.findall(r"\b(?:I|me|my|myself)\b", outside)) < 3:
         return None
     look = re.findall(

@@ -230,6 +230,7 @@ def looks_from_epithets(flat: str, characters: list[Character]) -> None:
         )
         for c in characters
     }  # found once: the story is read in time linear in its length
+    figures = {c.name: figure_of(c.name, c.description) for c in characters}
     for match in _EPITHET.finditer(flat):
         if not match.group(1) and match.group(2).lower() not in ("grandmother", "grandfather"):
             continue
@@ -239,7 +240,6 @@ def looks_from_epithets(flat: str, characters: list[Character]) -> None:
             if before:
                 last[name] = at[before - 1]
         pool = [n for n, _ in sorted(last.items(), key=lambda kv: kv[1])]
-        figures = {c.name: figure_of(c.name, c.description) for c in characters}
         who = _described_by(match.group(1), match.group(2), pool, kinds, figures)
         character = next((c for c in characters if c.name == who), None)
         if character is not None and not character.description:
@@ -256,15 +256,15 @@ _WHO = r"([A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*|she|he|it|I|the\s+(?:[a-z]+\s
 
 
 def lines_in(
-    chunk: str, characters: list[Character], story: str, present: list[str] = ()
+    chunk: str, characters: list[Character], kinds: dict[str, str], present: list[str] = ()
 ) -> list[tuple[str, str]]:
     """The quoted speech of a scene, each line with its speaker's name: ``"Today," said Grandpa Henri``,
     ``"Breathe," she tells me`` (she: the last woman the scene named), ``Hattie said, "Mum's rolling pin?"``; a
     quote right after an attributed one in the same paragraph is the same speaker's. Speech no one can be
-    told to have said is left to the narration. ``present``: the scene's cast, for a pronoun the scene does not
-    name a character before."""
+    told to have said is left to the narration. ``kinds``: each character's f, m or n (:func:`character_kind`,
+    read once for the story); ``present``: the scene's cast, for a pronoun the scene does not name a
+    character before."""
     flat = flat_text(chunk)
-    kinds = {c.name: _kind(c, flat_text(story)) for c in characters}
     figures = {c.name: figure_of(c.name, c.description) for c in characters}
     mentions = sorted(
         (m.start(), c.name)
