@@ -145,7 +145,7 @@ def test_the_window_takes_an_edit_back_in_one_undo_step_and_restores_the_cut(
     track.append(clips[1])
     otio.adapters.write_to_file(edit, str(tmp_path / "edited.otio"))
     answers[1][:] = [QMessageBox.StandardButton.Yes]
-    assert import_edit(window, str(tmp_path / "edited.otio"))
+    assert import_edit(window.context, str(tmp_path / "edited.otio"))
     assert "cut '" in answers[0][-1][1] and "put the scenes in a new order" in answers[0][-1][1]
     assert [s.id for s in session.project.scenes] == before[2:] + [before[1]]
     assert window.actions["restoreCut"].isEnabled()
@@ -157,7 +157,7 @@ def test_the_window_takes_an_edit_back_in_one_undo_step_and_restores_the_cut(
     original = QInputDialog.getItem
     QInputDialog.getItem = staticmethod(lambda *a, **k: (a[3][0], True))
     try:
-        restore_cut(window)
+        restore_cut(window.context)
     finally:
         QInputDialog.getItem = original
     assert [s.id for s in session.project.scenes][0] == before[0] and not session.project.cut_scenes

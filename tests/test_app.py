@@ -78,8 +78,8 @@ def test_an_edit_its_undo_and_its_redo_each_say_what_they_changed(window, projec
     records = []
     session.changed.connect(records.append)
     first, second = session.project.scenes[:2]
-    session.edit_style(style="ink wash")
-    session.move_scenes([second.id], 1)
+    session.do("edit_style", values={"style": "ink wash"})
+    session.do("move_scenes", numbers=[second.id], to=1)
     assert [r.fields for r in records] == [{"style"}, set()]
     assert records[1].order and records[1].focus == second.id and window.current_scene_id() == second.id
     window.actions["undo"].trigger()
@@ -479,7 +479,7 @@ def test_a_locked_project_can_be_opened_read_only(window, project_dir, answers):
         from dreamfactory_studio.core.errors import BadInput
 
         with pytest.raises(BadInput, match="read-only"):
-            window.session.edit_scene(window.session.project.scenes[0].id, title="x")
+            window.session.do("edit_scene", scene=window.session.project.scenes[0].id, values={"title": "x"})
     finally:
         holder.close()
 

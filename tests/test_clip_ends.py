@@ -271,14 +271,14 @@ def test_the_scene_editor_chooses_where_a_clip_ends_and_a_take_is_pinned_as_the_
     keyframe = scene.selected_take
     picture = project_dir.parent / "end.png"
     Image.new("RGB", (64, 36), "gold").save(picture)
-    session.import_take(scene.id, picture)
-    session.select_take(scene.id, keyframe)
+    session.do("import_take", scene=scene.id, file=picture)
+    session.do("select_take", scene=scene.id, take_id=keyframe)
     other = next(t.id for t in session.project.scenes[1].takes if t.id != keyframe)
-    session.pin_end_frame(scene.id, other)
+    session.do("pin_end_frame", scene=scene.id, take_id=other)
     scene = session.project.scenes[1]
     assert (scene.end_frame, scene.clip_end) == (other, "own")
     assert combo.currentData() == "own" and other in combo.currentText()
-    session.pin_end_frame(scene.id, None)
+    session.do("unpin_end_frame", scene=scene.id)
     assert session.project.scenes[1].end_frame is None and combo.currentData() == ""
 
 

@@ -12,19 +12,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QToolBar
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QWidget
 
 from dreamfactory_studio.app import scene_actions
 from dreamfactory_studio.app.editorial_actions import import_edit, restore_cut
 from dreamfactory_studio.app.look import icon
+from dreamfactory_studio.app.state import RULES, ActionContext, WindowState
 from dreamfactory_studio.core.model import PHASES
-
-if TYPE_CHECKING:
-    from dreamfactory_studio.app.main_window import MainWindow
+from dreamfactory_studio.core.operations import OPERATIONS
 
 STD = QKeySequence.StandardKey
 
@@ -37,136 +35,119 @@ class Bindings:
 
 
 @dataclass(frozen=True)
-class WindowState:
-    """What the window's actions are enabled by."""
-
-    open: bool = False
-    writable: bool = False  # open, and not read-only
-    editable: bool = False  # writable, and no job running on it
-    selected: bool = False  # scenes selected on the timeline
-    has_scene: bool = False  # a current scene
-    has_base_frame: bool = False
-    running: bool = False  # a job of the window's
-    can_retry: bool = False  # a run failed and can go on
-    has_cut: bool = False  # scenes an edit cut, to restore
-
-
-@dataclass(frozen=True)
 class Action:
     id: str
     text: str
-    trigger: Callable[[MainWindow, bool], object] | None
-    """Called with the window and the checked state; None for undo and redo, which the undo group makes."""
+    trigger: Callable[[ActionContext, bool], object] | str | None
+    """Called with the :class:`ActionContext` and the checked state; a string names a method of the window
+    (opening, saving, dialogs of the window's own); None for undo and redo, which the undo group makes."""
     keys: tuple = ()
     picture: str = ""
     tip: str = ""
     menus: tuple[str, ...] = ()
     toolbar: str = ""
-    enabled_when: Callable[[WindowState], bool] | None = None
-    """None: always enabled."""
+    when: str = ""
+    """The enabling rule (:data:`~dreamfactory_studio.app.state.RULES`); empty: always enabled, or the operation's."""
     timeline: bool = False
     """The keys act only where the timeline has focus (Del or P must not fire while typing)."""
     checkable: bool = False
+    op: str = ""
+    """The operation it does (``core.operations``), whose enabling rule it takes."""
+
+    @property
+    def rule(self) -> str:
+        return self.when or (OPERATIONS[self.op].when if self.op else "")
 
 
-def _editable(s: WindowState) -> bool:
-    return s.editable
-
-
-def _on_scene(s: WindowState) -> bool:
-    return s.editable and s.has_scene
-
-
-def _on_selection(s: WindowState) -> bool:
-    return s.editable and s.selected
+def _runs(method: str, *args) -> Callable[[ActionContext, bool], object]:
+    """A call of the run controller's ``method``."""
+    return lambda c, _checked: getattr(c.runs, method)(*args)
 
 
 ACTIONS: tuple[Action, ...] = (
-    Action("new", "&New Project from a Story…", lambda w, _c: w.new_project(), (STD.New,), "new",
+    Action("new", "&New Project from a Story…", "new_project", (STD.New,), "new",
            menus=("&File:open",), toolbar="file"),
-    Action("open", "&Open Project…", lambda w, _c: w.choose_project(), (STD.Open,), "open",
+    Action("open", "&Open Project…", "choose_project", (STD.Open,), "open",
            menus=("&File:open",), toolbar="file"),
-    Action("sample", "Open the &Sample Project", lambda w, _c: w.open_sample(), (), "sample",
-           menus=("&File:open",)),
-    Action("save", "&Save", lambda w, _c: w.save(), (STD.Save,), "save", menus=("&File:save",),
-           toolbar="file", enabled_when=lambda s: s.writable),
-    Action("close", "&Close Project", lambda w, _c: w.close_project(), (STD.Close,), menus=("&File:save",),
-           enabled_when=lambda s: s.open),
-    Action("quit", "&Quit", lambda w, _c: w.close(), (STD.Quit,), menus=("&File:quit",)),
+    Action("sample", "Open the &Sample Project", "open_sample", (), "sample", menus=("&File:open",)),
+    Action("save", "&Save", "save", (STD.Save,), "save", menus=("&File:save",),
+           toolbar="file", when="writable"),
+    Action("close", "&Close Project", "close_project", (STD.Close,), menus=("&File:save",), when="open"),
+    Action("quit", "&Quit", "close", (STD.Quit,), menus=("&File:quit",)),
     Action("undo", "&Undo", None, (Bindings(STD.Undo),), "undo", menus=("&Edit:history",), toolbar="history"),
     Action("redo", "&Redo", None, ("Ctrl+Shift+Z", "Ctrl+Y"), "redo", menus=("&Edit:history",),
            toolbar="history"),
-    Action("insert", "&Insert Scene After", lambda w, _c: scene_actions.insert_scene(w), ("Ins",), "insert",
-           menus=("&Edit:scenes",), toolbar="scenes", enabled_when=_editable, timeline=True),
-    Action("duplicate", "D&uplicate Scene", lambda w, _c: scene_actions.duplicate_scenes(w), ("Ctrl+D",), "duplicate",
-           menus=("&Edit:scenes",), toolbar="scenes", enabled_when=_on_selection, timeline=True),
-    Action("delete", "&Delete Scenes", lambda w, _c: scene_actions.delete_scenes(w), (STD.Delete, "Backspace"), "delete",
-           menus=("&Edit:scenes",), toolbar="scenes", enabled_when=_on_selection, timeline=True),
-    Action("earlier", "Move Scene &Earlier", lambda w, _c: scene_actions.move_selected(w, -1), ("Ctrl+Shift+Left",),
-           "earlier", menus=("&Edit:order",), toolbar="scenes", enabled_when=_on_selection, timeline=True),
-    Action("later", "Move Scene &Later", lambda w, _c: scene_actions.move_selected(w, +1), ("Ctrl+Shift+Right",), "later",
-           menus=("&Edit:order",), toolbar="scenes", enabled_when=_on_selection, timeline=True),
-    Action("pin", "&Pin Keyframe", lambda w, _c: w.scene_editor.toggle_pin(), ("P",), "pin",
-           menus=("&Scene:frames",), toolbar="frames", enabled_when=_on_scene, timeline=True),
-    Action("baseFrame", "Pin as &Base Frame", lambda w, _c: scene_actions.pin_base_frame(w), ("B",), "base-frame",
-           menus=("&Scene:frames",), toolbar="frames", enabled_when=_on_scene, timeline=True),
-    Action("regenerate", "Draw a &New Take", lambda w, _c: w.runs.regenerate(w.current_scene_id()),
+    Action("insert", "&Insert Scene After", lambda c, _: scene_actions.insert_scene(c), ("Ins",), "insert",
+           menus=("&Edit:scenes",), toolbar="scenes", timeline=True, op="insert_scene"),
+    Action("duplicate", "D&uplicate Scene", lambda c, _: scene_actions.duplicate_scenes(c), ("Ctrl+D",),
+           "duplicate", menus=("&Edit:scenes",), toolbar="scenes", timeline=True, op="duplicate_scene"),
+    Action("delete", "&Delete Scenes", lambda c, _: scene_actions.delete_scenes(c), (STD.Delete, "Backspace"),
+           "delete", menus=("&Edit:scenes",), toolbar="scenes", timeline=True, op="delete_scenes"),
+    Action("earlier", "Move Scene &Earlier", lambda c, _: scene_actions.move_selected(c, -1),
+           ("Ctrl+Shift+Left",), "earlier", menus=("&Edit:order",), toolbar="scenes", timeline=True,
+           op="move_scenes"),
+    Action("later", "Move Scene &Later", lambda c, _: scene_actions.move_selected(c, +1), ("Ctrl+Shift+Right",),
+           "later", menus=("&Edit:order",), toolbar="scenes", timeline=True, op="move_scenes"),
+    Action("pin", "&Pin Keyframe", "toggle_pin", ("P",), "pin",
+           menus=("&Scene:frames",), toolbar="frames", timeline=True, op="pin_scene"),
+    Action("baseFrame", "Pin as &Base Frame", lambda c, _: scene_actions.pin_base_frame(c), ("B",), "base-frame",
+           menus=("&Scene:frames",), toolbar="frames", timeline=True, op="pin_base_frame"),
+    Action("regenerate", "Draw a &New Take", lambda c, _: c.runs.regenerate(c.state.current),
            ("Ctrl+R",), "regenerate", menus=("&Scene:frames", "&Production:redraw"), toolbar="frames",
-           enabled_when=_on_scene),
-    Action("redrawRegion", "Redraw a &Region…", lambda w, _c: scene_actions.redraw_region(w), ("Ctrl+G",),
+           when="on_scene"),
+    Action("redrawRegion", "Redraw a &Region…", lambda c, _: scene_actions.redraw_region(c), ("Ctrl+G",),
            "regenerate", "Draw a box of the keyframe again in place, the rest kept, as a new take",
-           menus=("&Scene:frames",), enabled_when=_on_scene),
-    Action("drawEndFrame", "Draw the &End Frame", lambda w, _c: scene_actions.draw_end_frame(w), (),
+           menus=("&Scene:frames",), when="on_scene"),
+    Action("drawEndFrame", "Draw the &End Frame", lambda c, _: scene_actions.draw_end_frame(c), (),
            "regenerate", "Draw the frame the scene's camera move ends on; its clip ends there",
-           menus=("&Scene:frames",), enabled_when=_on_scene),
-    Action("importTake", "&Import Image as Take…", lambda w, _c: w.scene_editor.import_image(), ("Ctrl+I",),
-           "import", menus=("&Scene:frames",), toolbar="frames", enabled_when=_on_scene),
-    Action("run", "&Run", lambda w, _c: w.runs.run_next(), ("F5",), "run",
+           menus=("&Scene:frames",), when="on_scene"),
+    Action("importTake", "&Import Image as Take…", "import_take", ("Ctrl+I",),
+           "import", menus=("&Scene:frames",), toolbar="frames", op="import_take"),
+    Action("run", "&Run", _runs("run_next"), ("F5",), "run",
            "Run the phases not done yet (or only the next one)", menus=("&Production:run",), toolbar="run",
-           enabled_when=_editable),
-    Action("stopAfterPhase", "&Stop After Each Phase", lambda w, checked: w.remember_step(checked),
+           when="editable"),
+    Action("stopAfterPhase", "&Stop After Each Phase", "remember_step",
            ("Ctrl+F5",), "run-step", "Stop after each phase, so that you can edit before the crew goes on",
            menus=("&Production:run",), toolbar="run", checkable=True),
     *(
-        Action(f"runPhase_{phase}", f"Run the {phase.capitalize()} Phase",
-               lambda w, _c, p=phase: w.runs.run_phase(p), menus=("&Production/Run One &Phase",),
-               enabled_when=_editable)
+        Action(f"runPhase_{phase}", f"Run the {phase.capitalize()} Phase", _runs("run_phase", phase),
+               menus=("&Production/Run One &Phase",), when="editable")
         for phase in PHASES
     ),
-    Action("rerunFrom", "Re-run Keyframes &From This Scene", lambda w, _c: w.runs.rerun_from_selected(),
+    Action("rerunFrom", "Re-run Keyframes &From This Scene", _runs("rerun_from_selected"),
            ("Shift+F5",), "run-from",
            "Keep the scenes before this one and draw this one and every later one again",
-           menus=("&Production:rerun",), toolbar="run", enabled_when=_on_scene),
-    Action("retry", "Re&try the Failed Run", lambda w, _c: w.runs.retry(), ("Ctrl+Shift+R",), "regenerate",
+           menus=("&Production:rerun",), toolbar="run", when="on_scene"),
+    Action("retry", "Re&try the Failed Run", _runs("retry"), ("Ctrl+Shift+R",), "regenerate",
            "Go on from where the failed run stopped (a scene, or the conversation so far)",
-           menus=("&Production:redraw",), enabled_when=lambda s: s.editable and s.can_retry),
-    Action("redescribe", "Re-&describe the Base Frame", lambda w, _c: scene_actions.redescribe(w), ("Ctrl+Shift+D",),
-           "describe", menus=("&Scene:job",), enabled_when=lambda s: s.editable and s.has_base_frame),
-    Action("cancelJob", "&Cancel the Running Job", lambda w, _c: w.jobs.cancel(), ("Esc",), "cancel",
-           menus=("&Scene:job", "&Production:job"), toolbar="run", enabled_when=lambda s: s.running),
-    Action("export", "&Export Film…", lambda w, _c: w.open_export(), ("Ctrl+Shift+E",), "export",
-           menus=("&File:settings", "&Production:export"), toolbar="run", enabled_when=_editable),
-    Action("importEdit", "&Take Back an Edit…", lambda w, _c: import_edit(w), ("Ctrl+Shift+I",), "import",
+           menus=("&Production:redraw",), when="can_retry"),
+    Action("redescribe", "Re-&describe the Base Frame", lambda c, _: scene_actions.redescribe(c),
+           ("Ctrl+Shift+D",), "describe", menus=("&Scene:job",), when="has_base_frame"),
+    Action("cancelJob", "&Cancel the Running Job", lambda c, _: c.jobs.cancel(), ("Esc",), "cancel",
+           menus=("&Scene:job", "&Production:job"), toolbar="run", when="running"),
+    Action("export", "&Export Film…", "open_export", ("Ctrl+Shift+E",), "export",
+           menus=("&File:settings", "&Production:export"), toolbar="run", when="editable"),
+    Action("importEdit", "&Take Back an Edit…", lambda c, _: import_edit(c), ("Ctrl+Shift+I",), "import",
            "Read an .otio or XML edit an editor changed: the new order, trims and cut scenes, as one undo step",
-           menus=("&File:settings", "&Production:export"), enabled_when=_editable),
-    Action("restoreCut", "Restore &Cut Scenes…", lambda w, _c: restore_cut(w), (), menus=("&Edit:scenes",),
-           enabled_when=lambda s: s.editable and s.has_cut),
-    Action("animatic", "&Play the Animatic", lambda w, _c: w.play_animatic(), ("Ctrl+Shift+P",), "run",
+           menus=("&File:settings", "&Production:export"), op="conform"),
+    Action("restoreCut", "Restore &Cut Scenes…", lambda c, _: restore_cut(c), (), menus=("&Edit:scenes",),
+           op="restore_scenes"),
+    Action("animatic", "&Play the Animatic", "play_animatic", ("Ctrl+Shift+P",), "run",
            "Play the storyboard with its narration from the selected scene (Space pauses, arrows step)",
-           menus=("&View:docks",), enabled_when=lambda s: s.open),
-    Action("editScript", "Edit the &Script", lambda w, _c: w.scene_editor.script.setFocus(), ("Ctrl+E",),
-           menus=("&Scene:script",), enabled_when=_on_scene),
-    Action("focusTimeline", "Go to the &Timeline", lambda w, _c: w.timeline.setFocus(), ("Ctrl+1",),
+           menus=("&View:docks",), when="open"),
+    Action("editScript", "Edit the &Script", lambda c, _: c.views.focus("script"), ("Ctrl+E",),
+           menus=("&Scene:script",), when="on_scene"),
+    Action("focusTimeline", "Go to the &Timeline", lambda c, _: c.views.focus("timeline"), ("Ctrl+1",),
            menus=("&View:focus",)),
-    Action("focusScene", "Go to the Scene &Editor", lambda w, _c: w.scene_editor.title.setFocus(),
+    Action("focusScene", "Go to the Scene &Editor", lambda c, _: c.views.focus("title"),
            ("Ctrl+2",), menus=("&View:focus",)),
-    Action("focusBase", "Go to the Base &Description", lambda w, _c: w.base_panel.description.setFocus(),
+    Action("focusBase", "Go to the Base &Description", lambda c, _: c.views.focus("base_description"),
            ("Ctrl+3",), menus=("&View:focus",)),
-    Action("settings", "S&ettings…", lambda w, _c: w.open_settings(), ("Ctrl+,",), "settings",
+    Action("settings", "S&ettings…", "open_settings", ("Ctrl+,",), "settings",
            menus=("&File:settings",), toolbar="settings"),
-    Action("shortcuts", "&Keyboard Shortcuts", lambda w, _c: w.show_shortcuts(), ("F1", "Ctrl+/"),
+    Action("shortcuts", "&Keyboard Shortcuts", "show_shortcuts", ("F1", "Ctrl+/"),
            "keyboard", menus=("&Help:help",)),
-    Action("about", "&About DreamFactory Studio", lambda w, _c: w.show_about(), menus=("&Help:help",)),
+    Action("about", "&About DreamFactory Studio", "show_about", menus=("&Help:help",)),
 )  # fmt: skip
 
 MENUS: dict[str, tuple[str, ...]] = {
@@ -187,21 +168,26 @@ def _keys(action: Action) -> list[QKeySequence]:
     return keys
 
 
-def make_actions(window: MainWindow) -> dict[str, QAction]:
-    """The window's QActions, by id, from :data:`ACTIONS`, with their keys attached where they act."""
+def make_actions(
+    window: QMainWindow, context: ActionContext, undo_group, timeline: QWidget
+) -> dict[str, QAction]:
+    """The window's QActions, by id, from :data:`ACTIONS`, with their keys attached where they act: a callback
+    gets ``context``, a named method is the window's own."""
     made: dict[str, QAction] = {}
     for spec in ACTIONS:
         if spec.trigger is None:
-            make = (
-                window.undo_group.createUndoAction
-                if spec.id == "undo"
-                else window.undo_group.createRedoAction
-            )
+            make = undo_group.createUndoAction if spec.id == "undo" else undo_group.createRedoAction
             action = make(window, spec.text)
             action.setObjectName(spec.id)
         else:
             action = QAction(spec.text, window, objectName=spec.id, checkable=spec.checkable)
-            action.triggered.connect(lambda checked=False, s=spec: s.trigger(window, checked))
+            if isinstance(spec.trigger, str):
+                method = getattr(window, spec.trigger)
+                action.triggered.connect(
+                    lambda checked=False, m=method, s=spec: m(checked) if s.checkable else m()
+                )
+            else:
+                action.triggered.connect(lambda checked=False, s=spec: s.trigger(context, checked))
         if spec.picture:
             action.setIcon(icon(spec.picture))
         action.setShortcuts(_keys(spec))
@@ -209,7 +195,7 @@ def make_actions(window: MainWindow) -> dict[str, QAction]:
             action.setStatusTip(spec.tip)
         if spec.timeline:
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            window.timeline.addAction(action)
+            timeline.addAction(action)
         else:
             window.addAction(action)
         made[spec.id] = action
@@ -217,7 +203,7 @@ def make_actions(window: MainWindow) -> dict[str, QAction]:
 
 
 def make_menus(
-    window: MainWindow, actions: dict[str, QAction], extra: dict[str, list[QAction]]
+    window: QMainWindow, actions: dict[str, QAction], extra: dict[str, list[QAction]]
 ) -> dict[str, QMenu]:
     """The menu bar from :data:`MENUS` and each action's places; ``extra`` adds actions the table does not hold
     to a ``"Menu:group"`` (the docks' toggles). Return the menus by path, submenus included."""
@@ -244,7 +230,7 @@ def make_menus(
     return menus
 
 
-def make_toolbar(window: MainWindow, actions: dict[str, QAction]) -> QToolBar:
+def make_toolbar(window: QMainWindow, actions: dict[str, QAction]) -> QToolBar:
     toolbar = window.addToolBar("Main")
     toolbar.setObjectName("mainToolbar")
     for number, group in enumerate(TOOLBAR):
@@ -257,10 +243,10 @@ def make_toolbar(window: MainWindow, actions: dict[str, QAction]) -> QToolBar:
 
 
 def update_enabled(actions: dict[str, QAction], state: WindowState) -> None:
-    """Enable each action as its ``enabled_when`` says for ``state``."""
+    """Enable each action as its rule says for ``state``."""
     for spec in ACTIONS:
-        if spec.enabled_when is not None:
-            actions[spec.id].setEnabled(spec.enabled_when(state))
+        if spec.rule:
+            actions[spec.id].setEnabled(RULES[spec.rule](state))
 
 
 SPECIAL_KEYS = frozenset(

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from dreamfactory_studio.app.scene_editor import IMAGE_FILTER
 from dreamfactory_studio.app.session import ProjectSession
-from dreamfactory_studio.app.widgets import CommittingText, SessionView, guarded, tool_button
+from dreamfactory_studio.app.widgets import CommittingText, SessionView, perform, tool_button
 from dreamfactory_studio.core.changes import Changes
 
 FRAME_WIDTH = 320
@@ -143,10 +143,8 @@ class BaseFramePanel(QWidget, SessionView):
 
     def _edited(self, text: str, key: object) -> None:
         if self.session is not None:
-            guarded(
-                self,
-                "Cannot change the Base Description",
-                lambda: self.session.edit_base_description(text, merge_key=("base_description", key)),
+            perform(
+                self, self.session, "edit_base_description", text=text, merge_key=("base_description", key)
             )
 
     def import_image(self) -> None:
@@ -154,11 +152,11 @@ class BaseFramePanel(QWidget, SessionView):
             return
         path, _ = QFileDialog.getOpenFileName(self, "Import the Base Frame", "", IMAGE_FILTER)
         if path:
-            guarded(self, "Cannot import the image", lambda: self.session.import_base_frame(path))
+            perform(self, self.session, "import_base_frame", file=path)
 
     def unpin(self) -> None:
         if self.session is not None:
-            guarded(self, "Cannot unpin", self.session.unpin_base_frame)
+            perform(self, self.session, "unpin_base_frame")
 
 
 def word_diff_html(old: str, new: str) -> str:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from dreamfactory_studio.app.scene_editor import IMAGE_FILTER
 from dreamfactory_studio.app.session import ProjectSession
-from dreamfactory_studio.app.widgets import CommittingText, SessionView, guarded, tool_button
+from dreamfactory_studio.app.widgets import CommittingText, SessionView, perform, tool_button
 from dreamfactory_studio.core.changes import Changes
 
 SHEET_HEIGHT = 220
@@ -250,16 +250,16 @@ class CastPanel(QWidget, SessionView):
             return
         path, _ = QFileDialog.getOpenFileName(self, "Import a character sheet", "", IMAGE_FILTER)
         if path:
-            guarded(self, "Cannot import the sheet", lambda: self.session.import_sheet(character_id, path))
+            perform(self, self.session, "import_sheet", character=character_id, file=path)
 
     def _unpin(self) -> None:
         if self.session is not None and self.current_id():
-            guarded(self, "Cannot unpin", lambda: self.session.unpin_sheet(self.current_id()))
+            perform(self, self.session, "unpin_sheet", character=self.current_id())
 
     def _pin_earlier(self, index: int) -> None:
         take_id = self.earlier.itemData(index)
         if self.session is not None and self.current_id() and take_id:
-            guarded(self, "Cannot pin the sheet", lambda: self.session.pin_sheet(self.current_id(), take_id))
+            perform(self, self.session, "pin_sheet", character=self.current_id(), take_id=take_id)
 
     def _look_edited(self, text: str, key: object) -> None:
         character_id = self.current_id()
@@ -267,13 +267,9 @@ class CastPanel(QWidget, SessionView):
             return
         character = self.session.project.character(character_id)
         if text != character.description:
-            guarded(
-                self,
-                "Cannot change the look",
-                lambda: self.session.edit_character(
-                    character.name, description=text, merge_key=("character_look", character_id, key)
-                ),
-            )
+            merge = ("character_look", character_id, key)
+            values = {"description": text}
+            perform(self, self.session, "edit_character", name=character.name, values=values, merge_key=merge)
 
     def _choose(self) -> None:
         character_id = self.current_id()
@@ -281,10 +277,15 @@ class CastPanel(QWidget, SessionView):
             return
         path, _ = QFileDialog.getOpenFileName(self, "Choose a LoRA", "", "LoRA weights (*.safetensors)")
         if path:
-            guarded(
+            trigger, weight = self.trigger.text(), self.weight.value()
+            perform(
                 self,
-                "Cannot set the LoRA",
-                lambda: self.session.set_lora(character_id, path, self.trigger.text(), self.weight.value()),
+                self.session,
+                "set_lora",
+                character=character_id,
+                file=path,
+                trigger=trigger,
+                weight=weight,
             )
 
     def _lora_changed(self) -> None:
@@ -295,14 +296,17 @@ class CastPanel(QWidget, SessionView):
         if lora and (
             lora.trigger != self.trigger.text().strip() or abs(lora.weight - self.weight.value()) > 1e-9
         ):
-            guarded(
+            trigger, weight = self.trigger.text(), self.weight.value()
+            perform(
                 self,
-                "Cannot change the LoRA",
-                lambda: self.session.set_lora(
-                    character_id, lora.file, self.trigger.text(), self.weight.value()
-                ),
+                self.session,
+                "set_lora",
+                character=character_id,
+                file=lora.file,
+                trigger=trigger,
+                weight=weight,
             )
 
     def _no_lora(self) -> None:
         if self.session is not None and self.current_id():
-            guarded(self, "Cannot remove the LoRA", lambda: self.session.set_lora(self.current_id(), None))
+            perform(self, self.session, "remove_lora", character=self.current_id())

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from dreamfactory_studio.app.session import ProjectSession
-from dreamfactory_studio.app.widgets import CommittingText, SessionView, guarded, tool_button
+from dreamfactory_studio.app.widgets import CommittingText, SessionView, perform, tool_button
 from dreamfactory_studio.core.changes import Changes
 from dreamfactory_studio.core.model import PHASES, STYLES
 
@@ -151,21 +151,15 @@ class DecisionsPanel(QWidget, SessionView):
             return
         merge = (name, key)
         if name in ("style", "palette", "lighting"):
-            guarded(
-                self, "Cannot change the style", lambda: session.edit_style(merge_key=merge, **{name: text})
-            )
+            perform(self, session, "edit_style", values={name: text}, merge_key=merge)
         elif name == "outline":
-            guarded(self, "Cannot change the outline", lambda: session.edit_outline(text, merge_key=merge))
+            perform(self, session, "edit_outline", outline=text, merge_key=merge)
         else:
             character = self._character()
             if character is None:
                 return
             values = {"description": text} if name == "description" else {"rename": text}
-            guarded(
-                self,
-                "Cannot change the character",
-                lambda: session.edit_character(character.name, merge_key=merge, **values),
-            )
+            perform(self, session, "edit_character", name=character.name, values=values, merge_key=merge)
 
     def add_character(self) -> None:
         session = self.session
@@ -175,7 +169,7 @@ class DecisionsPanel(QWidget, SessionView):
         number = len(names) + 1
         while f"Character {number}" in names:
             number += 1
-        if guarded(self, "Cannot add a character", lambda: session.edit_character(f"Character {number}")):
+        if perform(self, session, "edit_character", name=f"Character {number}", values={}):
             self.cast.setCurrentRow(self.cast.count() - 1)
             self.name.setFocus()
             self.name.selectAll()

@@ -4,25 +4,22 @@ undoable step; and putting cut scenes back."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from dreamfactory_studio.app.widgets import guarded
+from dreamfactory_studio.app.state import ActionContext
+from dreamfactory_studio.app.widgets import perform
 from dreamfactory_studio.core.errors import StudioError
-
-if TYPE_CHECKING:
-    from dreamfactory_studio.app.main_window import MainWindow
 
 EDIT_FILTER = "Edits (*.otio *.xml *.fcpxml *.edl);;All files (*)"
 
 
-def import_edit(window: MainWindow, path: str | None = None) -> bool:
+def import_edit(ctx: ActionContext, path: str | None = None) -> bool:
     """Ask for an edit file (unless given), show what it would change and take it if the user agrees."""
-    session = window.session
+    session, window = ctx.session, ctx.parent
     if session is None:
         return False
-    window.commit_fields()
+    ctx.views.commit_fields()
     if path is None:
         path, _ = QFileDialog.getOpenFileName(
             window, "Take the edit back from", str(session.folder.root / "exports"), EDIT_FILTER
@@ -43,26 +40,27 @@ def import_edit(window: MainWindow, path: str | None = None) -> bool:
     )
     if answer != QMessageBox.StandardButton.Yes:
         return False
-    cut: list = []
-    if not guarded(
-        window, "Cannot take the edit", lambda: cut.extend(session.conform(reading, Path(path).name))
-    ):
+    cut_before = len(session.project.cut_scenes)
+    source = Path(path).name
+    edit = {"order": reading.order, "durations": reading.durations, "source": source}
+    if not perform(window, session, "conform", **edit):
         return False
-    message = f"Took the edit from {Path(path).name}"
-    if cut:
-        message += f"; {len(cut)} scene(s) cut (Edit ▸ Restore Cut Scenes puts them back)"
-    window.statusBar().showMessage(message, 8000)
+    cut = len(session.project.cut_scenes) - cut_before
+    message = f"Took the edit from {source}"
+    if cut > 0:
+        message += f"; {cut} scene(s) cut (Edit ▸ Restore Cut Scenes puts them back)"
+    ctx.views.say(message, 8000)
     return True
 
 
-def restore_cut(window: MainWindow) -> None:
+def restore_cut(ctx: ActionContext) -> None:
     """Choose a cut scene (or all of them) and put it back where it was."""
-    session = window.session
+    session, window = ctx.session, ctx.parent
     if session is None:
         return
     cuts = session.project.cut_scenes
     if not cuts:
-        window.statusBar().showMessage("No scene has been cut.", 5000)
+        ctx.views.say("No scene has been cut.", 5000)
         return
     everything = f"All {len(cuts)} cut scenes"
     labels = [everything] + [f"{c.scene.title or 'Untitled'} (was scene {c.position})" for c in cuts]
@@ -70,4 +68,4 @@ def restore_cut(window: MainWindow) -> None:
     if not ok:
         return
     ids = None if choice == everything else [cuts[labels.index(choice) - 1].scene.id]
-    guarded(window, "Cannot restore", lambda: session.restore_scenes(ids))
+    perform(window, session, "restore_scenes", scene_ids=ids)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from dreamfactory_studio.app import scene_actions
 from dreamfactory_studio.app.actions import (
-    WindowState,
     make_actions,
     make_menus,
     make_toolbar,
@@ -44,6 +43,7 @@ from dreamfactory_studio.app.run_controller import RunController
 from dreamfactory_studio.app.scene_editor import SceneEditor
 from dreamfactory_studio.app.session import ProjectSession
 from dreamfactory_studio.app.start_page import NewProjectDialog, StartPage
+from dreamfactory_studio.app.state import ActionContext, StudioState
 from dreamfactory_studio.app.status_line import backends_line
 from dreamfactory_studio.app.thumbnails import Thumbnails
 from dreamfactory_studio.app.timeline_view import SceneListModel, TimelineView
@@ -74,6 +74,9 @@ class MainWindow(QMainWindow):
         self.thumbnails = Thumbnails(parent=self)
         self.jobs = Jobs(self)
         self.undo_group = QUndoGroup(self)
+        self.state = StudioState(self.jobs)
+        """What the actions see of the window, without Qt (:mod:`.state`), kept here as it changes."""
+        self.context = ActionContext(self.state, self, parent=self)
 
         self.start = StartPage()
         self.start.newRequested.connect(self.new_project)
@@ -100,19 +103,24 @@ class MainWindow(QMainWindow):
 
         self.scene_editor = SceneEditor(self.thumbnails)
         self.scene_editor.regenerateRequested.connect(lambda scene_id: self.runs.regenerate(scene_id))
-        self.scene_editor.redrawRequested.connect(lambda take_id: scene_actions.redraw_region(self, take_id))
+        context = self.context
+        self.scene_editor.redrawRequested.connect(
+            lambda take_id: scene_actions.redraw_region(context, take_id)
+        )
         self.base_panel = BaseFramePanel()
-        self.base_panel.pinSelectedRequested.connect(lambda: scene_actions.pin_base_frame(self))
-        self.base_panel.redescribeRequested.connect(lambda: scene_actions.redescribe(self))
+        self.base_panel.pinSelectedRequested.connect(lambda: scene_actions.pin_base_frame(context))
+        self.base_panel.redescribeRequested.connect(lambda: scene_actions.redescribe(context))
         self.cast_panel = CastPanel()
-        self.cast_panel.drawRequested.connect(lambda character: scene_actions.draw_sheet(self, character))
+        self.cast_panel.drawRequested.connect(lambda character: scene_actions.draw_sheet(context, character))
         self.cast_panel.pinFromTakeRequested.connect(
-            lambda character: scene_actions.sheet_from_take(self, character)
+            lambda character: scene_actions.sheet_from_take(context, character)
         )
         self.story = QPlainTextEdit(objectName="story", readOnly=True)
         self.decisions = DecisionsPanel()
         self.chat = ChatPanes()
-        self.chat.directionGiven.connect(lambda phase, text: scene_actions.give_direction(self, phase, text))
+        self.chat.directionGiven.connect(
+            lambda phase, text: scene_actions.give_direction(context, phase, text)
+        )
         self.docks = make_docks(
             self,
             scene=self.scene_editor,
@@ -124,14 +132,15 @@ class MainWindow(QMainWindow):
             workers=WorkersPanel(self._pool, lambda: self.session is not None),
         )
 
-        self.runs = RunController(self)
+        self.runs = context.runs = RunController(
+            context, self.chat, self.statusBar(), self.offer_real_pictures
+        )
         self.backends = QLabel(objectName="backends")
         self.statusBar().addPermanentWidget(self.backends)
 
-        self.actions = make_actions(self)
-        self.actions["stopAfterPhase"].setChecked(
-            self.window_settings().value("stopAfterPhase", "false") == "true"  # a new user runs to the end
-        )
+        self.actions = make_actions(self, context, self.undo_group, self.timeline)
+        self.state.stepping = self.window_settings().value("stopAfterPhase", "false") == "true"  # a new user
+        self.actions["stopAfterPhase"].setChecked(self.state.stepping)  # runs to the end
         toggles = [dock.toggleViewAction() for dock in self.docks.values()]
         menus = make_menus(self, self.actions, {"&View:docks": toggles})
         self.recent_menu = menus["&File/Open &Recent"]
@@ -148,6 +157,7 @@ class MainWindow(QMainWindow):
         return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
 
     def remember_step(self, checked: bool) -> None:
+        self.state.stepping = checked
         self.window_settings().setValue("stopAfterPhase", "true" if checked else "false")
 
     def _restore_layout(self) -> bool:
@@ -217,7 +227,7 @@ class MainWindow(QMainWindow):
     def _adopt(self, workspace: Workspace, recovered: bool) -> None:
         session = ProjectSession(workspace, self)
         project = workspace.project
-        self.session = session
+        self.session = self.state.session = session
         self.undo_group.addStack(session.undo)
         self.undo_group.setActiveStack(session.undo)
         if recovered:
@@ -225,7 +235,8 @@ class MainWindow(QMainWindow):
         self.model = SceneListModel(session, self.thumbnails)
         self.timeline.setModel(self.model)
         self.timeline.selectionModel().currentChanged.connect(self._current_changed)
-        self.timeline.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
+        self.timeline.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self._selection_changed)
         session.changed.connect(self._changed)
         session.busyChanged.connect(self.update_actions)
         session.status.connect(self._show_status)
@@ -288,7 +299,8 @@ class MainWindow(QMainWindow):
         session.blockSignals(True)
         session.close()
         session.deleteLater()
-        self.session = self.model = None
+        self.session = self.model = self.state.session = self.state.failed = None
+        self._selection_changed()
         self.commit_fields()
         self.story.clear()
         self.chat.show_transcript([])
@@ -346,15 +358,18 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.session.modified)
 
     def current_scene_id(self) -> str | None:
-        if self.model is None:
-            return None
-        index = self.timeline.currentIndex()
-        return index.data(SceneListModel.SceneIdRole) if index.isValid() else None
+        return self.state.current
+
+    def _selection_changed(self, *_args) -> None:
+        """The timeline's current scene and selection, into the state the actions read."""
+        index = self.timeline.currentIndex() if self.model is not None else None
+        self.state.current = index.data(SceneListModel.SceneIdRole) if index and index.isValid() else None
+        self.state.selected = tuple(self.timeline.selected_ids()) if self.model is not None else ()
+        self.update_actions()
 
     def _current_changed(self, current, _previous) -> None:
-        scene_id = current.data(SceneListModel.SceneIdRole) if current.isValid() else None
-        self.scene_editor.show_scene(self.session, scene_id)
-        self.update_actions()
+        self._selection_changed()
+        self.scene_editor.show_scene(self.session, self.state.current)
 
     def _changed(self, changes: Changes) -> None:
         """What the window itself shows of an edit, an undo or a run: the selection, the title, the actions and
@@ -379,29 +394,36 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, "Cannot save", text)
 
     def update_actions(self, *_args) -> None:
-        session = self.session
-        writable = session is not None and not session.read_only
-        editable = writable and not session.busy
-        selection = self.timeline.selectionModel()
-        state = WindowState(
-            open=session is not None,
-            writable=writable,
-            editable=editable,
-            selected=bool(session and selection and selection.hasSelection()),
-            has_scene=self.current_scene_id() is not None,
-            has_base_frame=bool(session and session.project.base_frame),
-            running=self.jobs.running,
-            can_retry=self.runs.failed is not None,
-            has_cut=bool(session and session.project.cut_scenes),
-        )
+        state = self.state.window_state()
         update_enabled(self.actions, state)
-        self.chat.set_editable(editable)
+        self.chat.set_editable(state.editable)
 
-    # -- scene actions ------------------------------------------------------------------------------------
+    # -- what the actions may ask (:class:`~.state.Views`) -------------------------------------------------
 
     def select_scene(self, scene_id: str) -> None:
         """Show ``scene_id`` in the timeline and the scene editor."""
         self.timeline.select_ids([scene_id])
+
+    def select_scenes(self, scene_ids: list[str]) -> None:
+        self.timeline.select_ids(scene_ids)
+
+    def focus(self, view: str) -> None:
+        widgets = {
+            "timeline": self.timeline,
+            "title": self.scene_editor.title,
+            "script": self.scene_editor.script,
+            "base_description": self.base_panel.description,
+        }
+        widgets[view].setFocus()
+
+    def say(self, text: str, timeout_ms: int = 0) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def toggle_pin(self) -> None:
+        self.scene_editor.toggle_pin()
+
+    def import_take(self) -> None:
+        self.scene_editor.import_image()
 
     def open_export(self) -> None:
         from dreamfactory_studio.app.export_dialog import JOB as EXPORT_JOB

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from dreamfactory_studio.app.compare_dialog import CompareDialog, take_caption
 from dreamfactory_studio.app.session import ProjectSession
 from dreamfactory_studio.app.thumbnails import Thumbnails
-from dreamfactory_studio.app.widgets import CommittingText, ElidedLabel, SessionView, guarded, tool_button
+from dreamfactory_studio.app.widgets import CommittingText, ElidedLabel, SessionView, perform, tool_button
 from dreamfactory_studio.core.changes import Changes
 from dreamfactory_studio.core.dialogue import dialogue_rows, format_dialogue
 from dreamfactory_studio.core.model import Scene, Take
@@ -354,10 +354,13 @@ class SceneEditor(QWidget, SessionView):
     def _edit(self, name: str, text: str, key: object) -> None:
         if self.scene() is None:
             return
-        guarded(
+        perform(
             self,
-            "Cannot change the scene",
-            lambda: self.session.edit_scene(self.scene_id, merge_key=(self.scene_id, *key), **{name: text}),
+            self.session,
+            "edit_scene",
+            scene=self.scene_id,
+            values={name: text},
+            merge_key=(self.scene_id, *key),
         )
 
     def _show_dual(self, scene) -> None:
@@ -376,19 +379,15 @@ class SceneEditor(QWidget, SessionView):
         shown = scene.duration if scene is not None and scene.is_user_edited("duration") else 0
         if scene is None or self.duration.value() == (shown or 0):
             return
-        guarded(
-            self,
-            "Cannot change the duration",
-            lambda: self.session.edit_scene(self.scene_id, duration=self.duration.value()),
+        perform(
+            self, self.session, "edit_scene", scene=self.scene_id, values={"duration": self.duration.value()}
         )
 
     def _clip_end_chosen(self) -> None:
         scene = self.scene()
         value = self.clip_end.currentData()
         if scene is not None and value != scene.clip_end:
-            guarded(
-                self, "Cannot change the clip's end", lambda: self.session.set_clip_end(self.scene_id, value)
-            )
+            perform(self, self.session, "set_clip_end", scene=self.scene_id, end=value)
 
     def _characters_edited(self, _item) -> None:
         names = [
@@ -396,11 +395,7 @@ class SceneEditor(QWidget, SessionView):
             for i in range(self.characters.count())
             if self.characters.item(i).checkState() == Qt.CheckState.Checked
         ]
-        guarded(
-            self,
-            "Cannot change the characters",
-            lambda: self.session.edit_scene(self.scene_id, characters=names),
-        )
+        perform(self, self.session, "edit_scene", scene=self.scene_id, values={"characters": names})
 
     def _add_character(self) -> None:
         scene = self.scene()
@@ -408,44 +403,40 @@ class SceneEditor(QWidget, SessionView):
         if scene is None or not name:
             return
         names = [self.session.project.character(i).name for i in scene.characters] + [name]
-        if guarded(
-            self, "Cannot add the character", lambda: self.session.edit_scene(self.scene_id, characters=names)
-        ):
+        if perform(self, self.session, "edit_scene", scene=self.scene_id, values={"characters": names}):
             self.new_character.clear()
 
     def use_take(self) -> None:
         ids = self.selected_take_ids()
         if self.scene() is not None and ids:
-            guarded(self, "Cannot choose the take", lambda: self.session.select_take(self.scene_id, ids[0]))
+            perform(self, self.session, "select_take", scene=self.scene_id, take_id=ids[0])
 
     def delete_take(self) -> None:
         ids = self.selected_take_ids()
         if self.scene() is not None and ids:
-            guarded(self, "Cannot delete the take", lambda: self.session.delete_take(self.scene_id, ids[0]))
+            perform(self, self.session, "delete_take", scene=self.scene_id, take_id=ids[0])
 
     def toggle_pin(self) -> None:
         scene = self.scene()
         if scene is None:
             return
-        if not guarded(self, "Cannot pin", lambda: self.session.pin_scene(self.scene_id, not scene.pinned)):
+        if not perform(
+            self, self.session, "unpin_scene" if scene.pinned else "pin_scene", scene=self.scene_id
+        ):
             self.pin_button.setChecked(scene.pinned)
 
     def pin_base_frame(self) -> None:
         if self.scene() is None:
             return
         ids = self.selected_take_ids()
-        guarded(
-            self,
-            "Cannot pin the Base Frame",
-            lambda: self.session.pin_base_frame(self.scene_id, ids[0] if ids else None),
-        )
+        perform(self, self.session, "pin_base_frame", scene=self.scene_id, take_id=ids[0] if ids else None)
 
     def import_image(self) -> None:
         if self.scene() is None:
             return
         path, _ = QFileDialog.getOpenFileName(self, "Import an image as a take", "", IMAGE_FILTER)
         if path:
-            guarded(self, "Cannot import the image", lambda: self.session.import_take(self.scene_id, path))
+            perform(self, self.session, "import_take", scene=self.scene_id, file=path)
 
     def _take_menu(self, where) -> None:
         """A take's context menu: redraw a region of it."""
@@ -461,9 +452,7 @@ class SceneEditor(QWidget, SessionView):
         end = menu.addAction("Pin as &End Frame")
         end.setToolTip("The scene's clip ends on this take (with a first-and-last-frame video model)")
         end.triggered.connect(
-            lambda: guarded(
-                self, "Cannot pin the end frame", lambda: self.session.pin_end_frame(self.scene_id, take_id)
-            )
+            lambda: perform(self, self.session, "pin_end_frame", scene=self.scene_id, take_id=take_id)
         )
         menu.popup(self.takes.viewport().mapToGlobal(where))
 
@@ -483,6 +472,4 @@ class SceneEditor(QWidget, SessionView):
                 ids[1] = next(t.id for t in scene.takes if t.id != ids[0])
         dialog = CompareDialog(self.session, scene, ids[0], ids[1], self)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen:
-            guarded(
-                self, "Cannot choose the take", lambda: self.session.select_take(self.scene_id, dialog.chosen)
-            )
+            perform(self, self.session, "select_take", scene=self.scene_id, take_id=dialog.chosen)

@@ -1,8 +1,8 @@
 """An open project in the window: the Qt side of a :class:`~dreamfactory_studio.workspace.Workspace`, with its
 undo stack, its autosave and the one ``changed`` signal every view listens to.
 
-Every edit goes through :meth:`ProjectSession.apply`, which runs one of ``core.edits`` (the functions the CLI
-uses), snapshots for undo exactly what the edit declares it touches, and emits that record after the edit and
+Every edit goes through :meth:`ProjectSession.do`, which binds one of the operations the CLI offers too
+(``core.operations``), and :meth:`ProjectSession.apply`, which runs its edit, snapshots for undo exactly what the edit declares it touches, and emits that record after the edit and
 after each undo and redo. Edits live in memory and in the autosave until saved; a crash leaves them in the
 autosave, offered back on the next open.
 """
@@ -12,13 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from dreamfactory_studio.app.undo import Change
-from dreamfactory_studio.core import edits
 from dreamfactory_studio.core.changes import PROJECT_FIELDS, Changes, declared
 from dreamfactory_studio.core.errors import BadInput, StudioError
 from dreamfactory_studio.core.events import (
@@ -37,6 +35,7 @@ from dreamfactory_studio.core.project_folder import ProjectFolder
 from dreamfactory_studio.core.project_state import Snapshot
 from dreamfactory_studio.production.run_plan import RunPlan, RunRequest
 from dreamfactory_studio.workspace import Workspace
+from dreamfactory_studio.workspace.operations import bind
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +145,8 @@ class ProjectSession(QObject):
         except BaseException:
             before.restore(self.project)
             raise
+        if before.matches(self.project):
+            return result  # nothing changed (the same text typed again): no undo step
         if isinstance(result, Scene):
             changes = changes.with_focus(result.id)
         self._push(text, before, changes, merge_key)
@@ -169,156 +170,19 @@ class ProjectSession(QObject):
         if not self.read_only:
             self._autosave.start()
 
-    def _scene_label(self, text: str, scene_id: str) -> str:
-        return text.format(n=self.number_of(scene_id))
-
-    def edit_scene(self, scene_id: str, *, merge_key: object = None, **values) -> list[str]:
-        scene = self.scene_by_id(scene_id)
-        text = self._scene_label(f"Edit {', '.join(values)} of scene {{n}}", scene_id)
-        return self.apply(text, edits.edit_scene, self.project, scene, merge_key=merge_key, **values)
-
-    def insert_scene(self, number: int) -> str:
-        return self.apply(f"Insert scene {number}", edits.insert_scene, self.project, number).id
-
-    def duplicate_scene(self, scene_id: str) -> str:
-        number = self.number_of(scene_id)
-        return self.apply(f"Duplicate scene {number}", edits.duplicate_scene, self.project, number).id
-
-    @staticmethod
-    def _scenes_label(numbers: list[int]) -> str:
-        return f"scene {numbers[0]}" if len(numbers) == 1 else f"{len(numbers)} scenes"
-
-    def delete_scenes(self, scene_ids: list[str]) -> None:
-        numbers = [self.number_of(i) for i in scene_ids]
-        self.apply(f"Delete {self._scenes_label(numbers)}", edits.delete_scenes, self.project, numbers)
-
-    def conform(self, reading, source: str) -> list[Scene]:
-        """Take an editor's edit (read by ``workspace.read_edit``) as one undoable step."""
-        return self.apply(
-            f"Take the edit from {source}",
-            edits.conform_to_edit,
-            self.project,
-            reading.order,
-            reading.durations,
-            source,
-        )
-
-    def restore_scenes(self, scene_ids: list[str] | None = None) -> list[Scene]:
-        return self.apply("Restore cut scenes", edits.restore_scenes, self.project, scene_ids)
-
-    def move_scenes(self, scene_ids: list[str], to: int) -> None:
-        """Move scenes so that the first lands at position ``to`` (1-based, among the scenes not moving)."""
-        numbers = [self.number_of(i) for i in scene_ids]
-        text = f"Move {self._scenes_label(numbers)} to {to}"
-        self.apply(text, edits.move_scenes, self.project, numbers, to)
-
-    def select_take(self, scene_id: str, take_id: str) -> None:
-        text = self._scene_label("Choose a take for scene {n}", scene_id)
-        self.apply(text, edits.select_take, self.scene_by_id(scene_id), take_id)
-
-    def delete_take(self, scene_id: str, take_id: str) -> None:
-        text = self._scene_label("Delete a take of scene {n}", scene_id)
-        self.apply(text, edits.delete_take, self.project, self.scene_by_id(scene_id), take_id)
-
-    def pin_scene(self, scene_id: str, pinned: bool = True) -> None:
-        text = self._scene_label(("Pin" if pinned else "Unpin") + " the keyframe of scene {n}", scene_id)
-        self.apply(text, edits.pin_scene, self.scene_by_id(scene_id), pinned=pinned)
-
-    def pin_end_frame(self, scene_id: str, take_id: str | None) -> None:
-        """The take a scene's clip ends on (None unpins it)."""
-        text = self._scene_label(
-            ("Pin the end frame" if take_id else "Unpin the end frame") + " of scene {n}", scene_id
-        )
-        self.apply(text, edits.pin_end_frame, self.scene_by_id(scene_id), take_id)
-
-    def set_clip_end(self, scene_id: str, end: str) -> None:
-        """Where a scene's clip ends: free, next, own, or empty for the export's choice."""
-        self.apply(
-            self._scene_label("Set where scene {n}'s clip ends", scene_id),
-            edits.set_clip_end,
-            self.scene_by_id(scene_id),
-            end,
-        )
-
-    def import_take(self, scene_id: str, file: Path | str) -> None:
-        from dreamfactory_studio.production.imports import import_take
-
-        text = self._scene_label("Import an image into scene {n}", scene_id)
-        self.apply(text, import_take, self.folder, self.project, self.scene_by_id(scene_id), file)
-
-    def pin_base_frame(self, scene_id: str, take_id: str | None = None) -> None:
-        text = self._scene_label("Pin the Base Frame from scene {n}", scene_id)
-        self.apply(text, edits.pin_base_frame, self.project, self.scene_by_id(scene_id), take_id)
-
-    def import_base_frame(self, file: Path | str) -> None:
-        from dreamfactory_studio.production.imports import import_base_frame
-
-        self.apply("Import the Base Frame", import_base_frame, self.folder, self.project, file)
-
-    def unpin_base_frame(self) -> None:
-        self.apply("Unpin the Base Frame", edits.unpin_base_frame, self.project)
-
-    def edit_base_description(self, text: str, *, merge_key: object = None) -> None:
-        if text != self.project.base_description.text:
-            edit = edits.edit_base_description
-            self.apply("Edit the Base Description", edit, self.project, text, merge_key=merge_key)
-
-    def replace_base_description(self, text: str) -> None:
-        edit = edits.replace_base_description
-        self.apply("Take the monitor's Base Description", edit, self.project, text)
-
-    def edit_style(self, *, merge_key: object = None, **values) -> None:
-        """Change the style decision (style, palette, lighting); it becomes the user's."""
-        self.apply("Edit the style", edits.edit_style, self.project, merge_key=merge_key, **values)
-
-    def edit_outline(self, text: str, *, merge_key: object = None) -> None:
-        if text != self.project.outline:
-            self.apply("Edit the outline", edits.edit_outline, self.project, text, merge_key=merge_key)
-
-    def edit_character(self, name: str, *, merge_key: object = None, **values) -> None:
-        """Change a character's look or name, or add one by a new name."""
-        text = f"Edit the character {name}"
-        self.apply(text, edits.edit_character, self.project, name, merge_key=merge_key, **values)
-
-    # -- the cast ---------------------------------------------------------------------------------------
-
-    def character_by_id(self, character_id: str):
-        return self.project.character(character_id)
-
-    def import_sheet(self, character_id: str, file: Path | str) -> None:
-        from dreamfactory_studio.production.imports import import_sheet
-
-        character = self.character_by_id(character_id)
-        self.apply(
-            f"Import {character.name}'s sheet", import_sheet, self.folder, self.project, character, file
-        )
-
-    def sheet_from_take(self, character_id: str, scene_id: str) -> None:
-        """Pin a crop of the scene's keyframe (the character's layout box, else the whole frame) as their sheet."""
-        from dreamfactory_studio.production.imports import sheet_from_take
-
-        character, scene = self.character_by_id(character_id), self.scene_by_id(scene_id)
-        text = self._scene_label(f"Pin {character.name}'s sheet from scene {{n}}", scene_id)
-        self.apply(text, sheet_from_take, self.folder, self.project, character, scene)
-
-    def pin_sheet(self, character_id: str, take_id: str) -> None:
-        character = self.character_by_id(character_id)
-        self.apply(f"Pin {character.name}'s sheet", edits.pin_sheet, self.project, character, take_id)
-
-    def unpin_sheet(self, character_id: str) -> None:
-        character = self.character_by_id(character_id)
-        self.apply(f"Unpin {character.name}'s sheet", edits.unpin_sheet, self.project, character)
-
-    def set_lora(self, character_id: str, file: str | None, trigger: str = "", weight: float = 0.8) -> None:
-        character = self.character_by_id(character_id)
-        text = f"{'Set' if file else 'Remove'} {character.name}'s LoRA"
-        self.apply(text, edits.set_lora, self.project, character, file, trigger, weight)
+    def do(self, op_id: str, *, merge_key: object = None, **values):
+        """Make operation ``op_id`` of :data:`~dreamfactory_studio.core.operations.OPERATIONS` one undoable edit:
+        ``values`` by its parameters' names (scene and character ids), bound to the project as the CLI binds
+        them (:func:`~dreamfactory_studio.workspace.operations.bind`), then :meth:`apply`. A refused operation
+        raises :class:`BadInput` and changes nothing."""
+        bound = bind(op_id, self.project, self.folder, **values)
+        return self.apply(bound.label, bound.edit, *bound.args, merge_key=merge_key, **bound.kwargs)
 
     async def draw_sheet(self, character_id: str) -> None:
         """Draw a character's sheet again with the crew and the painter: one undo step; every sheet drawn stays
         among the character's takes."""
         self._check_editable("draw a sheet")
-        character = self.character_by_id(character_id)
+        character = self.project.character(character_id)
         touched = Changes.of(fields=["characters"])
         before = Snapshot.of(self.project, touched)
         self.workspace.save()
@@ -372,10 +236,6 @@ class ProjectSession(QObject):
                 self._push(f"Draw the end frame of scene {self.number_of(scene_id)}", before, touched)
                 self._emit(touched)
             self.undo.setClean()
-
-    def set_direction(self, phase: str, text: str) -> None:
-        """The person's word to a phase's crew, for its next conversation (one undo step)."""
-        self.apply(f"Direct the {phase} phase", edits.set_direction, self.project, phase, text)
 
     # -- jobs -------------------------------------------------------------------------------------------
 

@@ -247,7 +247,7 @@ class SceneListModel(QAbstractListModel):
             return False
         ids = self._ids[source_row : source_row + count]
         before = sum(1 for r in range(destination_child) if not source_row <= r < source_row + count)
-        self.session.move_scenes(ids, before + 1)
+        self.session.do("move_scenes", numbers=ids, to=before + 1)
         return True
 
 
@@ -440,7 +440,7 @@ class TimelineView(QListView):
         to = 1 + sum(1 for r in range(target) if r not in rows)
         if [model.row_of(i) for i in ids] != list(range(to - 1, to - 1 + len(ids))):
             try:
-                model.session.move_scenes(ids, to)
+                model.session.do("move_scenes", numbers=ids, to=to)
             except Exception as exc:  # a refused move (read-only, busy) is said in the status bar
                 model.session.status.emit(str(exc))
         # Copy, so that the view does not also remove the dragged rows: the move is done.

@@ -46,6 +46,14 @@ def guarded(parent: QWidget | None, title: str, action: Callable[[], object]) ->
     return True
 
 
+def perform(parent: QWidget | None, session, op_id: str, **values) -> bool:
+    """Do operation ``op_id`` on ``session`` as one undo step (:meth:`ProjectSession.do`); a refusal is shown in
+    one dialog titled as the operation declares, and False is returned."""
+    from dreamfactory_studio.core.operations import OPERATIONS
+
+    return guarded(parent, OPERATIONS[op_id].refused, lambda: session.do(op_id, **values))
+
+
 class SessionView:
     """A panel that shows an open session: :meth:`follow` points it at a session (or none), after which the
     session's ``changed`` records reach :meth:`on_changes` and its busy state :meth:`on_busy`. Each panel

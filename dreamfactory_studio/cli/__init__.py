@@ -10,20 +10,11 @@ import argparse
 import sys
 
 from dreamfactory_studio import __version__
+from dreamfactory_studio.cli.operation_options import add_operation_options, positive_int
 from dreamfactory_studio.core.backend_registry import names
 
 PROG = "dreamfactory-studio"
 PHASE_CHOICES = ("task", "style", "story", "script", "keyframes")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be 1 or more")
-    return value
 
 
 def _image_arguments(p: argparse.ArgumentParser) -> None:
@@ -98,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         "story_file", help="a UTF-8 text file holding the story, or a .fountain or .fdx screenplay"
     )
     p.add_argument("project", help="the folder to make (must not exist, or be empty)")
-    p.add_argument("--scenes", type=_positive_int, help="how many scenes the film should have")
+    p.add_argument("--scenes", type=positive_int, help="how many scenes the film should have")
     p.add_argument(
         "--style",
         help="a style: anime, illustration, origami, oil painting, realism, cyberpunk, "
@@ -114,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("run", help="run the production on a project")
     p.add_argument("project")
     p.add_argument("--until", choices=PHASE_CHOICES, help="stop after this phase, to edit before going on")
-    p.add_argument("--from-scene", type=_positive_int, metavar="K", help="re-run keyframes from scene K")
+    p.add_argument("--from-scene", type=positive_int, metavar="K", help="re-run keyframes from scene K")
     p.add_argument("--llm-url", help="an OpenAI-compatible endpoint for this run")
     p.add_argument("--llm-model", help="the model to ask at that endpoint")
     _image_arguments(p)
@@ -123,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--next", action="store_true", help="run only the next phase not done yet, then stop to edit"
     )
-    p.add_argument("--scene", type=_positive_int, metavar="K", help="redraw scene K's keyframe only")
+    p.add_argument("--scene", type=positive_int, metavar="K", help="redraw scene K's keyframe only")
     p.add_argument("--crew", choices=("small", "large"), help="the crew preset: how long each phase may talk")
     p.add_argument(
         "--mode",
@@ -148,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("edit", help="change a project by hand; what you change is kept from the crew")
     p.add_argument("project")
-    p.add_argument("--scene", type=_positive_int, metavar="K", help="the scene to change (1-based)")
+    p.add_argument("--scene", type=positive_int, metavar="K", help="the scene to change (1-based)")
     from dreamfactory_studio.core.scene_fields import SCENE_TEXT_FIELDS
 
     for name in SCENE_TEXT_FIELDS:
@@ -195,23 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     action.add_argument(
         "--draw", action="store_true", help="draw the sheet again with the crew and the painter"
     )
-    action.add_argument("--import", dest="import_file", metavar="FILE", help="pin an image file as the sheet")
-    action.add_argument(
-        "--from-scene",
-        type=_positive_int,
-        metavar="K",
-        help="pin a crop of scene K's keyframe (or --take) as the sheet",
-    )
-    action.add_argument("--pin", metavar="TAKE_ID", help="pin one of the character's sheet takes")
-    action.add_argument("--unpin", action="store_true", help="let the next full run draw the sheet again")
-    action.add_argument("--lora", metavar="FILE", help="a LoRA .safetensors for the character")
-    action.add_argument("--no-lora", action="store_true", help="take the character's LoRA away")
-    p.add_argument(
-        "--take", metavar="TAKE_ID", help="with --from-scene: the take to crop (default: the keyframe)"
-    )
-    p.add_argument("--box", metavar="L,T,R,B", help="with --from-scene: the crop (default: their layout box)")
-    p.add_argument("--trigger", default="", help="with --lora: the word that calls the LoRA up")
-    p.add_argument("--weight", type=float, default=0.8, help="with --lora: its weight (default 0.8)")
+    add_operation_options(p, "cast", action)
 
     p = commands.add_parser(
         "models",
@@ -236,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("pin", help="pin a keyframe or the Base Frame; pinned frames are never redrawn")
     p.add_argument("project")
-    p.add_argument("--scene", type=_positive_int, metavar="K", help="the scene whose keyframe to pin")
+    p.add_argument("--scene", type=positive_int, metavar="K", help="the scene whose keyframe to pin")
     p.add_argument("--take", metavar="TAKE_ID", help="pin this take (default: the selected one)")
     p.add_argument("--base-frame", action="store_true", help="pin it as the Base Frame instead")
     p.add_argument(
@@ -255,22 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("scene", help="insert, duplicate, move or delete scenes")
     p.add_argument("project")
-    action = p.add_mutually_exclusive_group(required=True)
-    action.add_argument("--insert", type=_positive_int, metavar="K", help="put a blank scene at position K")
-    action.add_argument("--duplicate", type=_positive_int, metavar="K", help="copy scene K to just after it")
-    action.add_argument("--move", type=_positive_int, nargs="+", metavar="K", help="move scenes K ... ")
-    action.add_argument(
-        "--delete", type=_positive_int, nargs="+", metavar="K", help="delete scenes K ... (images are kept)"
-    )
-    p.add_argument("--to", type=_positive_int, metavar="J", help="with --move: the position they move to")
+    add_operation_options(p, "scene", p.add_mutually_exclusive_group(required=True))
 
     p = commands.add_parser("take", help="list, choose, delete or import the takes of a scene")
     p.add_argument("project")
-    p.add_argument("--scene", type=_positive_int, metavar="K", required=True, help="the scene (1-based)")
+    p.add_argument("--scene", type=positive_int, metavar="K", required=True, help="the scene (1-based)")
     action = p.add_mutually_exclusive_group()
-    action.add_argument("--select", metavar="TAKE_ID", help="make this take the scene's keyframe")
-    action.add_argument("--delete", metavar="TAKE_ID", help="delete this take")
-    action.add_argument("--import", dest="import_file", metavar="FILE", help="add an image file as a take")
+    add_operation_options(p, "take", action)
     action.add_argument(
         "--redraw",
         metavar="LEFT,TOP,RIGHT,BOTTOM",
@@ -338,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--project", metavar="DIR", help="where the project goes (default: OUT.dreamfactory beside the film)"
     )
-    p.add_argument("--scenes", type=_positive_int, help="how many scenes the film should have")
+    p.add_argument("--scenes", type=positive_int, help="how many scenes the film should have")
     p.add_argument("--style", help="the film's style, as for `new`")
     p.add_argument("--llm-url", help="an OpenAI-compatible endpoint for this run")
     p.add_argument("--llm-model", help="the model to ask at that endpoint")
@@ -361,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("stories", nargs="+", metavar="STORY")
     p.add_argument("--out", required=True, metavar="DIR", help="where the projects and the tables go")
-    p.add_argument("--scenes", type=_positive_int, help="how many scenes each film should have")
+    p.add_argument("--scenes", type=positive_int, help="how many scenes each film should have")
     p.add_argument("--reference", metavar="DIR", help="real images and videos, for FID, FVD and KVD")
     p.add_argument("--llm-url", help="an OpenAI-compatible endpoint for this run")
     p.add_argument("--llm-model", help="the model to ask at that endpoint")
