@@ -22,14 +22,17 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSlider,
     QVBoxLayout,
     QWidget,
 )
 
+from dreamfactory_studio.app.state import ActionContext
 from dreamfactory_studio.backends.video.camera_move import Move, choose_move, view_at
 from dreamfactory_studio.core.dialogue import spoken_subtitles
+from dreamfactory_studio.core.errors import StudioError, advised
 from dreamfactory_studio.core.model import Project
 from dreamfactory_studio.core.settings import Settings
 from dreamfactory_studio.core.timing import scene_length
@@ -363,3 +366,29 @@ def _running(weights: list[int]) -> list[int]:
 def _clock(seconds: float) -> str:
     minutes, rest = divmod(int(seconds), 60)
     return f"{minutes}:{rest:02d}"
+
+
+def play(ctx: ActionContext) -> AnimaticPlayer | None:
+    """Play the open project's storyboard from the current scene, in a window of its own that selects on the
+    timeline each scene it shows; None when there is nothing to play or the settings are unreadable (said)."""
+    session = ctx.session
+    if session is None:
+        return None
+    ctx.views.commit_fields()
+    try:
+        settings = session.workspace.settings
+    except StudioError as exc:
+        QMessageBox.warning(ctx.parent, "Cannot play the animatic", advised(exc, "window"))
+        return None
+    width, height = (int(n) for n in settings.defaults.resolution.lower().split("x"))
+    current = ctx.state.current
+    start = session.number_of(current) - 1 if current else 0
+    music = Path(settings.export.music).expanduser() if settings.export.music else None
+    shots = shots_of(session.project, settings, session.folder.asset_path)
+    player = AnimaticPlayer(shots, width / height, music, start, ctx.parent)
+    player.sceneShown.connect(lambda scene_id: ctx.views.select_scenes([scene_id]))
+    player.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    player.resize(960, 660)
+    player.show()
+    player.toggle()
+    return player

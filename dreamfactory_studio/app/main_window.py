@@ -6,7 +6,6 @@ and the opening dialogs (:mod:`.opening`), and keeps the life of an open project
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QUndoGroup
@@ -450,29 +449,9 @@ class MainWindow(QMainWindow):
 
     def play_animatic(self) -> None:
         """Play the storyboard from the selected scene, in its own window."""
-        from dreamfactory_studio.app.animatic import AnimaticPlayer, shots_of
+        from dreamfactory_studio.app.animatic import play
 
-        session = self.session
-        if session is None:
-            return
-        self.commit_fields()
-        try:
-            settings = session.workspace.settings
-        except StudioError as exc:
-            QMessageBox.warning(self, "Cannot play the animatic", advised(exc, "window"))
-            return
-        width, height = (int(n) for n in settings.defaults.resolution.lower().split("x"))
-        current = self.current_scene_id()
-        start = session.number_of(current) - 1 if current else 0
-        music = Path(settings.export.music).expanduser() if settings.export.music else None
-        shots = shots_of(session.project, settings, session.folder.asset_path)
-        player = AnimaticPlayer(shots, width / height, music, start, self)
-        player.sceneShown.connect(lambda scene_id: self.select_scene(scene_id))
-        player.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        player.resize(960, 660)
-        player.show()
-        self.animatic = player
-        player.toggle()
+        self.animatic = play(self.context) or self.animatic
 
     def _discard_export(self) -> None:
         if self.export_dialog is not None:

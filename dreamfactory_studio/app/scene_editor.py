@@ -33,6 +33,7 @@ from dreamfactory_studio.app.widgets import CommittingText, ElidedLabel, Session
 from dreamfactory_studio.core.changes import Changes
 from dreamfactory_studio.core.dialogue import dialogue_rows, format_dialogue
 from dreamfactory_studio.core.model import Scene, Take
+from dreamfactory_studio.core.scene_fields import SCENE_TEXT_FIELDS
 
 SHOTS = ("", "wide", "establishing", "medium", "close-up", "extreme close-up", "over-the-shoulder", "aerial")
 CAMERAS = ("", "static", "slow pan left", "slow pan right", "tilt up", "tilt down", "push in", "pull out")
@@ -110,19 +111,24 @@ class SceneEditor(QWidget, SessionView):
         self.characters.setMaximumHeight(90)
         self.new_character = QLineEdit(objectName="newCharacter", placeholderText="Add a character by name…")
 
-        self._texts = {
-            name: CommittingText(widget, name)
-            for name, widget in (
-                ("title", self.title),
-                ("script", self.script),
-                ("narration", self.narration),
-                ("setting", self.setting),
-                ("dialogue", self.dialogue),
-                ("notes", self.notes),
-                ("shot", self.shot.lineEdit()),
-                ("camera", self.camera.lineEdit()),
-            )
+        widgets = {
+            "title": self.title,
+            "script": self.script,
+            "narration": self.narration,
+            "setting": self.setting,
+            "dialogue": self.dialogue,
+            "notes": self.notes,
+            "shot": self.shot.lineEdit(),
+            "camera": self.camera.lineEdit(),
         }
+        # A text field of the scene's that has no widget of its own above gets a text box, so a field declared in
+        # core/scene_fields.py is editable here with nothing else to write.
+        self._more = {
+            name: QPlainTextEdit(objectName=name, tabChangesFocus=True, maximumHeight=70)
+            for name in SCENE_TEXT_FIELDS
+            if name not in widgets
+        }
+        self._texts = {name: CommittingText(widget, name) for name, widget in (widgets | self._more).items()}
         for name, field in self._texts.items():
             field.committed.connect(lambda text, key, name=name: self._edit(name, text, key))
         self.duration.editingFinished.connect(self._duration_edited)
@@ -142,6 +148,8 @@ class SceneEditor(QWidget, SessionView):
         form.addRow("", self.new_character)
         form.addRow("&Duration", self.duration)
         form.addRow("Clip &ends", self.clip_end)
+        for name, widget in self._more.items():
+            form.addRow(name.replace("_", " ").capitalize(), widget)
         form.addRow("Not&es", self.notes)
 
         self.takes = QListWidget(objectName="takes")
@@ -244,6 +252,7 @@ class SceneEditor(QWidget, SessionView):
             self.dialogue,
             self.notes,
             self.new_character,
+            *self._more.values(),
         ):
             widget.setReadOnly(not editable)
         for widget in (

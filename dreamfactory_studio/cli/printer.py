@@ -22,6 +22,10 @@ from dreamfactory_studio.core.events import (
     TokenReceived,
 )
 from dreamfactory_studio.core.model import Project, Scene, TranscriptMessage
+from dreamfactory_studio.core.scene_fields import SCENE_TEXT_FIELDS
+
+SHOWN_ABOVE = ("title", "shot", "camera", "script", "narration")
+"""The scene's text fields ``show`` gives in its first lines; the others follow, each on a line of its own."""
 
 
 class ConversationPrinter:
@@ -141,8 +145,9 @@ def print_project(project: Project, out: TextIO, length: Callable[[Scene], float
         if scene.dialogue:
             said = format_dialogue(scene.dialogue, names).replace("\n", "\n      ")
             out.write(f"   dialogue:\n      {said}\n")
-        if scene.notes:
-            out.write(f"   notes: {scene.notes}\n")
+        for name in SCENE_TEXT_FIELDS:
+            if name not in SHOWN_ABOVE and getattr(scene, name):
+                out.write(f"   {name}: {getattr(scene, name)}\n")
         if scene.keyframe:
             k = scene.keyframe
             score = f", score {k.score:.2f}" if k.score is not None else ""
