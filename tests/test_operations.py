@@ -15,12 +15,18 @@ from dreamfactory_studio.app.main_window import MainWindow
 from dreamfactory_studio.app.state import RULES
 from dreamfactory_studio.cli import build_parser, main
 from dreamfactory_studio.cli.operation_options import chosen_operation
+from dreamfactory_studio.core.model import Character, Project, Scene
 from dreamfactory_studio.core.operations import OPERATIONS
 from dreamfactory_studio.workspace import Workspace
 from dreamfactory_studio.workspace.operations import bind, edit_of
 
 from .paths import REPO
-from .test_edit_records import project
+
+
+def project() -> Project:
+    characters = [Character(name="Mira"), Character(name="Jonas")]
+    scenes = [Scene(title=f"S{i}", characters=[characters[i % 2].id]) for i in range(5)]
+    return Project(title="t", story="s", scenes=scenes, characters=characters)
 
 
 @pytest.mark.parametrize("op", OPERATIONS.values(), ids=lambda op: op.id)
