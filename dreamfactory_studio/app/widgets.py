@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from dreamfactory_studio.app.look import icon
 from dreamfactory_studio.core.errors import StudioError, advised
+from dreamfactory_studio.core.operations import OPERATIONS
 
 COMMIT_DELAY_MS = 700
 
@@ -49,8 +50,6 @@ def guarded(parent: QWidget | None, title: str, action: Callable[[], object]) ->
 def perform(parent: QWidget | None, session, op_id: str, **values) -> bool:
     """Do operation ``op_id`` on ``session`` as one undo step (:meth:`ProjectSession.do`); a refusal is shown in
     one dialog titled as the operation declares, and False is returned."""
-    from dreamfactory_studio.core.operations import OPERATIONS
-
     return guarded(parent, OPERATIONS[op_id].refused, lambda: session.do(op_id, **values))
 
 
