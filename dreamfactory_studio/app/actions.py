@@ -181,13 +181,13 @@ def make_actions(
             action.setObjectName(spec.id)
         else:
             action = QAction(spec.text, window, objectName=spec.id, checkable=spec.checkable)
+            # A checkable action follows its checked state however it is set (a click, a key, setChecked).
+            signal = action.toggled if spec.checkable else action.triggered
             if isinstance(spec.trigger, str):
                 method = getattr(window, spec.trigger)
-                action.triggered.connect(
-                    lambda checked=False, m=method, s=spec: m(checked) if s.checkable else m()
-                )
+                signal.connect(lambda checked=False, m=method, s=spec: m(checked) if s.checkable else m())
             else:
-                action.triggered.connect(lambda checked=False, s=spec: s.trigger(context, checked))
+                signal.connect(lambda checked=False, s=spec: s.trigger(context, checked))
         if spec.picture:
             action.setIcon(icon(spec.picture))
         action.setShortcuts(_keys(spec))
