@@ -12,10 +12,10 @@ from dreamfactory_studio.workspace import Workspace
 
 
 def _do(workspace: Workspace, op_id: str, **values):
-    """Operation ``op_id`` (``core.operations``) on the workspace's project, bound as the window binds it."""
-    from dreamfactory_studio.workspace.operations import bind
+    """What operation ``op_id`` (``core.operations``) returned, done on the workspace's project."""
+    from dreamfactory_studio.cli.operation_options import run_operation
 
-    return bind(op_id, workspace.project, workspace.folder, **values)()
+    return run_operation(workspace, op_id, **values)[0]
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
@@ -168,10 +168,9 @@ def cmd_pin(args: argparse.Namespace) -> int:
 
 def _done(workspace: Workspace, op_id: str, **values) -> str:
     """Operation ``op_id`` done on the workspace's project, and the line that says so."""
-    from dreamfactory_studio.workspace.operations import bind
+    from dreamfactory_studio.cli.operation_options import run_operation
 
-    bound = bind(op_id, workspace.project, workspace.folder, **values)
-    return bound.done(bound())
+    return run_operation(workspace, op_id, **values)[1]
 
 
 def _draw_end_frame(args: argparse.Namespace) -> int:

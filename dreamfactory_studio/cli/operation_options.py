@@ -72,11 +72,20 @@ def chosen_operation(args: argparse.Namespace, command: str) -> tuple[Operation,
     return None
 
 
+def run_operation(workspace, op_id: str, **values) -> tuple[object, str]:
+    """Operation ``op_id`` done on the workspace's project, bound as the window's session binds it: what the
+    edit returned, and the line that says what was done."""
+    from dreamfactory_studio.workspace.operations import bind
+
+    bound = bind(op_id, workspace.project, workspace.folder, **values)
+    result = bound()
+    return result, bound.done(result)
+
+
 def do_chosen(args: argparse.Namespace, command: str, workspace) -> str | None:
     """Do the operation the command line chose on ``workspace`` and save; the line that says what was done, or
     None when it chose none."""
     from dreamfactory_studio.core.errors import BadInput
-    from dreamfactory_studio.workspace.operations import bind
 
     picked = chosen_operation(args, command)
     if picked is None:
@@ -85,7 +94,6 @@ def do_chosen(args: argparse.Namespace, command: str, workspace) -> str | None:
     for param in op.params:
         if param.option and param.required and values.get(param.name) is None:
             raise BadInput(f"{op.option} needs {param.option} {param.metavar or param.name.upper()}.")
-    bound = bind(op.id, workspace.project, workspace.folder, **values)
-    result = bound()
+    _, said = run_operation(workspace, op.id, **values)
     workspace.save()
-    return bound.done(result)
+    return said
