@@ -90,6 +90,10 @@ def _age_number(text: str) -> int | None:
     return None
 
 
+NOUN_KINDS = (("crowd", CROWDS), ("animal", ANIMALS), ("creature", CREATURES), ("machine", MACHINES))
+"""The kinds a noun names, in the order a word is looked up."""
+
+
 def figure_of(name: str, description: str = "") -> FigureKind:
     """The kind and age of a character from the words of their name and look: the first noun of a kind that
     the words name decides ("a large white goose with a black feather" is an animal, "a tall man with a dog"
@@ -109,17 +113,9 @@ def figure_of(name: str, description: str = "") -> FigureKind:
             continue
         if word in PEOPLE:
             break
-        if word in CROWDS:
-            kind, noun = "crowd", word
-            break
-        if word in ANIMALS:
-            kind, noun = "animal", word
-            break
-        if word in CREATURES:
-            kind, noun = "creature", word
-            break
-        if word in MACHINES:
-            kind, noun = "machine", word
+        named = next((k for k, words in NOUN_KINDS if word in words), None)
+        if named is not None:
+            kind, noun = named, word
             break
     if kind == "person" and re.search(r"\bbuilt like\b|\bmade of (?:brass|copper|steel|tin|metal)\b", text):
         kind, noun = "machine", "machine"
