@@ -22,12 +22,19 @@ def require_script(project: Project) -> None:
         raise ScriptNotWritten()
 
 
+def scene_with_id(project: Project, scene_id: str) -> Scene:
+    """The scene ``scene_id``, where a front end names it by id; :class:`BadInput` when the project no longer has
+    it, :class:`ScriptNotWritten` with no scenes."""
+    require_script(project)
+    for scene in project.scenes:
+        if scene.id == scene_id:
+            return scene
+    raise BadInput("that scene is no longer in the project (it was cut or deleted); choose another.")
+
+
 def scene_ids_from(project: Project, scene_id: str, only: bool = False) -> tuple[str, ...]:
     """The ids of scene ``scene_id`` and the scenes after it (that scene alone with ``only``); :class:`BadInput`
     when the project no longer has it."""
-    require_script(project)
+    start = project.scenes.index(scene_with_id(project, scene_id))
     ids = [s.id for s in project.scenes]
-    if scene_id not in ids:
-        raise BadInput("that scene is no longer in the project (it was cut or deleted); choose another.")
-    start = ids.index(scene_id)
     return tuple(ids[start : start + 1] if only else ids[start:])

@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from dreamfactory_studio.core import edits
-from dreamfactory_studio.core.errors import BadInput
 from dreamfactory_studio.core.model import Character, Project, Scene
 from dreamfactory_studio.core.operations import OPERATIONS, Operation
 from dreamfactory_studio.core.project_folder import ProjectFolder
-from dreamfactory_studio.core.scene_ids import find_scene, require_script
+from dreamfactory_studio.core.scene_ids import find_scene, scene_with_id
 
 
 @dataclass(frozen=True)
@@ -52,12 +51,7 @@ def edit_of(path: str) -> Callable:
 
 
 def _scene(project: Project, given: str | int) -> Scene:
-    if isinstance(given, int):
-        return find_scene(project, given)
-    require_script(project)
-    if not any(s.id == given for s in project.scenes):
-        raise BadInput("that scene is no longer in the project (it was cut or deleted); choose another.")
-    return project.scene(given)
+    return find_scene(project, given) if isinstance(given, int) else scene_with_id(project, given)
 
 
 def _character(project: Project, given: str) -> Character:
